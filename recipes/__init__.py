@@ -1,0 +1,1 @@
+"""Recipes: one module per paper setup (``python -m recipes.<name>``); each only chooses and wires parts."""

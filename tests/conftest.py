@@ -1,0 +1,59 @@
+"""Shared fixtures: tiny datasets written in the real on-disk layouts by the synthetic set."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+UTKFACE_REAL = os.path.join(ROOT, "..", "shared", "data", "utkface")
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    import keras
+
+    keras.utils.set_random_seed(0)
+
+
+@pytest.fixture(scope="session")
+def celeba_dir(tmp_path_factory):
+    from zoo.data.synthetic import write_celeba
+
+    return write_celeba(str(tmp_path_factory.mktemp("celeba")), 20, seed=1)
+
+
+@pytest.fixture(scope="session")
+def utkface_dir(tmp_path_factory):
+    """12 good UTKFace files, 2 malformed names, 1 truncated JPEG and 1 text file named .jpg."""
+    from zoo.data.synthetic import write_utkface
+
+    root = write_utkface(str(tmp_path_factory.mktemp("utkface")), 12, seed=2, image_size=64)
+    good = sorted(os.listdir(root))[0]
+    data = open(os.path.join(root, good), "rb").read()
+    open(os.path.join(root, "39_1_20170116174525125.jpg.chip.jpg"), "wb").write(data)  # missing race field
+    open(os.path.join(root, "61_1_20170109150557335.jpg .chip.jpg"), "wb").write(data)  # stray space
+    open(os.path.join(root, "30_0_1_20170109000000001.jpg.chip.jpg"), "wb").write(data[: len(data) // 2])
+    open(os.path.join(root, "31_0_1_20170109000000002.jpg.chip.jpg"), "w").write("not an image")
+    return root
+
+
+@pytest.fixture(scope="session")
+def utkface_csv(tmp_path_factory):
+    from zoo.data.synthetic import write_utkface_csv
+
+    return write_utkface_csv(str(tmp_path_factory.mktemp("utkcsv") / "age_gender.csv"), 10, seed=3)
+
+
+@pytest.fixture(scope="session")
+def ffhq_dir(tmp_path_factory):
+    from zoo.data.synthetic import write_ffhq
+
+    return write_ffhq(str(tmp_path_factory.mktemp("ffhq")), 6, seed=4, image_size=32)
+
+
+def needs_real_utkface():
+    return pytest.mark.skipif(not os.path.isdir(UTKFACE_REAL), reason="../shared/data/utkface is not present")

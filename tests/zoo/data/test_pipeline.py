@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo.data import load_source, make_dataset
+from zoo.data import transforms
+
+
+def test_batches_shape_range_and_labels(utkface_dir):
+    src = load_source("utkface", utkface_dir)
+    x, y = next(iter(make_dataset(src, 16, 4, labels=("age", "gender"))))
+    assert x.shape == (4, 16, 16, 3) and x.dtype == tf.float32
+    assert -1.0 <= float(tf.reduce_min(x)) and float(tf.reduce_max(x)) <= 1.0
+    assert float(tf.reduce_max(x)) - float(tf.reduce_min(x)) > 0.5  # real content, not a constant
+    assert y["age"].shape == (4,) and set(y) == {"age", "gender"}
+
+
+def test_greyscale_and_finite_pass(utkface_csv):
+    src = load_source("utkface", utkface_csv)
+    ds = make_dataset(src, 16, 3, channels=1, repeat=False, drop_remainder=False, shuffle=False)
+    batches = list(ds)
+    assert sum(b.shape[0] for b in batches) == 10 and batches[0].shape[1:] == (16, 16, 1)
+    rgb = next(iter(make_dataset(src, 16, 3, channels=3, shuffle=False)))
+    np.testing.assert_allclose(rgb[..., 0], rgb[..., 2])
+
+
+def test_shuffle_is_seeded_and_reshuffles_each_epoch():
+    src = load_source("synthetic", image_size=8, num_synthetic=32)
+    a = make_dataset(src, 8, 32, seed=1)
+    b = make_dataset(src, 8, 32, seed=1)
+    it_a, it_b = iter(a), iter(b)
+    e1, e2 = next(it_a).numpy(), next(it_a).numpy()
+    np.testing.assert_array_equal(e1, next(it_b).numpy())
+    assert not np.array_equal(e1, e2)
+    np.testing.assert_allclose(np.sort(e1.ravel()), np.sort(e2.ravel()))  # same images, new order
+
+
+def test_crops():
+    img = tf.reshape(tf.range(218 * 178 * 1) % 251, (218, 178, 1))
+    assert transforms.crop(img, "cut20").shape == (178, 178, 1)
+    np.testing.assert_array_equal(transforms.crop(img, "cut20")[0], img[20])
+    c = transforms.crop(img, "center178")
+    assert c.shape == (178, 178, 1)
+    np.testing.assert_array_equal(c[0], img[20])
+    assert transforms.crop(tf.zeros((40, 60, 3)), "square").shape == (40, 40, 3)
+    with pytest.raises(ValueError, match="unknown crop"):
+        transforms.crop(img, "diagonal")
+
+
+def test_corrupt_file_that_passes_the_check_is_dropped_not_fatal(tmp_path, ffhq_dir):
+    src = load_source("ffhq", ffhq_dir)
+    # a PNG signature and IEND marker around garbage: passes the cheap check, fails to decode
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + b"IEND\xaeB`\x82")
+    src.paths = [*src.paths, str(bad)]
+    src.num_examples = len(src.paths)
+    images = list(make_dataset(src, 8, 1, repeat=False, shuffle=False, cache=False))
+    assert len(images) == 6

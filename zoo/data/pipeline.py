@@ -1,0 +1,85 @@
+"""The one tf.data pipeline every recipe uses: decode -> crop -> resize -> cache -> shuffle -> batch -> scale."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from zoo.data import transforms
+from zoo.data.source import ImageSource
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+def _decode(path):
+    raw = tf.io.read_file(path)
+    return tf.io.decode_image(raw, channels=3, expand_animations=False)
+
+
+def raw_dataset(source: ImageSource, labels: tuple[str, ...] = ()) -> tf.data.Dataset:
+    """Unbatched dicts ``{"image": uint8 [H, W, C], <label>: value}`` straight from the source, decoded in
+    parallel; files that fail to decode despite the up-front check are dropped with a logged warning."""
+    missing = [k for k in labels if k not in source.labels and source.dataset_fn is None]
+    if missing:
+        raise ValueError(f"{source.name} has no labels {missing}; it has {sorted(source.labels)}")
+    lab = {k: source.labels[k] for k in labels} if source.dataset_fn is None else {}
+    if source.paths is not None:
+        ds = tf.data.Dataset.from_tensor_slices({"image": list(source.paths), **lab})
+        ds = ds.map(lambda d: {**d, "image": _decode(d["image"])}, num_parallel_calls=AUTOTUNE,
+                    deterministic=True)
+        return ds.ignore_errors(log_warning=True)
+    if source.arrays is not None:
+        return tf.data.Dataset.from_tensor_slices({"image": source.arrays, **lab})
+    ds = source.dataset_fn()
+    return ds.map(lambda d: {"image": d["image"], **{k: d[k] for k in labels}})
+
+
+def make_dataset(
+    source: ImageSource,
+    image_size: int,
+    batch_size: int,
+    *,
+    channels: int = 3,
+    crop: str | None = None,
+    labels: tuple[str, ...] = (),
+    shuffle: bool = True,
+    seed: int = 0,
+    cache: bool | str = True,
+    repeat: bool = True,
+    drop_remainder: bool = True,
+    shuffle_buffer: int = 10_000,
+) -> tf.data.Dataset:
+    """Batches of images [B, S, S, C] float32 in [-1, 1] (or ``(images, {label: [B]})`` when ``labels`` given).
+
+    The crop (default: the source's own) and resize happen before the cache, so the cache holds small uint8
+    images; ``cache`` may be a file path to cache on disk. Shuffling is seeded and reshuffles every epoch.
+    With ``repeat`` the dataset is infinite (the training loop counts steps).
+    """
+    if image_size < 4:
+        raise ValueError(f"image_size must be at least 4, got {image_size}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 or 3, got {channels}")
+    crop = crop or source.crop
+
+    def prepare(d):
+        img = transforms.crop(d["image"], crop)
+        img = transforms.resize(img, image_size)
+        img = transforms.to_channels(img, channels)
+        img = tf.ensure_shape(img, (image_size, image_size, channels))
+        return {**d, "image": img}
+
+    ds = raw_dataset(source, labels).map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
+    if cache:
+        ds = ds.cache(cache if isinstance(cache, str) else "")
+    if shuffle:
+        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE)
+
+    def finish(d):
+        images = transforms.to_float(d.pop("image"))
+        return (images, d) if labels else images
+
+    return ds.map(finish, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)

@@ -1,0 +1,1 @@
+"""Losses as plain functions of tensors, each tested on hand-computed values."""

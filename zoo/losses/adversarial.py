@@ -1,0 +1,40 @@
+"""Adversarial losses. Each returns a per-example loss [B]; the trainer reduces over the global batch.
+
+Logits are the discriminator's raw outputs (before any sigmoid), so the cross-entropies are the numerically
+stable forms of the papers' ``log D(x)`` expressions.
+"""
+
+from __future__ import annotations
+
+from keras import ops
+
+
+def _flat(x):
+    return ops.reshape(ops.cast(x, "float32"), (ops.shape(x)[0], -1))
+
+
+def _bce_with_logits(logits, target: float):
+    # log(1 + exp(-|x|)) + max(x, 0) - x * t : stable binary cross-entropy on logits
+    x = _flat(logits)
+    loss = ops.relu(x) - x * target + ops.log1p(ops.exp(-ops.abs(x)))
+    return ops.mean(loss, axis=1)
+
+
+def bce_discriminator_loss(real_logits, fake_logits):
+    """-log D(x) - log(1 - D(G(z))) per example (Goodfellow et al., as used by DCGAN)."""
+    return _bce_with_logits(real_logits, 1.0) + _bce_with_logits(fake_logits, 0.0)
+
+
+def bce_generator_loss(fake_logits):
+    """Non-saturating generator loss -log D(G(z)) per example."""
+    return _bce_with_logits(fake_logits, 1.0)
+
+
+def wasserstein_critic_loss(real_scores, fake_scores):
+    """Critic loss f(G(z)) - f(x) per example (Arjovsky et al.)."""
+    return ops.mean(_flat(fake_scores), axis=1) - ops.mean(_flat(real_scores), axis=1)
+
+
+def wasserstein_generator_loss(fake_scores):
+    """Generator loss -f(G(z)) per example."""
+    return -ops.mean(_flat(fake_scores), axis=1)

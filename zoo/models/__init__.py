@@ -1,0 +1,1 @@
+"""Model families: one folder each, one public class per file."""

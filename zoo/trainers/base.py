@@ -1,0 +1,61 @@
+"""What every trainer shares: loss reduction over the global batch, optimizer building, checkpoint variables."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+class TrainerMixin:
+    """Helpers for ``keras.Model`` trainers with several optimizers and their own ``train_step``.
+
+    A trainer lists its parts in ``optimizer_targets()`` as ``{optimizer attribute: model}``; the training loop
+    builds every optimizer up front (so a checkpoint holds all their state from step 0) and checkpoints
+    ``checkpoint_variables()``.
+    """
+
+    def optimizer_targets(self) -> dict:
+        raise NotImplementedError
+
+    def build_all(self) -> None:
+        """Build every sub-model and optimizer, so that variables exist before a checkpoint is restored."""
+        for attr, model in self.optimizer_targets().items():
+            if not model.built:
+                model.build(self.part_input_shape(model))
+            opt = getattr(self, attr)
+            if not opt.built:
+                opt.build(model.trainable_variables)
+        self.built = True
+
+    def completed_steps(self) -> int:
+        """Training steps done so far: the iteration count of the optimizer updated last in each step."""
+        return int(getattr(self, list(self.optimizer_targets())[-1]).iterations.numpy())
+
+    def part_input_shape(self, model) -> tuple:
+        raise NotImplementedError
+
+    def checkpoint_variables(self) -> dict[str, list]:
+        """{group: [variables]} in a deterministic order: the model's state and each optimizer's."""
+        out = {"model": list(self.variables)}
+        for attr in self.optimizer_targets():
+            out[attr] = list(getattr(self, attr).variables)
+        return out
+
+    @staticmethod
+    def reduce_loss(per_example):
+        """Sum of a per-example loss [B] divided by the global batch (B x replicas), as tf.distribute expects."""
+        per_example = tf.cast(per_example, tf.float32)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        global_batch = tf.cast(tf.shape(per_example)[0] * replicas, tf.float32)
+        return tf.reduce_sum(per_example) / global_batch
+
+    @staticmethod
+    def apply(optimizer, tape, loss, variables):
+        """Gradients of ``loss`` (scaled and unscaled when the optimizer does loss scaling) applied to ``variables``."""
+        grads = tape.gradient(optimizer.scale_loss(loss), variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        return grads
+
+
+def mean_trackers(*names):
+    return {n: keras.metrics.Mean(name=n) for n in names}

@@ -1,0 +1,129 @@
+"""GANTrainer: the adversarial training step shared by DCGAN and the variants of the GAN family.
+
+A variant overrides only what differs: ``discriminator_loss`` / ``generator_loss`` (Wasserstein),
+``discriminator_penalty`` (L2 on weights, gradient penalty), ``after_discriminator_step`` (weight clipping),
+and ``n_critic``.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from zoo.losses import adversarial
+from zoo.trainers.base import TrainerMixin, mean_trackers
+
+
+@keras.saving.register_keras_serializable(package="facezoo")
+class GANTrainer(TrainerMixin, keras.Model):
+    """Trains ``generator`` (z [B, latent_dim] -> images) against ``discriminator`` (images -> logits [B, 1]).
+
+    ``compile(g_optimizer=..., d_optimizer=...)``; ``fit`` on batches of real images in [-1, 1]. Each step does
+    ``n_critic`` discriminator updates (fresh z each) then one generator update. Logged: ``d_loss``, ``g_loss``
+    and ``d_real`` / ``d_fake`` (mean discriminator output on real and generated images).
+    """
+
+    n_critic = 1
+
+    def __init__(self, generator, discriminator, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.generator, self.discriminator, self.seed = generator, discriminator, seed
+        self.latent_dim = generator.latent_dim
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = mean_trackers("d_loss", "g_loss", "d_real", "d_fake")
+
+    # -- configuration -------------------------------------------------------------------------------------
+    def compile(self, g_optimizer, d_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+
+    def get_compile_config(self):
+        # Optimizers are rebuilt by the recipe; a reloaded trainer is for inference or a fresh compile().
+        return None
+
+    def optimizer_targets(self):
+        return {"g_optimizer": self.generator, "d_optimizer": self.discriminator}
+
+    def part_input_shape(self, model):
+        if model is self.generator:
+            return (None, self.latent_dim)
+        return (None, model.image_size, model.image_size, model.channels)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    # -- what variants override ----------------------------------------------------------------------------
+    def discriminator_loss(self, real_logits, fake_logits):
+        """Per-example discriminator loss [B]."""
+        return adversarial.bce_discriminator_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        """Per-example generator loss [B]."""
+        return adversarial.bce_generator_loss(fake_logits)
+
+    def discriminator_penalty(self, real, fake):
+        """Scalar added to the reduced discriminator loss (already per-replica scaled); none for DCGAN."""
+        return 0.0
+
+    def after_discriminator_step(self):
+        """Runs after each discriminator update (weight clipping in WGAN)."""
+
+    def discriminator_output(self, logits):
+        """Mean 'realness' logged as d_real / d_fake: a probability for BCE discriminators."""
+        return tf.reduce_mean(tf.sigmoid(tf.cast(logits, tf.float32)))
+
+    # -- the step ------------------------------------------------------------------------------------------
+    def sample_latent(self, batch_size):
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def discriminator_step(self, real):
+        batch = tf.shape(real)[0]
+        z = self.sample_latent(batch)
+        with tf.GradientTape() as tape:
+            fake = self.generator(z, training=True)
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            loss = self.reduce_loss(self.discriminator_loss(real_logits, fake_logits))
+            loss = loss + self.discriminator_penalty(real, fake)
+        self.apply(self.d_optimizer, tape, loss, self.discriminator.trainable_variables)
+        self.after_discriminator_step()
+        return loss, real_logits, fake_logits
+
+    def generator_step(self, batch):
+        z = self.sample_latent(batch)
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(self.generator(z, training=True), training=True)
+            loss = self.reduce_loss(self.generator_loss(fake_logits))
+        self.apply(self.g_optimizer, tape, loss, self.generator.trainable_variables)
+        return loss
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        for _ in range(self.n_critic):
+            d_loss, real_logits, fake_logits = self.discriminator_step(real)
+        g_loss = self.generator_step(tf.shape(real)[0])
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        # reduce_loss divides by the global batch; the tracked value is this replica's share times replicas.
+        self.trackers["d_loss"].update_state(d_loss * replicas)
+        self.trackers["g_loss"].update_state(g_loss * replicas)
+        self.trackers["d_real"].update_state(self.discriminator_output(real_logits))
+        self.trackers["d_fake"].update_state(self.discriminator_output(fake_logits))
+        return {k: t.result() for k, t in self.trackers.items()}
+
+    def get_config(self):
+        return {
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "seed": self.seed, "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
+        return cls(**config)

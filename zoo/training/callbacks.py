@@ -1,0 +1,158 @@
+"""Callbacks of the training loop: step counting and caps, NaN guard, checkpoints, metric logs, plots, samples."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import time
+
+import keras
+import numpy as np
+
+from zoo.training.checkpoint import save_checkpoint
+from zoo.utils.images import save_grid
+from zoo.utils.io import write_json
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or infinite; the run stopped and its last good checkpoint was kept."""
+
+
+class TrainState:
+    """The loop's position, shared by the callbacks: global step and epoch, and whether the run went bad."""
+
+    def __init__(self, step: int = 0, epoch: int = 0, steps_per_epoch: int = 1, total_steps: int = 0):
+        self.step, self.epoch, self.steps_per_epoch, self.total_steps = step, epoch, steps_per_epoch, total_steps
+        self.bad_logs: dict | None = None
+        self.start_time = time.time()
+
+    def as_dict(self) -> dict:
+        return {"step": self.step, "epoch": self.epoch, "steps_per_epoch": self.steps_per_epoch,
+                "total_steps": self.total_steps}
+
+
+class StepCounter(keras.callbacks.Callback):
+    """Counts global steps; stops training at ``total_steps``; stops on a non-finite logged value (first)."""
+
+    def __init__(self, state: TrainState, trainer):
+        super().__init__()
+        self.state, self.trainer = state, trainer
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.state.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        bad = {k: float(v) for k, v in logs.items() if not math.isfinite(float(v))}
+        if bad:
+            self.state.bad_logs = bad
+            self.model.stop_training = True
+            return
+        # The optimizer's own counter is the truth: it survives interrupts and restores with the checkpoint.
+        self.state.step = self.trainer.completed_steps()
+        if self.state.step >= self.state.total_steps:
+            self.model.stop_training = True
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Saves a full checkpoint every ``every_steps`` steps, at each epoch end and at the end of training, never
+    after a non-finite loss (the weights are already poisoned then)."""
+
+    def __init__(self, state: TrainState, ckpt_dir: str, trainer, every_steps: int = 500, keep: int = 2,
+                 extra_state: dict | None = None):
+        super().__init__()
+        self.state, self.ckpt_dir, self.trainer = state, ckpt_dir, trainer
+        self.every_steps, self.keep, self.extra_state = every_steps, keep, extra_state or {}
+        self.saved_step = state.step
+
+    def save(self):
+        if self.state.bad_logs is not None or self.state.step == self.saved_step:
+            return
+        save_checkpoint(self.ckpt_dir, self.trainer.checkpoint_variables(),
+                        {**self.state.as_dict(), **self.extra_state}, keep=self.keep)
+        self.saved_step = self.state.step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.every_steps and self.state.step % self.every_steps == 0:
+            self.save()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.save()
+
+    def on_train_end(self, logs=None):
+        self.save()
+
+
+class MetricsLog(keras.callbacks.Callback):
+    """Appends step, epoch, seconds and every logged value to ``metrics.csv`` every ``every_steps`` steps (and
+    at epoch end), flushing each line so a crash loses nothing; redraws the loss plot at each epoch end."""
+
+    def __init__(self, state: TrainState, path: str, every_steps: int = 10, plot_path: str | None = None):
+        super().__init__()
+        self.state, self.path, self.every_steps, self.plot_path = state, path, every_steps, plot_path
+        self.fields: list[str] | None = None
+        if os.path.isfile(path):
+            with open(path) as f:
+                header = f.readline().strip()
+            self.fields = header.split(",") if header else None
+
+    def _write(self, logs):
+        row = {"step": self.state.step, "epoch": self.state.epoch,
+               "seconds": round(time.time() - self.state.start_time, 3),
+               **{k: float(v) for k, v in (logs or {}).items()}}
+        if self.fields is None:
+            self.fields = list(row)
+            with open(self.path, "w", newline="") as f:
+                csv.writer(f).writerow(self.fields)
+        with open(self.path, "a", newline="") as f:
+            csv.writer(f).writerow([row.get(k, "") for k in self.fields])
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.state.bad_logs is None and self.every_steps and self.state.step % self.every_steps == 0:
+            self._write(logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.state.bad_logs is None:
+            self._write(logs)
+        if self.plot_path:
+            from zoo.training.plots import plot_metrics
+
+            plot_metrics(self.path, self.plot_path)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Writes ``samples/step_<step>.png`` (and ``samples/latest.png``) from fixed inputs at each epoch end
+    and at the end of training. ``render()`` returns images [N, H, W, C] in [-1, 1]."""
+
+    def __init__(self, state: TrainState, folder: str, render, every_epochs: int = 1):
+        super().__init__()
+        self.state, self.folder, self.render, self.every_epochs = state, folder, render, every_epochs
+        self.last_step = -1
+
+    def write(self):
+        if self.state.bad_logs is not None or self.state.step == self.last_step:
+            return
+        images = np.asarray(self.render())
+        save_grid(os.path.join(self.folder, f"step_{self.state.step:08d}.png"), images)
+        save_grid(os.path.join(self.folder, "latest.png"), images)
+        self.last_step = self.state.step
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_epochs == 0:
+            self.write()
+
+    def on_train_end(self, logs=None):
+        self.write()
+
+
+class StatusFile(keras.callbacks.Callback):
+    """Keeps ``status.json`` in the run folder: running / finished / failed, with the step and the last logs."""
+
+    def __init__(self, state: TrainState, path: str):
+        super().__init__()
+        self.state, self.path = state, path
+
+    def on_epoch_end(self, epoch, logs=None):
+        write_json(self.path, {"status": "running", **self.state.as_dict(),
+                               "logs": {k: float(v) for k, v in (logs or {}).items()}})

@@ -1,0 +1,81 @@
+"""A command line generated from a frozen dataclass config.
+
+Every field becomes ``--field-name`` (bools get ``--x/--no-x``, tuples take comma-separated values, ``Literal``
+fields their choices); unknown flags are an error. Three flags belong to the run, not the config:
+``--resume [RUN_DIR]`` (default: the newest run of this recipe under ``--out``), ``--dry-run`` (print the
+resolved config and exit) and ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import typing
+
+_RUN_FLAGS = ("resume", "dry_run", "verbose")
+
+
+def _parse_tuple(text: str, item_type):
+    return tuple(item_type(v) for v in text.split(",") if v.strip())
+
+
+def _field_kwargs(field, hint):
+    origin = typing.get_origin(hint)
+    if hint is bool:
+        return {"action": argparse.BooleanOptionalAction}
+    if origin is typing.Literal:
+        choices = typing.get_args(hint)
+        return {"choices": choices, "type": type(choices[0])}
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        return {"type": lambda s, item=item: _parse_tuple(s, item), "metavar": f"{item.__name__},..."}
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return {"type": args[0]}
+    return {"type": hint}
+
+
+def build_parser(config_cls, prog: str, description: str = "") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=description or config_cls.__doc__,
+                                     argument_default=argparse.SUPPRESS, allow_abbrev=False)
+    hints = typing.get_type_hints(config_cls)
+    for field in dataclasses.fields(config_cls):
+        flag = "--" + field.name.replace("_", "-")
+        help_text = field.metadata.get("help", "")
+        parser.add_argument(flag, dest=field.name, help=f"{help_text} (default: {field.default})".strip(),
+                            **_field_kwargs(field, hints[field.name]))
+    parser.add_argument("--resume", nargs="?", const="latest", metavar="RUN_DIR",
+                        help="continue a run from its last checkpoint (default: newest run of this recipe in --out)")
+    parser.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's own log messages")
+    return parser
+
+
+def parse_config(config_cls, argv, prog: str, base: dict | None = None):
+    """Parse ``argv`` into ``(config, run_flags, passed)``.
+
+    ``base`` (a stored config.json when resuming) replaces the defaults; flags given on the command line
+    override it. ``passed`` is the set of config fields given explicitly.
+    """
+    parser = build_parser(config_cls, prog)
+    ns = vars(parser.parse_args(argv))
+    run = {k: ns.pop(k, None) for k in _RUN_FLAGS}
+    cfg = config_from_dict(config_cls, {**(base or {}), **ns})
+    return cfg, run, set(ns)
+
+
+def config_from_dict(config_cls, values: dict):
+    """Build ``config_cls`` from a dict (e.g. a loaded config.json), with list values turned back into tuples."""
+    names = {f.name for f in dataclasses.fields(config_cls)}
+    unknown = set(values) - names
+    if unknown:
+        raise ValueError(f"{config_cls.__name__} has no fields {sorted(unknown)}")
+    hints = typing.get_type_hints(config_cls)
+    fixed = {k: tuple(v) if typing.get_origin(hints[k]) is tuple and isinstance(v, list) else v
+             for k, v in values.items()}
+    return config_cls(**fixed)
+
+
+def config_to_json(cfg) -> str:
+    return json.dumps(dataclasses.asdict(cfg), indent=2)

@@ -1,0 +1,98 @@
+"""The one training loop: ``fit`` with the run's callbacks, resumable at any step, stopped cleanly on NaN."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+
+import keras
+
+from zoo.training.callbacks import (Checkpointer, MetricsLog, NonFiniteLossError, SampleGrid, StatusFile,
+                                    StepCounter, TrainState)
+from zoo.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from zoo.utils.io import write_json
+
+log = logging.getLogger(__name__)
+
+
+def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_steps: int, resume: bool = False,
+          checkpoint_every: int = 500, log_every: int = 10, render_samples=None, sample_every_epochs: int = 1,
+          extra_callbacks=(), verbose: int | None = None) -> TrainState:
+    """Train ``trainer`` (a compiled trainer with ``build_all``/``checkpoint_variables``/``completed_steps``)
+    until ``total_steps`` steps, in epochs of ``steps_per_epoch``.
+
+    ``dataset_fn(seed_offset)`` returns an infinite dataset; it is called once per ``fit`` with the step the
+    data starts at, so a resumed run draws a fresh, seeded order rather than replaying the first batches.
+    ``render_samples()`` -> images in [-1, 1] for the sample grids. With ``resume`` the newest checkpoint in
+    ``run_dir/checkpoints`` is restored first. Raises ``NonFiniteLossError`` when a loss goes NaN/Inf (the
+    last good checkpoint is kept) and saves a checkpoint before re-raising ``KeyboardInterrupt``.
+    """
+    trainer.build_all()
+    ckpt_dir = os.path.join(run_dir, "checkpoints")
+    state = TrainState(steps_per_epoch=steps_per_epoch, total_steps=total_steps)
+    if resume:
+        path = latest_checkpoint(ckpt_dir)
+        if path is None:
+            print(f"no checkpoint in {ckpt_dir}: starting from step 0", flush=True)
+        else:
+            stored = load_checkpoint(path, trainer.checkpoint_variables())
+            state.step = int(stored["step"])
+            print(f"resumed from {path} at step {state.step} (epoch {state.step // steps_per_epoch})", flush=True)
+    state.step = trainer.completed_steps()
+    status_path = os.path.join(run_dir, "status.json")
+    if state.step >= total_steps:
+        print(f"nothing to do: step {state.step} already reached the {total_steps} steps asked for "
+              f"(raise --steps or --epochs to continue)", flush=True)
+        return state
+
+    checkpointer = Checkpointer(state, ckpt_dir, trainer, every_steps=checkpoint_every)
+    callbacks = [
+        StepCounter(state, trainer),
+        checkpointer,
+        MetricsLog(state, os.path.join(run_dir, "logs", "metrics.csv"), every_steps=log_every,
+                   plot_path=os.path.join(run_dir, "plots", "losses.png")),
+        StatusFile(state, status_path),
+        keras.callbacks.TensorBoard(os.path.join(run_dir, "logs", "tensorboard"), update_freq=max(log_every, 1),
+                                    write_graph=False, profile_batch=0),
+        *extra_callbacks,
+    ]
+    if render_samples is not None:
+        callbacks.append(SampleGrid(state, os.path.join(run_dir, "samples"), render_samples, sample_every_epochs))
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+
+    try:
+        while state.step < total_steps and state.bad_logs is None:
+            before = state.step
+            epoch = state.step // steps_per_epoch
+            ds = dataset_fn(state.step)
+            left = min(steps_per_epoch - state.step % steps_per_epoch, total_steps - state.step)
+            if left == steps_per_epoch:  # whole epochs, in one fit
+                trainer.fit(ds, epochs=total_steps // steps_per_epoch, initial_epoch=epoch,
+                            steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose, shuffle=False)
+            else:  # the rest of a partly done epoch, or a last partial one (a --steps cap)
+                trainer.fit(ds, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=left,
+                            callbacks=callbacks, verbose=verbose, shuffle=False)
+            if state.step == before:
+                break
+    except KeyboardInterrupt:
+        state.step = trainer.completed_steps()
+        checkpointer.save()
+        write_json(status_path, {"status": "interrupted", **state.as_dict()})
+        print(f"\ninterrupted at step {state.step}; checkpoint saved. Continue with --resume {run_dir}",
+              file=sys.stderr, flush=True)
+        raise
+    if state.bad_logs is not None:
+        write_json(status_path, {"status": "failed", "reason": "non-finite loss", **state.as_dict(),
+                                 "logs": state.bad_logs})
+        last = latest_checkpoint(ckpt_dir)
+        raise NonFiniteLossError(
+            f"non-finite loss at step {state.step + 1}: {state.bad_logs}. Training stopped; the last good "
+            f"checkpoint is {last or '(none yet)'}. Try a lower learning rate, or resume from it with --resume.")
+    write_json(status_path, {"status": "finished", **state.as_dict()})
+    return state
+
+
+__all__ = ["NonFiniteLossError", "save_checkpoint", "train"]

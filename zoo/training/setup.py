@@ -1,0 +1,59 @@
+"""Wiring helpers recipes share: data source and dataset from config fields, optimizers by name."""
+
+from __future__ import annotations
+
+import logging
+
+import keras
+
+from zoo.data import load_source, make_dataset
+
+log = logging.getLogger(__name__)
+
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+
+
+def make_optimizer(name: str, learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999,
+                   mixed_precision: bool = False):
+    """A Keras optimizer by name (``adam``, ``rmsprop``, ``sgd``); wrapped for loss scaling under float16."""
+    if name == "adam":
+        opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
+    elif name == "rmsprop":
+        opt = keras.optimizers.RMSprop(learning_rate)
+    elif name == "sgd":
+        opt = keras.optimizers.SGD(learning_rate)
+    else:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {OPTIMIZERS}")
+    return keras.optimizers.LossScaleOptimizer(opt) if mixed_precision else opt
+
+
+def describe_optimizer(name: str, learning_rate: float, beta_1: float, beta_2: float) -> str:
+    if name == "adam":
+        return f"optimizer: Adam(learning_rate={learning_rate:g}, beta_1={beta_1:g}, beta_2={beta_2:g})"
+    return f"optimizer: {dict(rmsprop='RMSprop', sgd='SGD').get(name, name)}(learning_rate={learning_rate:g})"
+
+
+def load_training_source(cfg):
+    """The ImageSource named by ``cfg.data`` / ``cfg.data_dir`` (synthetic rendered at ``cfg.image_size``)."""
+    source = load_source(cfg.data, cfg.data_dir, image_size=cfg.image_size, num_synthetic=cfg.num_synthetic,
+                         seed=cfg.seed)
+    msg = f"data: {source.name}, {len(source)} images"
+    if source.skipped:
+        msg += f" ({source.skipped} skipped: malformed or corrupt)"
+    print(msg, flush=True)
+    return source
+
+
+def image_dataset_fn(source, cfg, channels: int = 3, crop: str | None = None):
+    """``f(seed_offset)`` -> infinite batches of images in [-1, 1] for the training loop."""
+    def fn(seed_offset: int = 0):
+        return make_dataset(source, cfg.image_size, cfg.batch_size, channels=channels, crop=crop,
+                            seed=cfg.seed * 1_000_003 + seed_offset)
+    return fn
+
+
+def steps_for(num_examples: int, batch_size: int, epochs: int, steps: int) -> tuple[int, int]:
+    """(steps_per_epoch, total_steps): whole batches per epoch; ``steps`` > 0 caps the total."""
+    per_epoch = max(1, num_examples // batch_size)
+    total = per_epoch * epochs
+    return per_epoch, (min(total, steps) if steps > 0 else total)
