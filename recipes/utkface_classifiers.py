@@ -1,0 +1,531 @@
+"""UTKFace classifiers (chapter 1 of the UTKFace study): gender, ethnicity and age from 48x48 greyscale faces.
+
+    python -m recipes.utkface_classifiers --task gender --data-dir ../shared/data/utkface
+    python -m recipes.utkface_classifiers --task all --data-dir ../shared/data/utkface   # multi-task model
+    python -m recipes.utkface_classifiers --task all --channels 3 --image-size 64 ...    # colour, 64 px
+    python -m recipes.utkface_classifiers --data synthetic --task all --image-size 16 --steps 2   # no download
+    python -m recipes.utkface_classifiers predict --preset classifier_gender_utkface_48 face.jpg
+    python -m recipes.utkface_classifiers predict --preset classifier_multitask_utkface_48 faces/ --csv out.csv
+
+``--task all`` trains the multi-task model (three heads on one trunk). The run folder gets the split
+(``split.json``, ``split.csv``), checkpoints, ``logs/metrics.csv`` and ``logs/validation.csv``, the best
+weights by validation score, and, at the end, ``report.md`` with its plots and a preset in ``preset/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from typing import Literal
+
+NAME = "utkface_classifiers"
+TASK_SETS = {"gender": ("gender",), "ethnicity": ("ethnicity",), "age": ("age",),
+             "all": ("gender", "ethnicity", "age")}
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """UTKFace study: 48x48 greyscale, three [conv, ReLU, pool, BN] blocks, LeakyReLU prediction network, 10
+    epochs with lr(E) = 1 / (2000 (1 + E)), random 7:2:1 train/validation/test split."""
+
+    task: Literal["gender", "ethnicity", "age", "all"] = "gender"
+    data: Literal["utkface", "synthetic"] = "utkface"
+    data_dir: str | None = None
+    image_size: int = 48
+    channels: int = 1  # 1 greyscale (the study), 3 colour
+    filters: tuple[int, ...] = (32, 64, 128)
+    dense_units: int = 128
+    dropout: float = 0.3
+    batch_size: int = 64
+    epochs: int = 10
+    steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
+    lr_denominator: float = 2000.0  # lr(E) = 1 / (lr_denominator * (1 + E))
+    flip: bool = True  # random horizontal flips of training images (beyond the study)
+    split: tuple[float, ...] = (0.7, 0.2, 0.1)  # train, validation, test
+    seed: int = 0
+    num_synthetic: int = 1000
+    jit_compile: bool = True
+    checkpoint_every: int = 500
+    log_every: int = 20
+    num_samples: int = 32
+    out: str = "runs"
+
+
+# -- split ---------------------------------------------------------------------------------------------------
+def split_indices(n: int, proportions=(0.7, 0.2, 0.1), seed: int = 0) -> dict:
+    """A random partition of ``range(n)`` into train / validation / test with the given proportions (summing to
+    1); sizes are rounded down for train and validation, the test set takes the rest. Same seed, same split.
+
+    Returns ``{"train": int64 [n_train], "validation": [...], "test": [...]}`` (each sorted).
+    """
+    import numpy as np
+
+    p = tuple(float(x) for x in proportions)
+    if len(p) != 3 or min(p) < 0 or abs(sum(p) - 1.0) > 1e-6:
+        raise ValueError(f"split must be three non-negative proportions summing to 1, got {proportions}")
+    order = np.random.default_rng(seed).permutation(n)
+    n_train, n_val = int(n * p[0]), int(n * p[1])
+    parts = {"train": order[:n_train], "validation": order[n_train:n_train + n_val], "test": order[n_train + n_val:]}
+    for name, idx in parts.items():
+        if len(idx) == 0:
+            raise ValueError(f"the {name} split of {n} images with proportions {p} is empty; use more images")
+    return {k: np.sort(v) for k, v in parts.items()}
+
+
+def _write_split(run_dir, source, parts, cfg):
+    import csv
+
+    from zoo.utils.io import atomic_path, read_json, write_json
+
+    info = {"seed": cfg.seed, "proportions": list(cfg.split), "counts": {k: int(len(v)) for k, v in parts.items()},
+            "num_images": len(source), "skipped_files": int(source.skipped)}
+    path = os.path.join(run_dir, "split.json")
+    if os.path.isfile(path):
+        stored = read_json(path)
+        if stored["counts"] != info["counts"] or stored["seed"] != info["seed"]:
+            raise ValueError(f"{path} records a different split ({stored['counts']}, seed {stored['seed']}) from "
+                             f"the data now ({info['counts']}, seed {info['seed']}); start a new run")
+    write_json(path, info)
+    names = ([os.path.basename(p) for p in source.paths] if source.paths is not None
+             else [f"#{i}" for i in range(len(source))])
+    with atomic_path(os.path.join(run_dir, "split.csv")) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["index", "file", "split"])
+        rows = sorted((int(i), part) for part, idx in parts.items() for i in idx)
+        for i, part in rows:
+            w.writerow([i, names[i], part])
+    return info
+
+
+# -- data -----------------------------------------------------------------------------------------------------
+def _to_tasks(images, labels):
+    return images, {"gender": labels["gender"], "ethnicity": labels["race"], "age": labels["age"]}
+
+
+def make_labelled_dataset(source, cfg: Config, *, training: bool, seed_offset: int = 0):
+    """Batches ``(images [B, S, S, C] in [-1, 1], {"gender", "ethnicity", "age": [B]})`` of ``source``: infinite,
+    shuffled and (with ``cfg.flip``) randomly flipped when ``training``, else one ordered pass."""
+    from zoo.data import make_dataset
+
+    ds = make_dataset(source, cfg.image_size, cfg.batch_size, channels=cfg.channels,
+                      labels=("gender", "race", "age"), shuffle=training, seed=cfg.seed * 1_000_003 + seed_offset,
+                      repeat=training, drop_remainder=training)
+    ds = ds.map(_to_tasks)
+    if training and cfg.flip:
+        seed = cfg.seed * 1_000_003 + seed_offset
+        ds = ds.enumerate().map(lambda i, xy: (_flip(xy[0], seed, i), xy[1]))
+    return ds
+
+
+def _flip(images, seed, index):
+    """Each image of the batch mirrored left-right with probability 1/2, seeded by (seed, batch index)."""
+    import tensorflow as tf
+
+    coin = tf.random.stateless_uniform((tf.shape(images)[0], 1, 1, 1), seed=tf.stack([tf.cast(seed, tf.int64), index]))
+    return tf.where(coin < 0.5, tf.reverse(images, [2]), images)
+
+
+def predict_dataset(classifier, ds, keep_images: int = 0):
+    """Run ``classifier`` over a finite dataset of ``(images, labels)``: returns ``(outputs, labels, images)``
+    as numpy ({task: [N, ...]}, {task: [N]}, the first ``keep_images`` images)."""
+    import numpy as np
+    import tensorflow as tf
+
+    forward = tf.function(lambda x: classifier(x, training=False))
+    outs, labs, kept = {}, {}, []
+    for images, labels in ds:
+        for k, v in forward(images).items():
+            outs.setdefault(k, []).append(np.asarray(v))
+        for k, v in labels.items():
+            labs.setdefault(k, []).append(np.asarray(v))
+        if sum(len(k) for k in kept) < keep_images:
+            kept.append(np.asarray(images))
+    cat = lambda d: {k: np.concatenate(v) for k, v in d.items()}  # noqa: E731
+    imgs = np.concatenate(kept)[:keep_images] if kept else None
+    return cat(outs), cat(labs), imgs
+
+
+def evaluate(outputs, labels) -> dict:
+    """Test metrics of the heads present in ``outputs``: classification reports and the age errors."""
+    from zoo.data.utkface import GENDERS, RACES
+    from zoo.metrics.classification import accuracy_by_bucket, classification_report, regression_report
+
+    out = {}
+    if "gender" in outputs:
+        out["gender"] = classification_report(labels["gender"], outputs["gender"], GENDERS)
+        out["gender"]["by_age"] = accuracy_by_bucket(labels["gender"], outputs["gender"], labels["age"])
+    if "ethnicity" in outputs:
+        out["ethnicity"] = classification_report(labels["ethnicity"], outputs["ethnicity"], RACES)
+    if "age" in outputs:
+        out["age"] = regression_report(labels["age"], outputs["age"])
+    return out
+
+
+def score(metrics: dict, age_scale: float) -> float:
+    """Model-selection score on validation metrics: sum of accuracies minus age MAE / age_scale (higher is
+    better)."""
+    s = sum(metrics[t]["accuracy"] for t in ("gender", "ethnicity") if t in metrics)
+    if "age" in metrics:
+        s -= metrics["age"]["mae"] / age_scale
+    return float(s)
+
+
+def headline(metrics: dict) -> dict:
+    out = {}
+    for t in ("gender", "ethnicity"):
+        if t in metrics:
+            out[f"{t}_accuracy"] = round(metrics[t]["accuracy"], 4)
+            out[f"{t}_macro_f1"] = round(metrics[t]["macro_f1"], 4)
+    if "age" in metrics:
+        out["age_mae"] = round(metrics["age"]["mae"], 3)
+        out["age_rmse"] = round(metrics["age"]["rmse"], 3)
+    return out
+
+
+# -- best checkpoint ------------------------------------------------------------------------------------------
+def _best_callback(classifier, val_ds, run_dir, age_scale):
+    import csv
+
+    import keras
+    import numpy as np
+
+    from zoo.utils.io import atomic_path, read_json, write_json
+
+    best_json = os.path.join(run_dir, "best.json")
+    best_weights = os.path.join(run_dir, "best_weights.npz")
+    val_csv = os.path.join(run_dir, "logs", "validation.csv")
+
+    class BestOnValidation(keras.callbacks.Callback):
+        """Evaluates the validation split at each epoch end, logs it to logs/validation.csv and keeps the best
+        weights (best_weights.npz, best.json); survives a resume through best.json."""
+
+        def __init__(self):
+            super().__init__()
+            self.best = read_json(best_json)["score"] if os.path.isfile(best_json) else -np.inf
+
+        def on_epoch_end(self, epoch, logs=None):
+            outputs, labels, _ = predict_dataset(classifier, val_ds)
+            m = headline(evaluate(outputs, labels))
+            s = score(evaluate(outputs, labels), age_scale)
+            step = int(self.model.optimizer.iterations.numpy())
+            row = {"epoch": epoch + 1, "step": step, "score": round(s, 5), **m}
+            new = not os.path.isfile(val_csv)
+            os.makedirs(os.path.dirname(val_csv), exist_ok=True)
+            with open(val_csv, "a", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=list(row))
+                if new:
+                    w.writeheader()
+                w.writerow(row)
+            print(f"validation after epoch {epoch + 1}: " + ", ".join(f"{k}={v}" for k, v in m.items()), flush=True)
+            if s > self.best:
+                self.best = s
+                with atomic_path(best_weights) as tmp, open(tmp, "wb") as f:
+                    np.savez(f, *classifier.get_weights())
+                write_json(best_json, {"score": s, "epoch": epoch + 1, "step": step, "validation": m})
+
+    return BestOnValidation(), best_weights, best_json
+
+
+# -- build / run ----------------------------------------------------------------------------------------------
+def build(cfg: Config, steps_per_epoch: int = 1, age_offset: float = 33.0, age_scale: float = 20.0):
+    """The compiled ClassifierTrainer (Adam with the study's epoch schedule) of a FaceClassifier for ``cfg``."""
+    import keras
+
+    from zoo.models.face_classifier import FaceClassifier
+    from zoo.trainers import ClassifierTrainer
+    from zoo.training.schedules import EpochInverseDecay
+
+    keras.utils.set_random_seed(cfg.seed)
+    classifier = FaceClassifier(TASK_SETS[cfg.task], cfg.image_size, cfg.channels, cfg.filters, cfg.dense_units,
+                                cfg.dropout, age_offset=age_offset, age_scale=age_scale, name="classifier")
+    trainer = ClassifierTrainer(classifier)
+    trainer.compile(optimizer=keras.optimizers.Adam(EpochInverseDecay(steps_per_epoch, cfg.lr_denominator)),
+                    jit_compile=cfg.jit_compile)
+    return trainer
+
+
+def run(cfg: Config, run_dir: str, resume: bool = False):
+    import numpy as np
+
+    from zoo.data.errors import DataError
+    from zoo.training.loop import train
+    from zoo.training.setup import load_training_source, steps_for
+
+    if cfg.channels not in (1, 3):
+        raise DataError(f"--channels must be 1 (greyscale) or 3 (colour), got {cfg.channels}")
+    source = load_training_source(cfg)
+    try:
+        parts = split_indices(len(source), cfg.split, cfg.seed)
+        split_info = _write_split(run_dir, source, parts, cfg)
+    except ValueError as e:
+        raise DataError(str(e)) from e
+    train_src, val_src, test_src = (source.subset(parts[k]) for k in ("train", "validation", "test"))
+    print(f"split (seed {cfg.seed}): " + ", ".join(f"{k} {v}" for k, v in split_info["counts"].items()), flush=True)
+    # The age head starts at the training split's mean and scale (stored in the model's config).
+    ages = np.asarray(train_src.labels["age"], np.float64)
+    age_offset, age_scale = round(float(ages.mean()), 2), round(float(max(ages.std(), 1.0)), 2)
+    per_epoch, total = steps_for(len(train_src), cfg.batch_size, cfg.epochs, cfg.steps)
+    trainer = build(cfg, per_epoch, age_offset, age_scale)
+    classifier = trainer.classifier
+    val_ds = make_labelled_dataset(val_src, cfg, training=False)
+    best_cb, best_weights, best_json = _best_callback(classifier, val_ds, run_dir, age_scale)
+    state = train(trainer, lambda off: make_labelled_dataset(train_src, cfg, training=True, seed_offset=off),
+                  run_dir, steps_per_epoch=per_epoch, total_steps=total, resume=resume,
+                  checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every, extra_callbacks=[best_cb])
+    if state.step < total:
+        return trainer, state
+    write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, best_weights, best_json)
+    return trainer, state
+
+
+def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, best_weights, best_json):
+    """Evaluate the best weights (rounded to float16, as the preset stores them) on the test split; write
+    report.md, metrics.json, the plots under report/ and the preset under preset/."""
+    import numpy as np
+
+    from zoo.data.utkface import GENDERS, LICENCE, RACES
+    from zoo.metrics import classification_plots as plots
+    from zoo.metrics.classification import format_classification_table
+    from zoo.registry import save_to_preset
+    from zoo.utils.io import read_json, write_json
+
+    best = read_json(best_json) if os.path.isfile(best_json) else None
+    if best is not None:
+        with np.load(best_weights, allow_pickle=False) as data:
+            classifier.set_weights([data[f"arr_{i}"] for i in range(len(data.files))])
+    # Round to float16 and back so that the reported metrics are those of the shipped preset.
+    classifier.set_weights([w.astype(np.float16).astype(w.dtype) if np.issubdtype(w.dtype, np.floating) else w
+                            for w in classifier.get_weights()])
+    test_ds = make_labelled_dataset(test_src, cfg, training=False)
+    outputs, labels, images = predict_dataset(classifier, test_ds, keep_images=cfg.num_samples)
+    metrics = evaluate(outputs, labels)
+    rep = os.path.join(run_dir, "report")
+    os.makedirs(rep, exist_ok=True)
+    lab = source.labels
+    plots.plot_class_balance(os.path.join(rep, "class_balance.png"), lab["gender"], lab["race"], lab["age"],
+                             GENDERS, RACES, title=f"{source.name}, {len(source)} images")
+    figures = ["class_balance.png"]
+    if "gender" in metrics:
+        plots.plot_confusion(os.path.join(rep, "confusion_gender.png"), metrics["gender"]["confusion"], GENDERS,
+                             "gender (test)")
+        plots.plot_accuracy_by_bucket(os.path.join(rep, "gender_accuracy_by_age.png"), metrics["gender"]["by_age"],
+                                      "gender accuracy by true age (test)")
+        figures += ["confusion_gender.png", "gender_accuracy_by_age.png"]
+    if "ethnicity" in metrics:
+        plots.plot_confusion(os.path.join(rep, "confusion_ethnicity.png"), metrics["ethnicity"]["confusion"], RACES,
+                             "ethnicity (test)")
+        figures.append("confusion_ethnicity.png")
+    if "age" in metrics:
+        plots.plot_age_histograms(os.path.join(rep, "age_histograms.png"), labels["age"], outputs["age"],
+                                  f"age (test): MAE {metrics['age']['mae']:.2f} years")
+        figures.append("age_histograms.png")
+    n = len(images)
+    plots.plot_predictions(os.path.join(rep, "sample_predictions.png"), images,
+                           [_caption({k: v[i] for k, v in outputs.items()}, {k: v[i] for k, v in labels.items()})
+                            for i in range(n)])
+    figures.append("sample_predictions.png")
+
+    command = read_json(os.path.join(run_dir, "command.json"))["argv"] if os.path.isfile(
+        os.path.join(run_dir, "command.json")) else [f"python -m recipes.{NAME}"]
+    head = headline(metrics)
+    write_json(os.path.join(run_dir, "metrics.json"), {"test": metrics, "headline": head, "best": best,
+                                                       "split": split_info})
+    meta = {
+        "dataset": f"{source.name} ({len(source)} images; {source.skipped} files skipped)",
+        "resolution": cfg.image_size, "channels": cfg.channels, "tasks": list(classifier.tasks),
+        "input": f"[B, {cfg.image_size}, {cfg.image_size}, {cfg.channels}] float32 in [-1, 1] "
+                 f"({'greyscale' if cfg.channels == 1 else 'RGB'})",
+        "outputs": {"gender": "probabilities [B, 2]: 0 male, 1 female",
+                    "ethnicity": "probabilities [B, 5]: 0 White, 1 Black, 2 Asian, 3 Indian, 4 Others",
+                    "age": "years [B]"},
+        "split": split_info, "metrics": {"test": head, "best_validation": best},
+        "training_command": " ".join(command), "config": dataclasses.asdict(cfg),
+        "licence": LICENCE if source.name == "utkface" else source.info.get("licence", ""),
+    }
+    save_to_preset(classifier, os.path.join(run_dir, "preset"), meta, weights_dtype="float16")
+
+    lines = [f"# UTKFace classifier report: task {cfg.task}", "",
+             f"Data: {source.name}, {len(source)} images; split seed {cfg.seed}, proportions {list(cfg.split)}: "
+             + ", ".join(f"{k} {v}" for k, v in split_info["counts"].items()) + ".  ",
+             f"Input {cfg.image_size}x{cfg.image_size} {'greyscale' if cfg.channels == 1 else 'colour'}; "
+             f"best validation epoch: {best['epoch'] if best else 'n/a'}.  ",
+             f"Command: `{' '.join(command)}`", "", "## Test metrics", "",
+             "| metric | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in head.items()]
+    for t in ("gender", "ethnicity"):
+        if t in metrics:
+            lines += ["", f"### {t}", "", format_classification_table(metrics[t]), "",
+                      f"![confusion {t}](report/confusion_{t}.png)"]
+    if "gender" in metrics:
+        lines += ["", "Gender accuracy by true age:", "",
+                  "| age | accuracy | images |", "|---|---|---|"]
+        lines += [f"| {b['bucket']} | {b['accuracy']:.3f} | {b['count']} |" for b in metrics["gender"]["by_age"]]
+        lines += ["", "![gender by age](report/gender_accuracy_by_age.png)"]
+    if "age" in metrics:
+        a = metrics["age"]
+        lines += ["", "### age", "", f"MAE {a['mae']:.2f} years, RMSE {a['rmse']:.2f}, mean signed error "
+                  f"{a['bias']:+.2f}.", "", "![age histograms](report/age_histograms.png)"]
+    lines += ["", "## Data", "", "![class balance](report/class_balance.png)", "", "## Sample test predictions", "",
+              "![samples](report/sample_predictions.png)", "",
+              f"Licence: {meta['licence']}", ""]
+    from zoo.utils.io import atomic_path
+
+    with atomic_path(os.path.join(run_dir, "report.md")) as tmp, open(tmp, "w") as f:
+        f.write("\n".join(lines))
+    print("test: " + ", ".join(f"{k}={v}" for k, v in head.items()), flush=True)
+    print(f"report: {os.path.join(run_dir, 'report.md')}", flush=True)
+    return metrics
+
+
+def _caption(out, lab) -> str:
+    from zoo.data.utkface import RACES
+
+    pred, true = [], []
+    if "gender" in out:
+        g = int(out["gender"].argmax())
+        pred.append(f"{'MF'[g]} {out['gender'][g]:.2f}")
+        true.append("MF"[int(lab["gender"])])
+    if "ethnicity" in out:
+        e = int(out["ethnicity"].argmax())
+        pred.append(RACES[e][:5])
+        true.append(RACES[int(lab["ethnicity"])][:5])
+    if "age" in out:
+        pred.append(f"{float(out['age']):.0f}y")
+        true.append(f"{int(lab['age'])}y")
+    return "pred " + " ".join(pred) + "\ntrue " + " ".join(true)
+
+
+def describe(cfg: Config):
+    return [f"tasks: {', '.join(TASK_SETS[cfg.task])} ({'multi-task, one trunk' if cfg.task == 'all' else 'one head'})",
+            f"optimizer: Adam, lr(E) = 1 / ({cfg.lr_denominator:g} (1 + E)) per epoch E",
+            "losses: cross-entropy (gender, ethnicity), MSE in training-age standard deviations (age)",
+            f"split: train/validation/test {list(cfg.split)} with seed {cfg.seed}"]
+
+
+# -- predict --------------------------------------------------------------------------------------------------
+class PredictError(ValueError):
+    pass
+
+
+def load_image(path: str, image_size: int, channels: int):
+    """One image file -> (float32 [1, S, S, C] in [-1, 1], original (width, height)); resized and converted
+    exactly as in training. Raises ``PredictError`` when the file is not a readable image."""
+    import numpy as np
+    import tensorflow as tf
+    from PIL import Image, UnidentifiedImageError
+
+    from zoo.data import transforms
+
+    try:
+        with Image.open(path) as im:
+            im.load()
+            size = im.size
+            arr = np.asarray(im.convert("RGB"))
+    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        raise PredictError(f"{path} is not a readable image (expected a JPEG/PNG face image): {e}") from e
+    img = transforms.to_channels(transforms.resize(tf.constant(arr), image_size), channels)
+    return transforms.to_float(img)[None].numpy(), size
+
+
+def predict_main(argv) -> int:
+    import argparse
+    import csv
+
+    import numpy as np
+
+    parser = argparse.ArgumentParser(prog=f"python -m recipes.{NAME} predict",
+                                     description="Predict gender / ethnicity / age of face images with a preset.")
+    parser.add_argument("--preset", required=True, help="built-in preset name or preset folder")
+    parser.add_argument("--csv", default="predictions.csv", help="CSV written for a folder (default: %(default)s)")
+    parser.add_argument("path", help="an image file or a folder of images")
+    args = parser.parse_args(argv)
+    prog = parser.prog
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    from zoo.data.utkface import GENDERS, RACES
+    from zoo.registry import PresetError, from_preset
+
+    if os.path.isdir(args.path):
+        files = sorted(os.path.join(args.path, f) for f in os.listdir(args.path)
+                       if f.lower().endswith(IMAGE_EXTENSIONS))
+        if not files:
+            print(f"{prog}: error: no image files ({', '.join(IMAGE_EXTENSIONS)}) in {args.path}", file=sys.stderr)
+            return 2
+    elif os.path.isfile(args.path):
+        files = [args.path]
+    else:
+        print(f"{prog}: error: {args.path} does not exist", file=sys.stderr)
+        return 2
+    try:
+        model = from_preset(args.preset)
+    except PresetError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    if not hasattr(model, "tasks"):
+        print(f"{prog}: error: preset {args.preset} is a {type(model).__name__}, not a FaceClassifier",
+              file=sys.stderr)
+        return 2
+    size, channels = model.image_size, model.channels
+    rows, failed, resized = [], [], 0
+    for path in files:
+        try:
+            x, orig = load_image(path, size, channels)
+        except PredictError as e:
+            if len(files) == 1:
+                print(f"{prog}: error: {e}", file=sys.stderr)
+                return 2
+            failed.append(path)
+            print(f"skipped: {e}", file=sys.stderr)
+            continue
+        if orig != (size, size):
+            resized += 1
+            if len(files) == 1:
+                print(f"note: {path} is {orig[0]}x{orig[1]}; converted to the preset's {size}x{size} "
+                      f"{'greyscale' if channels == 1 else 'colour'} input")
+        out = {k: np.asarray(v)[0] for k, v in model(x, training=False).items()}
+        row, text = {"file": os.path.basename(path) if len(files) > 1 else path}, []
+        if "gender" in out:
+            g = int(out["gender"].argmax())
+            row.update(gender=g, gender_prob=round(float(out["gender"][g]), 4))
+            text.append(f"gender {g} ({GENDERS[g]}, p={out['gender'][g]:.3f})")
+        if "ethnicity" in out:
+            e = int(out["ethnicity"].argmax())
+            row.update(ethnicity=e, ethnicity_prob=round(float(out["ethnicity"][e]), 4))
+            text.append(f"ethnicity {e} ({RACES[e]}, p={out['ethnicity'][e]:.3f})")
+        if "age" in out:
+            row.update(age=round(float(out["age"]), 1))
+            text.append(f"age {float(out['age']):.1f}")
+        rows.append(row)
+        print(f"{row['file']}: " + ", ".join(text))
+    if len(files) > 1 or os.path.isdir(args.path):
+        if resized:
+            print(f"note: {resized} images were converted to the preset's {size}x{size} "
+                  f"{'greyscale' if channels == 1 else 'colour'} input")
+        if not rows:
+            print(f"{prog}: error: none of the {len(files)} image files in {args.path} could be read",
+                  file=sys.stderr)
+            return 2
+        from zoo.utils.io import atomic_path
+
+        fields = ["file"] + [c for c in ("gender", "gender_prob", "ethnicity", "ethnicity_prob", "age") if c in rows[0]]
+        with atomic_path(args.csv) as tmp, open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=fields)
+            w.writeheader()
+            w.writerows(rows)
+        print(f"wrote {args.csv} ({len(rows)} rows{f', {len(failed)} unreadable files skipped' if failed else ''})")
+    return 0
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "predict":
+        return predict_main(argv[1:])
+    from zoo.training.recipe import run_recipe
+
+    return run_recipe(NAME, Config, run, argv, describe)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

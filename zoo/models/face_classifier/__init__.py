@@ -1,0 +1,6 @@
+"""UTKFace face classifiers: a shared convolutional trunk with gender, ethnicity and age heads."""
+
+from zoo.models.face_classifier.face_classifier import TASKS, FaceClassifier
+from zoo.models.face_classifier.face_features import FaceFeatures
+
+__all__ = ["TASKS", "FaceClassifier", "FaceFeatures"]

@@ -1,0 +1,50 @@
+"""The UTKFace study's feature-extraction template: [conv, ReLU, pool, batch norm] blocks, then flatten."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+@keras.saving.register_keras_serializable(package="facezoo")
+class FaceFeatures(layers.Layer):
+    """images [B, S, S, C] in [-1, 1] -> features [B, (S / 2^n)^2 * filters[-1]] (flattened).
+
+    One block per entry of ``filters``: a 3x3 convolution, ReLU, 2x2 max pooling and batch normalisation after
+    the pooling, as in the study (three blocks by default).
+    """
+
+    def __init__(self, filters=(32, 64, 128), **kwargs):
+        super().__init__(**kwargs)
+        self.filters = tuple(int(f) for f in filters)
+        if not self.filters or min(self.filters) < 1:
+            raise ValueError(f"filters must be a non-empty list of positive ints, got {filters}")
+        self.blocks = [
+            (layers.Conv2D(f, 3, padding="same", activation="relu", name=f"conv{i}"),
+             layers.MaxPooling2D(2, name=f"pool{i}"),
+             layers.BatchNormalization(name=f"bn{i}"))
+            for i, f in enumerate(self.filters)
+        ]
+        self.flatten = layers.Flatten(name="flatten")
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for conv, pool, norm in self.blocks:
+            conv.build(shape)
+            shape = conv.compute_output_shape(shape)
+            shape = pool.compute_output_shape(shape)
+            norm.build(shape)
+        self.built = True
+
+    def call(self, images, training=False):
+        x = images
+        for conv, pool, norm in self.blocks:
+            x = norm(pool(conv(x)), training=training)
+        return self.flatten(x)
+
+    def compute_output_shape(self, input_shape):
+        size = input_shape[1] // 2 ** len(self.filters)
+        return (input_shape[0], size * size * self.filters[-1])
+
+    def get_config(self):
+        return {"filters": list(self.filters), "name": self.name}
