@@ -1,0 +1,576 @@
+"""Export a model's inference parts to ONNX (Keras' own ``model.export(format="onnx")``) or SavedModel, each
+followed by a parity check against Keras and written beside a JSON model card.
+
+Inference parts: a generator (z -> image), a VAE's encoder (image -> latent statistics) and decoder
+(z -> image), a classifier (image -> predictions). Every file has a dynamic batch dimension. A model whose
+layers compute in float16/bfloat16 (a mixed-precision run) is rebuilt from its config under the float32 policy
+and its weights copied in, so that the exported graph is float32 end to end.
+
+Files written for a part named ``generator`` in ``out``::
+
+    generator.onnx             (--format onnx)       or  generator.savedmodel/   (--format savedmodel)
+    generator.onnx.json        the model card: inputs/outputs with shapes, dtypes and value ranges,
+                               preprocessing, source preset/run, sha256, parity figure
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import importlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+import warnings
+
+import numpy as np
+
+from zoo.utils.io import atomic_path, read_json, sha256_file, write_json
+
+PARITY_LIMIT = 1e-4
+DEFAULT_OPSET = 17
+OPSET_RANGE = (13, 18)  # what tf2onnx 1.17 converts to
+FORMATS = ("onnx", "savedmodel")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+_HALF_POLICIES = ("mixed_float16", "mixed_bfloat16", "float16", "bfloat16")
+
+# Composite models and trainers expose their inference parts as attributes: (attribute, part name, kind), in
+# order of preference; an EMA generator, when there is one, is the one to ship.
+PART_ATTRIBUTES = (
+    ("generator_ema", "generator", "generator"),
+    ("generator", "generator", "generator"),
+    ("encoder", "encoder", "encoder"),
+    ("decoder", "decoder", "decoder"),
+    ("classifier", "classifier", "classifier"),
+)
+LATENT_KINDS = ("generator", "decoder")  # input z [B, latent_dim] ~ N(0, 1), output images
+IMAGE_KINDS = ("encoder", "classifier")  # input images [B, H, W, C]
+
+
+class ExportError(ValueError):
+    """A model, preset or run cannot be exported as asked."""
+
+
+@dataclasses.dataclass
+class Part:
+    """One inference sub-model: ``name`` is the file stem, ``kind`` one of generator/decoder/encoder/classifier."""
+
+    name: str
+    kind: str
+    model: object
+
+
+# ----------------------------------------------------------------------------------------------- finding parts
+
+def _kind_from_class(model) -> str | None:
+    name = type(model).__name__.lower()
+    for kind in ("generator", "decoder", "encoder", "classifier"):
+        if name.endswith(kind):
+            return kind
+    if name.endswith(("discriminator", "critic")):
+        raise ExportError(f"{type(model).__name__} is a discriminator: it has no use at inference; export the "
+                          f"generator (or the preset/run that holds it)")
+    return None
+
+
+def inference_parts(obj) -> list[Part]:
+    """The inference sub-models of ``obj``: a model, a composite model (VAE, VAE-GAN) or a trainer.
+
+    A composite exposes its parts as attributes (``PART_ATTRIBUTES``); a lone model is one part whose kind comes
+    from its class name (``...Generator``, ``...Decoder``, ``...Encoder``, ``...Classifier``) or, failing that,
+    from its input rank (a vector is a latent, an image is classified).
+    """
+    import keras
+
+    parts, seen_names = [], set()
+    for attr, name, kind in PART_ATTRIBUTES:
+        sub = getattr(obj, attr, None)
+        if isinstance(sub, keras.Model) and sub is not obj and name not in seen_names:
+            parts.append(Part(name, kind, sub))
+            seen_names.add(name)
+    if parts:
+        return parts
+    if not isinstance(obj, keras.Model):
+        raise ExportError(f"{type(obj).__name__} is not a Keras model and has none of the attributes "
+                          f"{', '.join(a for a, _, _ in PART_ATTRIBUTES)}")
+    kind = _kind_from_class(obj)
+    if kind is None:
+        kind = "generator" if len(input_shape(obj)) == 2 else "classifier"
+    return [Part(kind, kind, obj)]
+
+
+def input_shape(model) -> tuple:
+    """The model's input shape with the batch dimension as None, e.g. (None, 100) or (None, 64, 64, 3)."""
+    shape = None
+    if getattr(model, "built", False):
+        shape = (model.get_build_config() or {}).get("input_shape")
+    if shape is None and getattr(model, "inputs", None):
+        shape = [model.inputs[0].shape] if len(model.inputs) == 1 else [i.shape for i in model.inputs]
+        shape = shape[0] if len(shape) == 1 else shape
+    if shape is None:
+        raise ExportError(f"{model.name} ({type(model).__name__}) is not built: call it on an input or build it "
+                          f"before exporting")
+    if isinstance(shape, dict) or (len(shape) and isinstance(shape[0], (list, tuple))):
+        raise ExportError(f"{model.name} ({type(model).__name__}) has several inputs {shape}; only single-input "
+                          f"models can be exported")
+    return (None,) + tuple(int(d) for d in tuple(shape)[1:])
+
+
+# ------------------------------------------------------------------------------------------ float32 rebuild
+
+def is_float32(model) -> bool:
+    """Whether every layer of ``model`` computes and stores its variables in float32."""
+    layers = list(model._flatten_layers(include_self=True)) if hasattr(model, "_flatten_layers") else [model]
+    for layer in layers:
+        policy = getattr(layer, "dtype_policy", None)
+        if policy is not None and (policy.compute_dtype != "float32" or policy.variable_dtype != "float32"):
+            return False
+    return all(str(v.dtype) == "float32" for v in model.weights if "float" in str(v.dtype))
+
+
+def half_policy(model) -> str | None:
+    """The name of the first non-float32 dtype policy among ``model``'s layers, or None."""
+    layers = list(model._flatten_layers(include_self=True)) if hasattr(model, "_flatten_layers") else [model]
+    for layer in layers:
+        policy = getattr(layer, "dtype_policy", None)
+        if policy is not None and policy.name != "float32":
+            return policy.name
+    return None
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str):
+    """Set Keras' global dtype policy for the block, and restore the previous one after it."""
+    import keras
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _float32_config(obj):
+    """The serialized config with every half/mixed dtype policy replaced by float32."""
+    if isinstance(obj, dict):
+        if obj.get("class_name") in ("DTypePolicy", "FloatDTypePolicy") and \
+                obj.get("config", {}).get("name") in _HALF_POLICIES:
+            return {**obj, "config": {**obj["config"], "name": "float32"}}
+        return {k: ("float32" if k == "dtype" and v in _HALF_POLICIES else _float32_config(v)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_float32_config(v) for v in obj]
+    return obj
+
+
+def float32_copy(model):
+    """``model`` rebuilt from its config under the float32 policy, with its weights copied in (as float32)."""
+    import keras
+
+    config = _float32_config(keras.saving.serialize_keras_object(model))
+    shape = input_shape(model)
+    with dtype_policy("float32"):
+        clone = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        if not clone.built:
+            clone.build(shape)
+    source, target = model.get_weights(), clone.get_weights()
+    if len(source) != len(target) or any(s.shape != t.shape for s, t in zip(source, target)):
+        raise ExportError(f"{model.name}: the float32 rebuild of {type(model).__name__} has weights "
+                          f"{[t.shape for t in target]}, the model has {[s.shape for s in source]}")
+    clone.set_weights([s.astype(t.dtype) if np.issubdtype(s.dtype, np.floating) else s
+                       for s, t in zip(source, target)])
+    if not is_float32(clone):
+        raise ExportError(f"{model.name}: {type(model).__name__} still has non-float32 layers after a rebuild "
+                          f"under the float32 policy (a dtype hard-coded in the class?)")
+    return clone
+
+
+# ---------------------------------------------------------------------------------------- inputs and outputs
+
+def _call(model, x):
+    """Keras outputs of ``model`` on ``x`` as {output name: array}."""
+    return model(x, training=False)
+
+
+def _flat(outputs) -> list[np.ndarray]:
+    import keras
+
+    return [np.asarray(keras.ops.convert_to_numpy(o)) for o in keras.tree.flatten(outputs)]
+
+
+def output_names(part: Part, outputs) -> list[str]:
+    """Names of the flattened outputs: dict keys, or by kind (images; z_mean/z_log_var; output_i)."""
+    if isinstance(outputs, dict):
+        import keras
+
+        # keras.tree.flatten orders a dict by its sorted keys, as tf.nest (and so the exported graph) does.
+        return [str(k) for k in sorted(outputs)] if len(keras.tree.flatten(outputs)) == len(outputs) else \
+            [f"output_{i}" for i in range(len(keras.tree.flatten(outputs)))]
+    if not isinstance(outputs, (list, tuple)):
+        return ["images" if part.kind in LATENT_KINDS else "outputs" if part.kind == "classifier" else "z_mean"]
+    if part.kind == "encoder" and len(outputs) in (2, 3):
+        return ["z_mean", "z_log_var", "z"][: len(outputs)]
+    return [f"output_{i}" for i in range(len(outputs))]
+
+
+def image_range(model, default=(-1.0, 1.0), attr="input_range") -> tuple[float, float]:
+    value = getattr(model, attr, None)
+    return tuple(float(v) for v in value) if value is not None else default
+
+
+def measured_output_range(model, z: np.ndarray) -> tuple[float, float]:
+    """[-1, 1] (tanh) or [0, 1] (sigmoid) for a generator: its declared ``output_range``, or what it produces."""
+    declared = getattr(model, "output_range", None)
+    if declared is not None:
+        return tuple(float(v) for v in declared)
+    images = _flat(_call(model, z))[0]
+    return (0.0, 1.0) if images.min() >= 0.0 else (-1.0, 1.0)
+
+
+def load_images(folder: str, count: int, size: tuple[int, int], channels: int,
+                value_range=(-1.0, 1.0)) -> tuple[np.ndarray, list[str]]:
+    """The first ``count`` readable images of ``folder`` (sorted), resized to ``size`` (H, W) with Pillow,
+    as float32 [N, H, W, channels] scaled to ``value_range``, and their file names."""
+    from PIL import Image
+
+    if not os.path.isdir(folder):
+        raise ExportError(f"--images {folder}: not a folder")
+    images, names = [], []
+    for name in sorted(os.listdir(folder)):
+        if not name.lower().endswith(IMAGE_EXTENSIONS):
+            continue
+        try:
+            with Image.open(os.path.join(folder, name)) as img:
+                img = img.convert("L" if channels == 1 else "RGB").resize((size[1], size[0]), Image.BILINEAR)
+                arr = np.asarray(img, np.float32).reshape(size[0], size[1], channels)
+        except OSError:
+            continue  # a truncated or mislabelled file: the next one will do
+        images.append(arr / 255.0 * (value_range[1] - value_range[0]) + value_range[0])
+        names.append(name)
+        if len(images) == count:
+            break
+    if not images:
+        raise ExportError(f"--images {folder}: no readable image ({', '.join(IMAGE_EXTENSIONS)}) in the folder")
+    return np.stack(images).astype(np.float32), names
+
+
+def default_images_dir() -> str | None:
+    """The real UTKFace faces beside the repository (``../shared/data/utkface``) when present."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.path.join(root, "..", "shared", "data", "utkface")
+    return os.path.normpath(path) if os.path.isdir(path) else None
+
+
+def parity_inputs(part: Part, shape: tuple, images_dir: str | None, seed: int = 0) -> list[tuple[str, np.ndarray]]:
+    """[(description, float32 batch)]: random latents or images at batch 8 and 1 (the batch is dynamic), and
+    for image inputs up to 8 real images from ``images_dir``."""
+    rng = np.random.default_rng(seed)
+    if part.kind in LATENT_KINDS:
+        batches = [(f"{n} random latents N(0, 1)", rng.standard_normal((n,) + shape[1:]).astype(np.float32))
+                   for n in (8, 1)]
+        return batches
+    lo, hi = image_range(part.model)
+    batches = [(f"{n} random images U[{lo:g}, {hi:g}]", rng.uniform(lo, hi, (n,) + shape[1:]).astype(np.float32))
+               for n in (8, 1)]
+    folder = images_dir or default_images_dir()
+    if folder:
+        real, _ = load_images(folder, 8, shape[1:3], shape[3], (lo, hi))
+        batches.append((f"{len(real)} real images from {folder}", real))
+    else:
+        from zoo.data.synthetic import render_faces
+
+        faces = np.asarray(render_faces(0, 8, shape[1], seed)[0], np.float32)
+        faces = faces.mean(-1, keepdims=True) if shape[3] == 1 else faces
+        batches.append(("8 synthetic faces (no --images folder)", ((faces + 1) / 2 * (hi - lo) + lo).astype(np.float32)))
+    return batches
+
+
+# -------------------------------------------------------------------------------------------------- writers
+
+def _rename_onnx_io(path: str, input_name: str, names: list[str]) -> None:
+    """Give the graph's outputs readable names and call its first dimension ``batch`` everywhere it is free."""
+    import onnx
+
+    proto = onnx.load(path)
+    graph = proto.graph
+    if len(graph.output) != len(names):
+        raise ExportError(f"the ONNX graph has {len(graph.output)} outputs, Keras gives {len(names)}")
+    mapping = {o.name: n for o, n in zip(graph.output, names) if o.name != n}
+    for node in graph.node:
+        node.input[:] = [mapping.get(i, i) for i in node.input]
+        node.output[:] = [mapping.get(o, o) for o in node.output]
+    for value in list(graph.output) + list(graph.value_info):
+        value.name = mapping.get(value.name, value.name)
+    for value in list(graph.input) + list(graph.output):
+        dims = value.type.tensor_type.shape.dim
+        if dims and not dims[0].HasField("dim_value"):
+            dims[0].dim_param = "batch"
+    if [i.name for i in graph.input] != [input_name]:
+        raise ExportError(f"the ONNX graph's inputs are {[i.name for i in graph.input]}, expected [{input_name!r}]")
+    onnx.checker.check_model(proto)
+    onnx.save(proto, path)
+
+
+def write_onnx(model, path: str, input_name: str, shape: tuple, names: list[str], opset: int) -> None:
+    import keras
+
+    logging.getLogger("tf2onnx").setLevel(logging.ERROR)
+    spec = keras.InputSpec(shape=shape, dtype="float32", name=input_name)
+    with atomic_path(path) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.export(tmp, format="onnx", input_signature=[spec], opset_version=opset, verbose=False)
+        _rename_onnx_io(tmp, input_name, names)
+
+
+def write_savedmodel(model, path: str, input_name: str, shape: tuple) -> None:
+    import keras
+
+    spec = keras.InputSpec(shape=shape, dtype="float32", name=input_name)
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".tmp-", dir=parent)
+    try:
+        model.export(tmp, format="tf_saved_model", input_signature=[spec], verbose=False)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    finally:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp)
+
+
+def sha256_tree(folder: str) -> str:
+    """sha256 over a folder: each file's relative path and sha256, in sorted order."""
+    h = hashlib.sha256()
+    for root, _, files in sorted(os.walk(folder)):
+        for f in sorted(files):
+            full = os.path.join(root, f)
+            h.update(f"{os.path.relpath(full, folder)}\0{sha256_file(full)}\n".encode())
+    return h.hexdigest()
+
+
+class _OnnxRunner:
+    def __init__(self, path):
+        import onnxruntime as ort
+
+        self.session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        self.input = self.session.get_inputs()[0].name
+
+    def __call__(self, x):
+        return self.session.run(None, {self.input: x})
+
+
+class _SavedModelRunner:
+    def __init__(self, path):
+        import tensorflow as tf
+
+        self.tf = tf
+        self.loaded = tf.saved_model.load(path)  # kept: its variables die with it
+        self.fn = self.loaded.serve
+
+    def __call__(self, x):
+        return _flat(self.fn(self.tf.constant(x)))
+
+
+# --------------------------------------------------------------------------------------------------- export
+
+def export_part(part: Part, out_dir: str, fmt: str, *, opset: int = DEFAULT_OPSET, source: dict | None = None,
+                metadata: dict | None = None, images_dir: str | None = None, log=print) -> dict:
+    """Export one part to ``out_dir`` in ``fmt`` (onnx or savedmodel), check it against Keras, write its card.
+
+    Returns the model card (a dict); ``card["parity"]["ok"]`` tells whether the maximum absolute difference is
+    within ``PARITY_LIMIT`` on every parity batch.
+    """
+    import keras
+
+    if fmt not in FORMATS:
+        raise ExportError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if not (OPSET_RANGE[0] <= int(opset) <= OPSET_RANGE[1]):
+        raise ExportError(f"--opset {opset}: tf2onnx converts to opsets {OPSET_RANGE[0]} to {OPSET_RANGE[1]}")
+    os.makedirs(out_dir, exist_ok=True)
+    original, model = part.model, part.model
+    shape = input_shape(model)
+    rebuilt_from = None
+    if not is_float32(model):
+        rebuilt_from = half_policy(model)
+        model = float32_copy(model)
+    input_name = "z" if part.kind in LATENT_KINDS else "images"
+    batches = parity_inputs(part, shape, images_dir)
+    reference = [(desc, x, _call(model, x)) for desc, x in batches]
+    names = output_names(part, reference[0][2])
+
+    path = os.path.join(out_dir, f"{part.name}.{'onnx' if fmt == 'onnx' else 'savedmodel'}")
+    if fmt == "onnx":
+        write_onnx(model, path, input_name, shape, names, int(opset))
+        runner, digest = _OnnxRunner(path), sha256_file(path)
+    else:
+        write_savedmodel(model, path, input_name, shape)
+        runner, digest = _SavedModelRunner(path), sha256_tree(path)
+
+    checks = []
+    for desc, x, outputs in reference:
+        expected, got = _flat(outputs), runner(x)
+        if len(got) != len(expected) or any(g.shape != e.shape for g, e in zip(got, expected)):
+            raise ExportError(f"{path}: outputs {[g.shape for g in got]}, Keras gives {[e.shape for e in expected]}")
+        diff = max(float(np.max(np.abs(np.asarray(g, np.float64) - e))) for g, e in zip(got, expected))
+        checks.append({"inputs": desc, "max_abs_diff": diff})
+    worst = max(c["max_abs_diff"] for c in checks)
+    ok = worst <= PARITY_LIMIT
+    log(f"parity {part.name} {fmt}: max |{fmt} - keras| = {worst:.3g} over {', '.join(c['inputs'] for c in checks)}"
+        f" (limit {PARITY_LIMIT:g}): {'ok' if ok else 'FAILED'}")
+    mixed_note = None
+    if rebuilt_from is not None:
+        x = batches[0][1]
+        gap = max(float(np.max(np.abs(a.astype(np.float64) - b)))
+                  for a, b in zip(_flat(_call(original, x)), _flat(_call(model, x))))
+        mixed_note = {"policy": rebuilt_from or "float16 variables", "max_abs_diff_float32_vs_original": gap}
+        log(f"  {part.name}: rebuilt in float32 from a {rebuilt_from} model; float32 vs {rebuilt_from} outputs "
+            f"differ by up to {gap:.3g} (rounding of the half-precision original)")
+
+    card = model_card(part, model, fmt, path, digest, shape, input_name, names, reference[0][2], source, metadata)
+    card["parity"] = {"limit": PARITY_LIMIT, "max_abs_diff": worst, "ok": ok, "checks": checks}
+    card["float32_rebuild"] = mixed_note
+    if fmt == "onnx":
+        import onnx
+
+        card["opset"] = int(next(o.version for o in onnx.load(path).opset_import if o.domain in ("", "ai.onnx")))
+    write_json(path + ".json", card)
+    log(f"{part.name}: wrote {path} and its model card {path}.json")
+    return card
+
+
+def model_card(part: Part, model, fmt, path, digest, shape, input_name, names, outputs, source, metadata) -> dict:
+    import keras
+
+    flat = _flat(outputs)
+    if part.kind in LATENT_KINDS:
+        lo, hi = measured_output_range(model, np.random.default_rng(1).standard_normal((16,) + shape[1:])
+                                       .astype(np.float32))
+        inputs = [{"name": input_name, "shape": list(shape), "dtype": "float32",
+                   "range": "standard normal N(0, 1) latent vectors"}]
+        outs = [{"name": names[0], "shape": [None, *flat[0].shape[1:]], "dtype": "float32", "range": [lo, hi]}]
+        preprocessing = "z = numpy.random.default_rng(seed).standard_normal((n, latent_dim)).astype('float32')"
+        shifted = "images" if lo == 0 else f"(images {'+' if lo < 0 else '-'} {abs(lo):g})"
+        postprocessing = f"uint8 = clip(round({shifted} / {hi - lo:g} * 255), 0, 255)"
+    else:
+        lo, hi = image_range(model)
+        inputs = [{"name": input_name, "shape": list(shape), "dtype": "float32", "range": [lo, hi],
+                   "layout": "NHWC", "channels": "greyscale" if shape[3] == 1 else "RGB"}]
+        outs = [{"name": n, "shape": [None, *f.shape[1:]], "dtype": "float32"} for n, f in zip(names, flat)]
+        preprocessing = (f"resize to {shape[1]}x{shape[2]}, {'greyscale' if shape[3] == 1 else 'RGB'}, "
+                         f"images = uint8 / 255 * {hi - lo:g} + {lo:g}")
+        postprocessing = None
+    meta = dict(metadata or {})
+    card = {
+        "format": fmt,
+        "file": os.path.basename(path),
+        "sha256": digest,
+        "sha256_of": "file" if fmt == "onnx" else "each file's relative path and sha256, sorted",
+        "part": part.name,
+        "kind": part.kind,
+        "class_name": type(model).__name__,
+        "config": model.get_config(),
+        "inputs": inputs,
+        "outputs": outs,
+        "preprocessing": meta.get("preprocessing", preprocessing),
+        "postprocessing": postprocessing,
+        "source": source or {},
+        "dataset": meta.get("dataset"),
+        "resolution": meta.get("resolution"),
+        "licence": meta.get("licence"),
+        "training_command": meta.get("training_command"),
+        "metrics": meta.get("metrics"),
+        "exported_with": _versions(),
+        "keras_version": keras.__version__,
+    }
+    if fmt == "savedmodel":
+        card["signature"] = {"endpoint": "serve (also serving_default)", "input": input_name}
+    return card
+
+
+def _versions() -> dict:
+    out = {}
+    for name in ("keras", "tensorflow", "tf2onnx", "onnx", "onnxruntime"):
+        try:
+            out[name] = importlib.import_module(name).__version__
+        except Exception:  # noqa: BLE001 - a missing optional package is simply not listed
+            pass
+    return out
+
+
+def export_model(obj, out_dir: str, fmt: str, **kwargs) -> list[dict]:
+    """Export every inference part of ``obj`` (model, composite or trainer); returns the model cards."""
+    return [export_part(part, out_dir, fmt, **kwargs) for part in inference_parts(obj)]
+
+
+# -------------------------------------------------------------------------------------------------- sources
+
+def load_preset(name_or_dir: str):
+    """(model, source, metadata) of a built-in preset or preset folder."""
+    from zoo import registry
+
+    model = registry.from_preset(name_or_dir)
+    path = registry.resolve_preset(name_or_dir)
+    meta = getattr(model, "preset_metadata", {}) or read_json(os.path.join(path, "metadata.json"))
+    source = {"preset": name_or_dir, "path": os.path.abspath(path), "weights_sha256": meta.get("weights_sha256")}
+    return model, source, meta
+
+
+def recipe_name(run_dir: str) -> str:
+    """The recipe of a run folder: from command.json's ``python -m recipes.NAME``, or the ``NNNNN-NAME`` folder."""
+    command = os.path.join(run_dir, "command.json")
+    if os.path.isfile(command):
+        argv = read_json(command).get("argv") or [""]
+        found = re.search(r"recipes\.(\w+)", str(argv[0]))
+        if found:
+            return found.group(1)
+    found = re.match(r"^\d+-(\w+)$", os.path.basename(os.path.normpath(run_dir)))
+    if found:
+        return found.group(1)
+    raise ExportError(f"--run {run_dir}: cannot tell its recipe (no command.json naming recipes.NAME and the "
+                      f"folder is not named NNNNN-NAME)")
+
+
+def load_run(run_dir: str):
+    """(trainer, source, metadata) of a training run: its recipe's ``build(Config(**config.json))`` with the
+    newest checkpoint restored."""
+    from zoo.training.checkpoint import latest_checkpoint, load_checkpoint
+
+    if not os.path.isfile(os.path.join(run_dir, "config.json")):
+        raise ExportError(f"--run {run_dir}: no config.json; is this a run folder (runs/NNNNN-recipe)?")
+    name = recipe_name(run_dir)
+    try:
+        module = importlib.import_module(f"recipes.{name}")
+    except ImportError as e:
+        raise ExportError(f"--run {run_dir}: recipe {name!r} cannot be imported ({e})") from e
+    stored = read_json(os.path.join(run_dir, "config.json"))
+    fields = {f.name for f in dataclasses.fields(module.Config)}
+    cfg = module.Config(**{k: v for k, v in stored.items() if k in fields})
+    ckpt = latest_checkpoint(os.path.join(run_dir, "checkpoints"))
+    if ckpt is None:
+        raise ExportError(f"--run {run_dir}: no checkpoint in {os.path.join(run_dir, 'checkpoints')}")
+    import keras
+
+    previous = keras.config.dtype_policy()
+    try:
+        trainer = module.build(cfg)
+    finally:  # a mixed-precision recipe sets the global policy; the export itself runs in float32
+        keras.config.set_dtype_policy(previous)
+    if not hasattr(trainer, "checkpoint_variables"):
+        raise ExportError(f"--run {run_dir}: recipe {name!r} builds a {type(trainer).__name__}, which has no "
+                          f"checkpoint_variables(); export its preset instead")
+    trainer.build_all()
+    state = load_checkpoint(ckpt, trainer.checkpoint_variables())
+    command = os.path.join(run_dir, "command.json")
+    meta = {"training_command": " ".join(read_json(command).get("argv", [])) if os.path.isfile(command) else None,
+            "dataset": stored.get("data"), "resolution": stored.get("image_size")}
+    if stored.get("data") == "utkface":
+        from zoo.data.utkface import LICENCE
+
+        meta["licence"] = LICENCE
+    source = {"run": os.path.abspath(run_dir), "recipe": name, "checkpoint": os.path.abspath(ckpt),
+              "step": state.get("step")}
+    return trainer, source, meta

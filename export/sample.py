@@ -1,0 +1,59 @@
+"""python -m export.sample MODEL.onnx --n 16 --seed 0 --out grid.png
+
+Samples a grid of faces from an exported generator (or VAE decoder) with ONNX Runtime; needs numpy,
+onnxruntime and Pillow only. The same seed writes the same image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m export.sample", description=__doc__.split("\n\n")[1])
+    p.add_argument("model", help="generator or decoder .onnx file written by python -m export")
+    p.add_argument("--n", type=int, default=16, help="number of images (default 16)")
+    p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+    p.add_argument("--out", required=True, help="PNG file to write")
+    p.add_argument("--cols", type=int, default=None, help="grid columns (default: a square grid)")
+    p.add_argument("--scale", type=int, default=1, help="enlarge the grid this many times (nearest neighbour)")
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.n < 1:
+        p.error(f"--n must be at least 1, got {args.n}")
+    if args.scale < 1:
+        p.error(f"--scale must be at least 1, got {args.scale}")
+
+    import numpy as np
+    from PIL import Image
+
+    from export.runtime import OnnxGenerator, make_grid
+
+    try:
+        generator = OnnxGenerator(args.model)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"python -m export.sample: error: {e}", file=sys.stderr)
+        return 2
+    images = generator.sample(args.n, seed=args.seed)
+    grid = make_grid(images, args.cols)
+    img = Image.fromarray(np.ascontiguousarray(grid))
+    if args.scale > 1:
+        img = img.resize((img.size[0] * args.scale, img.size[1] * args.scale), Image.NEAREST)
+    folder = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=folder)
+    os.close(fd)
+    try:  # written under a temporary name, then renamed: never a half-written PNG
+        img.save(tmp, format="PNG")
+        os.replace(tmp, args.out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    print(f"wrote {args.out}: {args.n} images {list(images.shape[1:])} from {args.model} (seed {args.seed})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
