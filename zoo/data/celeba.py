@@ -116,22 +116,20 @@ def _load_tfds(data_dir: str, split: str) -> ImageSource | None:
         import tensorflow_datasets as tfds
     except ImportError:
         return None
+    import tensorflow as tf
     builder = tfds.builder("celeb_a", data_dir=data_dir)
-    if not os.path.isfile(os.path.join(builder.data_dir, "dataset_info.json")):
+    if not builder.is_prepared():
         return None
     tfds_split = {"valid": "validation", "all": "train+validation+test"}.get(split, split)
-    n = sum(builder.info.splits[s].num_examples for s in tfds_split.split("+"))
+    try:
+        n = sum(builder.info.splits[s].num_examples for s in tfds_split.split("+"))
+    except KeyError:
+        n = None  # split sizes unknown: the training loop then needs --steps
 
     def dataset_fn():
         ds = builder.as_dataset(split=tfds_split, shuffle_files=False)
         return ds.map(lambda d: {"image": d["image"],
-                                 **{a: tf_cast_int(d["attributes"][a]) for a in CELEBA_ATTRIBUTES}})
+                                 **{a: tf.cast(d["attributes"][a], tf.int32) for a in CELEBA_ATTRIBUTES}})
 
     return ImageSource(name="celeba", dataset_fn=dataset_fn, num_examples=n, crop="center178",
                        labels={}, info={"tfds_dir": builder.data_dir, "split": split, "licence": LICENCE})
-
-
-def tf_cast_int(x):
-    import tensorflow as tf
-
-    return tf.cast(x, tf.int32)

@@ -97,3 +97,16 @@ def test_ffhq_recursive_and_corrupt(ffhq_dir, tmp_path):
     (tmp_path / "a" / "cut.png").write_bytes(data[:100])
     src2 = load_source("ffhq", str(tmp_path))
     assert len(src2) == 1 and src2.skipped == 1
+
+
+def test_celeba_from_tfds(tmp_path, monkeypatch):
+    tfds = pytest.importorskip("tensorflow_datasets")
+    from zoo.data import make_dataset
+
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "is_prepared", lambda self: True)
+    with tfds.testing.mock_data(num_examples=6):
+        src = load_source("celeba", str(tmp_path))
+        assert src.dataset_fn is not None and src.crop == "center178"
+        x, y = next(iter(make_dataset(src, 16, 2, labels=("Smiling", "Male"), cache=False)))
+    assert x.shape == (2, 16, 16, 3) and set(y) == {"Smiling", "Male"}
+    assert set(np.unique(y["Smiling"].numpy())) <= {0, 1}
