@@ -21,7 +21,6 @@ import hashlib
 import importlib
 import logging
 import os
-import re
 import shutil
 import tempfile
 import warnings
@@ -46,6 +45,11 @@ PART_ATTRIBUTES = (
     ("decoder", "decoder", "decoder"),
     ("classifier", "classifier", "classifier"),
 )
+# Call arguments that make a family's forward pass deterministic for inference, by class name (a class may
+# also declare ``export_call_kwargs``): e.g. StyleGAN's per-layer noise is drawn fresh at each call otherwise.
+EXPORT_CALL_KWARGS = {
+    "StyleGANGenerator": {"randomize_noise": False},
+}
 LATENT_KINDS = ("generator", "decoder")  # input z [B, latent_dim] ~ N(0, 1), output images
 IMAGE_KINDS = ("encoder", "classifier")  # input images [B, H, W, C]
 
@@ -188,6 +192,29 @@ def float32_copy(model):
     return clone
 
 
+def call_kwargs(model) -> dict:
+    """The fixed call arguments ``model`` is exported with (``EXPORT_CALL_KWARGS`` or its class attribute)."""
+    return dict(getattr(model, "export_call_kwargs", None) or EXPORT_CALL_KWARGS.get(type(model).__name__, {}))
+
+
+def bind_call_kwargs(model, kwargs: dict):
+    """A model whose ``call(x)`` is ``model(x, **kwargs)``, so that the exported graph has a single input."""
+    import keras
+
+    class BoundCall(keras.Model):
+        def __init__(self, inner, **kw):
+            super().__init__(name=inner.name, **kw)
+            self.inner = inner
+
+        def call(self, x, training=False):
+            return self.inner(x, training=training, **kwargs)
+
+    bound = BoundCall(model)
+    shape = input_shape(model)
+    bound(np.zeros((1,) + shape[1:], np.float32))
+    return bound
+
+
 # ---------------------------------------------------------------------------------------- inputs and outputs
 
 def _call(model, x):
@@ -217,17 +244,9 @@ def output_names(part: Part, outputs) -> list[str]:
 
 
 def image_range(model, default=(-1.0, 1.0), attr="input_range") -> tuple[float, float]:
+    """A model's declared ``input_range``/``output_range`` for images, else the zoo's [-1, 1]."""
     value = getattr(model, attr, None)
     return tuple(float(v) for v in value) if value is not None else default
-
-
-def measured_output_range(model, z: np.ndarray) -> tuple[float, float]:
-    """[-1, 1] (tanh) or [0, 1] (sigmoid) for a generator: its declared ``output_range``, or what it produces."""
-    declared = getattr(model, "output_range", None)
-    if declared is not None:
-        return tuple(float(v) for v in declared)
-    images = _flat(_call(model, z))[0]
-    return (0.0, 1.0) if images.min() >= 0.0 else (-1.0, 1.0)
 
 
 def load_images(folder: str, count: int, size: tuple[int, int], channels: int,
@@ -397,6 +416,9 @@ def export_part(part: Part, out_dir: str, fmt: str, *, opset: int = DEFAULT_OPSE
     if not is_float32(model):
         rebuilt_from = half_policy(model)
         model = float32_copy(model)
+    kwargs = call_kwargs(model)
+    if kwargs:
+        model = bind_call_kwargs(model, kwargs)
     input_name = "z" if part.kind in LATENT_KINDS else "images"
     batches = parity_inputs(part, shape, images_dir)
     reference = [(desc, x, _call(model, x)) for desc, x in batches]
@@ -447,8 +469,8 @@ def model_card(part: Part, model, fmt, path, digest, shape, input_name, names, o
 
     flat = _flat(outputs)
     if part.kind in LATENT_KINDS:
-        lo, hi = measured_output_range(model, np.random.default_rng(1).standard_normal((16,) + shape[1:])
-                                       .astype(np.float32))
+        # The zoo's image convention is [-1, 1]; a model may declare otherwise with ``output_range``.
+        lo, hi = image_range(part.model, attr="output_range")
         inputs = [{"name": input_name, "shape": list(shape), "dtype": "float32",
                    "range": "standard normal N(0, 1) latent vectors"}]
         outs = [{"name": names[0], "shape": [None, *flat[0].shape[1:]], "dtype": "float32", "range": [lo, hi]}]
@@ -456,7 +478,7 @@ def model_card(part: Part, model, fmt, path, digest, shape, input_name, names, o
         shifted = "images" if lo == 0 else f"(images {'+' if lo < 0 else '-'} {abs(lo):g})"
         postprocessing = f"uint8 = clip(round({shifted} / {hi - lo:g} * 255), 0, 255)"
     else:
-        lo, hi = image_range(model)
+        lo, hi = image_range(part.model)
         inputs = [{"name": input_name, "shape": list(shape), "dtype": "float32", "range": [lo, hi],
                    "layout": "NHWC", "channels": "greyscale" if shape[3] == 1 else "RGB"}]
         outs = [{"name": n, "shape": [None, *f.shape[1:]], "dtype": "float32"} for n, f in zip(names, flat)]
@@ -471,8 +493,9 @@ def model_card(part: Part, model, fmt, path, digest, shape, input_name, names, o
         "sha256_of": "file" if fmt == "onnx" else "each file's relative path and sha256, sorted",
         "part": part.name,
         "kind": part.kind,
-        "class_name": type(model).__name__,
-        "config": model.get_config(),
+        "class_name": type(part.model).__name__,
+        "config": part.model.get_config(),
+        "call_kwargs": call_kwargs(part.model),
         "inputs": inputs,
         "outputs": outs,
         "preprocessing": meta.get("preprocessing", preprocessing),
@@ -519,58 +542,28 @@ def load_preset(name_or_dir: str):
     return model, source, meta
 
 
-def recipe_name(run_dir: str) -> str:
-    """The recipe of a run folder: from command.json's ``python -m recipes.NAME``, or the ``NNNNN-NAME`` folder."""
-    command = os.path.join(run_dir, "command.json")
-    if os.path.isfile(command):
-        argv = read_json(command).get("argv") or [""]
-        found = re.search(r"recipes\.(\w+)", str(argv[0]))
-        if found:
-            return found.group(1)
-    found = re.match(r"^\d+-(\w+)$", os.path.basename(os.path.normpath(run_dir)))
-    if found:
-        return found.group(1)
-    raise ExportError(f"--run {run_dir}: cannot tell its recipe (no command.json naming recipes.NAME and the "
-                      f"folder is not named NNNNN-NAME)")
-
-
 def load_run(run_dir: str):
-    """(trainer, source, metadata) of a training run: its recipe's ``build(Config(**config.json))`` with the
-    newest checkpoint restored."""
-    from zoo.training.checkpoint import latest_checkpoint, load_checkpoint
-
-    if not os.path.isfile(os.path.join(run_dir, "config.json")):
-        raise ExportError(f"--run {run_dir}: no config.json; is this a run folder (runs/NNNNN-recipe)?")
-    name = recipe_name(run_dir)
-    try:
-        module = importlib.import_module(f"recipes.{name}")
-    except ImportError as e:
-        raise ExportError(f"--run {run_dir}: recipe {name!r} cannot be imported ({e})") from e
-    stored = read_json(os.path.join(run_dir, "config.json"))
-    fields = {f.name for f in dataclasses.fields(module.Config)}
-    cfg = module.Config(**{k: v for k, v in stored.items() if k in fields})
-    ckpt = latest_checkpoint(os.path.join(run_dir, "checkpoints"))
-    if ckpt is None:
-        raise ExportError(f"--run {run_dir}: no checkpoint in {os.path.join(run_dir, 'checkpoints')}")
+    """(trainer, source, metadata) of a training run: its recipe's trainer with the newest checkpoint restored."""
     import keras
+
+    from zoo.make_preset import LICENCES
+    from zoo.runs import last_metrics
+    from zoo.runs import load_run as reopen_run
+    from zoo.training.checkpoint import latest_checkpoint
 
     previous = keras.config.dtype_policy()
     try:
-        trainer = module.build(cfg)
+        recipe, cfg, trainer = reopen_run(run_dir)
+    except (FileNotFoundError, ValueError) as e:
+        raise ExportError(f"--run {run_dir}: {e}") from e
     finally:  # a mixed-precision recipe sets the global policy; the export itself runs in float32
         keras.config.set_dtype_policy(previous)
-    if not hasattr(trainer, "checkpoint_variables"):
-        raise ExportError(f"--run {run_dir}: recipe {name!r} builds a {type(trainer).__name__}, which has no "
-                          f"checkpoint_variables(); export its preset instead")
-    trainer.build_all()
-    state = load_checkpoint(ckpt, trainer.checkpoint_variables())
     command = os.path.join(run_dir, "command.json")
+    data = getattr(cfg, "data", None)
     meta = {"training_command": " ".join(read_json(command).get("argv", [])) if os.path.isfile(command) else None,
-            "dataset": stored.get("data"), "resolution": stored.get("image_size")}
-    if stored.get("data") == "utkface":
-        from zoo.data.utkface import LICENCE
-
-        meta["licence"] = LICENCE
-    source = {"run": os.path.abspath(run_dir), "recipe": name, "checkpoint": os.path.abspath(ckpt),
-              "step": state.get("step")}
+            "dataset": data, "resolution": getattr(cfg, "image_size", None),
+            "metrics": {"final_logged": last_metrics(run_dir)}, "licence": LICENCES.get(data)}
+    source = {"run": os.path.abspath(run_dir), "recipe": recipe.NAME,
+              "checkpoint": os.path.abspath(latest_checkpoint(os.path.join(run_dir, "checkpoints"))),
+              "step": trainer.completed_steps() if hasattr(trainer, "completed_steps") else None}
     return trainer, source, meta

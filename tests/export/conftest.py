@@ -1,0 +1,71 @@
+"""Tiny models of every exportable family, exported once per session and shared by the export tests.
+
+To cover a new family, add one line to ``FAMILIES``: a name and a function returning the built tiny model.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+
+def _dcgan_generator():
+    from zoo.models.dcgan import DCGANGenerator
+
+    return DCGANGenerator(latent_dim=8, image_size=16, channels=3, base_filters=8)
+
+
+def _face_classifier():
+    from zoo.models.face_classifier.face_classifier import FaceClassifier
+
+    return FaceClassifier(tasks=("gender", "age"), image_size=16, channels=1, filters=(4, 8), dense_units=8)
+
+
+# name -> (factory, input shape without the batch)
+FAMILIES = {
+    "dcgan_generator": (_dcgan_generator, (8,)),
+    "face_classifier": (_face_classifier, (16, 16, 1)),
+}
+
+
+def build(name: str):
+    import keras
+
+    factory, shape = FAMILIES[name]
+    keras.utils.set_random_seed(0)
+    model = factory()
+    model.build((None, *shape))
+    # Non-trivial batch-norm statistics, so that a graph that ignored them would not match.
+    model.set_weights([w + np.random.default_rng(i).uniform(0.0, 0.1, w.shape).astype(w.dtype)
+                       if w.ndim == 1 else w for i, w in enumerate(model.get_weights())])
+    return model
+
+
+def inputs_for(name: str, batch: int, seed: int) -> np.ndarray:
+    shape = FAMILIES[name][1]
+    rng = np.random.default_rng(seed)
+    if len(shape) == 1:
+        return rng.standard_normal((batch, *shape)).astype(np.float32)
+    return rng.uniform(-1, 1, (batch, *shape)).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory, utkface_dir):
+    """exported(family, fmt) -> (model, card, path): the family's tiny model exported once per session."""
+    from export.exporter import export_model
+
+    cache = {}
+
+    def get(name: str, fmt: str):
+        if (name, fmt) not in cache:
+            if name not in cache:
+                cache[name] = build(name)
+            model = cache[name]
+            out = str(tmp_path_factory.mktemp(f"{name}-{fmt}"))
+            (card,) = export_model(model, out, fmt, source={"test": name}, images_dir=utkface_dir, log=print)
+            cache[name, fmt] = (model, card, os.path.join(out, card["file"]))
+        return cache[name, fmt]
+
+    return get

@@ -1,0 +1,122 @@
+"""ONNX and SavedModel exports match Keras, carry a model card, and a mixed-precision model exports as float32."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from tests.export.conftest import FAMILIES, build, inputs_for
+
+
+def _keras_outputs(model, x):
+    import keras
+
+    return [np.asarray(o) for o in keras.tree.flatten(model(x, training=False))]
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_onnx_matches_keras(exported, family):
+    import onnxruntime as ort
+
+    from zoo.utils.io import sha256_file
+
+    model, card, path = exported(family, "onnx")
+    assert card["parity"]["ok"] and card["parity"]["max_abs_diff"] <= 1e-4
+    assert card["sha256"] == sha256_file(path)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == [card["inputs"][0]["name"]]
+    assert [o.name for o in session.get_outputs()] == [o["name"] for o in card["outputs"]]
+    for batch in (3, 1):  # the batch dimension is dynamic
+        x = inputs_for(family, batch, seed=100 + batch)
+        got = session.run(None, {session.get_inputs()[0].name: x})
+        want = _keras_outputs(model, x)
+        assert [g.shape for g in got] == [w.shape for w in want]
+        assert max(np.max(np.abs(g - w)) for g, w in zip(got, want)) <= 1e-4
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_savedmodel_matches_keras(exported, family):
+    import tensorflow as tf
+
+    model, card, path = exported(family, "savedmodel")
+    assert card["parity"]["ok"] and os.path.isfile(os.path.join(path, "saved_model.pb"))
+    loaded = tf.saved_model.load(path)
+    x = inputs_for(family, 3, seed=7)
+    got = [np.asarray(o) for o in tf.nest.flatten(loaded.serve(tf.constant(x)))]
+    want = _keras_outputs(model, x)
+    assert max(np.max(np.abs(g - w)) for g, w in zip(got, want)) <= 1e-4
+
+
+def test_model_card_describes_the_generator(exported):
+    _, card, path = exported("dcgan_generator", "onnx")
+    on_disk = json.load(open(path + ".json"))
+    assert on_disk["kind"] == "generator" and on_disk["class_name"] == "DCGANGenerator"
+    assert on_disk["inputs"] == [{"name": "z", "shape": [None, 8], "dtype": "float32",
+                                  "range": "standard normal N(0, 1) latent vectors"}]
+    assert on_disk["outputs"] == [{"name": "images", "shape": [None, 16, 16, 3], "dtype": "float32",
+                                   "range": [-1.0, 1.0]}]
+    assert on_disk["source"] == {"test": "dcgan_generator"} and on_disk["opset"] == 17
+
+
+def test_classifier_card_names_each_head_and_checks_real_images(exported):
+    _, card, _ = exported("face_classifier", "onnx")
+    assert [(o["name"], o["shape"]) for o in card["outputs"]] == [("age", [None]), ("gender", [None, 2])]
+    assert card["inputs"][0]["shape"] == [None, 16, 16, 1] and card["inputs"][0]["range"] == [-1.0, 1.0]
+    assert any("real images" in c["inputs"] for c in card["parity"]["checks"])
+
+
+def test_mixed_precision_model_exports_as_float32(tmp_path):
+    import keras
+    import onnx
+    import onnxruntime as ort
+
+    from export.exporter import export_model, is_float32
+
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        mixed = build("dcgan_generator")
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert not is_float32(mixed)
+    (card,) = export_model(mixed, str(tmp_path), "onnx", log=print)
+    assert card["float32_rebuild"]["policy"] == "mixed_float16" and card["parity"]["ok"]
+
+    proto = onnx.load(str(tmp_path / "generator.onnx"))
+    float32 = onnx.TensorProto.FLOAT
+    # float32 weights (integer tensors are shapes); nothing in half precision.
+    assert {t.data_type for t in proto.graph.initializer} <= {float32, onnx.TensorProto.INT64, onnx.TensorProto.INT32}
+    assert float32 in {t.data_type for t in proto.graph.initializer}
+    assert all(v.type.tensor_type.elem_type == float32 for v in [*proto.graph.input, *proto.graph.output])
+    assert not [n for n in proto.graph.node if n.op_type == "Cast" and any(
+        a.name == "to" and a.i == onnx.TensorProto.FLOAT16 for a in n.attribute)]
+
+    # The same weights in a model built in float32 give the ONNX outputs: the weights were copied over.
+    reference = build("dcgan_generator")
+    reference.set_weights(mixed.get_weights())
+    x = inputs_for("dcgan_generator", 4, seed=3)
+    session = ort.InferenceSession(str(tmp_path / "generator.onnx"), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"z": x})[0]
+    assert np.max(np.abs(got - np.asarray(reference(x)))) <= 1e-4
+    assert np.max(np.abs(got - np.asarray(mixed(x)))) < 0.05  # float16 rounding only
+
+
+def test_cli_exports_a_preset_and_prints_the_parity(tmp_path, capsys):
+    from export.__main__ import main
+    from zoo.registry import save_to_preset
+
+    preset = save_to_preset(build("dcgan_generator"), str(tmp_path / "preset"),
+                            {"dataset": "synthetic", "resolution": 16, "licence": "CC0"})
+    out = tmp_path / "onnx"
+    assert main(["--preset", preset, "--format", "onnx", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "parity generator onnx: max |onnx - keras| = " in printed and "(limit 0.0001): ok" in printed
+    card = json.load(open(out / "generator.onnx.json"))
+    assert card["source"]["preset"] == preset and card["licence"] == "CC0"
+
+    assert main(["--preset", preset, "--format", "onnx", "--out", str(out), "--parts", "encoder"]) == 2
+    assert "--parts encoder: not a part of this model (it has generator)" in capsys.readouterr().err
+    assert main(["--preset", str(tmp_path / "missing"), "--format", "onnx", "--out", str(out)]) == 2
+    assert "unknown preset" in capsys.readouterr().err

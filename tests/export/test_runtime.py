@@ -1,0 +1,107 @@
+"""The ONNX runtime works where TensorFlow cannot be imported, is deterministic, and rejects bad inputs clearly."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# Run in a fresh interpreter in which tensorflow, keras, tf2onnx and zoo cannot be imported at all.
+BLOCKED = """
+import sys
+
+class Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("tensorflow", "keras", "tf2onnx", "tf_keras", "zoo"):
+            raise ImportError(f"{name} is blocked in this test")
+
+sys.meta_path.insert(0, Blocker())
+"""
+
+
+def _run_blocked(code: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", BLOCKED + code, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_runtime_samples_and_writes_pngs_without_tensorflow(exported, tmp_path):
+    model, _, path = exported("dcgan_generator", "onnx")
+    code = """
+import json, sys
+import numpy as np
+from export.runtime import OnnxGenerator
+from export.sample import main
+path, out = sys.argv[1], sys.argv[2]
+g = OnnxGenerator(path)
+np.save(out + "/sample.npy", g.sample(5, seed=3))
+np.save(out + "/decoded.npy", g.decode(np.random.default_rng(1).standard_normal((2, g.latent_dim)).astype("float32")))
+assert main([path, "--n", "4", "--seed", "0", "--out", out + "/a.png"]) == 0
+assert main([path, "--n", "4", "--seed", "0", "--out", out + "/b.png"]) == 0
+assert main([path, "--n", "4", "--seed", "1", "--out", out + "/c.png"]) == 0
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "zoo"))))
+"""
+    result = _run_blocked(code, path, str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+    sample = np.load(tmp_path / "sample.npy")
+    assert sample.dtype == np.uint8 and sample.shape == (5, 16, 16, 3)
+    # The same images as Keras gives for the same latents, up to rounding at a uint8 boundary.
+    z = np.random.default_rng(3).standard_normal((5, 8)).astype(np.float32)
+    expected = np.clip(np.round((np.asarray(model(z)) + 1) * 127.5), 0, 255)
+    assert np.max(np.abs(sample.astype(int) - expected)) <= 1
+    assert np.load(tmp_path / "decoded.npy").shape == (2, 16, 16, 3)
+
+    a, b, c = ((tmp_path / f"{n}.png").read_bytes() for n in "abc")
+    assert a == b and a != c  # same seed, same PNG; another seed, other faces
+    from PIL import Image
+
+    assert Image.open(tmp_path / "a.png").size == (2 + 2 * 18, 2 + 2 * 18)  # a 2x2 grid of 16 px, 2 px padding
+
+
+def test_wrong_input_shape_or_dtype_names_the_expected_one(exported):
+    from export.runtime import OnnxClassifier, OnnxGenerator
+
+    g = OnnxGenerator(exported("dcgan_generator", "onnx")[2])
+    with pytest.raises(ValueError, match=r"must have shape float32 \[batch, 8\], got float32 \[2, 7\]"):
+        g.decode(np.zeros((2, 7), np.float32))
+    with pytest.raises(ValueError, match=r"float32 \[batch, 8\], got float32 \[8\]"):
+        g.decode(np.zeros(8, np.float32))
+    with pytest.raises(TypeError, match=r"must be float32, got float64 \(expected float32 \[batch, 8\]"):
+        g.decode(np.zeros((2, 8)))
+    with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
+        g.sample(0)
+
+    c = OnnxClassifier(exported("face_classifier", "onnx")[2])
+    with pytest.raises(ValueError, match=r"float32 \[batch, 16, 16, 1\], got float32 \[1, 16, 16, 3\]"):
+        c.predict(np.zeros((1, 16, 16, 3), np.float32))
+    with pytest.raises(TypeError, match=r"uint8 \[0, 255\] or float32 in \[-1.0, 1.0\].*got int64"):
+        c.predict(np.zeros((1, 16, 16, 1), np.int64))
+    with pytest.raises(ValueError, match="a generator takes latents"):
+        OnnxGenerator(exported("face_classifier", "onnx")[2])
+
+
+def test_classifier_predicts_uint8_images_as_keras_does(exported):
+    from export.runtime import OnnxClassifier
+
+    model, _, path = exported("face_classifier", "onnx")
+    images = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 1), dtype=np.uint8)
+    got = OnnxClassifier(path).predict(images)
+    want = model(images.astype(np.float32) / 127.5 - 1.0)
+    assert sorted(got) == ["age", "gender"]
+    for task in got:
+        assert np.max(np.abs(got[task] - np.asarray(want[task]))) <= 1e-4
+
+
+def test_sample_cli_rejects_a_classifier(exported, tmp_path, capsys):
+    from export.sample import main
+
+    assert main([exported("face_classifier", "onnx")[2], "--out", str(tmp_path / "x.png")]) == 2
+    assert "a generator takes latents [batch, latent_dim]" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
