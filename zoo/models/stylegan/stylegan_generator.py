@@ -1,0 +1,115 @@
+"""StyleGAN generator (Karras et al. 2019): mapping network, synthesis network, style mixing, truncation."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from zoo.models.stylegan.stylegan_mapping import StyleGANMapping
+from zoo.models.stylegan.stylegan_synthesis import StyleGANSynthesis
+
+
+@keras.saving.register_keras_serializable(package="facezoo")
+class StyleGANGenerator(keras.Model):
+    """z [B, latent_dim] -> images [B, R, R, channels] (float32), R = 4 * 2^level.
+
+    ``call(z, level=None, alpha=1.0, truncation_psi=1.0, randomize_noise=True, training=False)``. In training the
+    running mean of w (``w_avg``, decay ``w_avg_beta``) is updated and, with probability ``style_mixing_prob``,
+    each example switches from w(z1) to w(z2) at a random layer among those in use (style mixing
+    regularisation). ``truncation_psi`` < 1 pulls every w towards ``w_avg`` (the truncation trick).
+    For control over the styles use ``mapping``, ``broadcast``, ``mix_styles``, ``ws_per_level``, ``truncate``
+    and ``synthesize`` directly.
+    """
+
+    def __init__(self, latent_dim: int = 512, w_dim: int = 512, resolution: int = 1024, channels: int = 3,
+                 mapping_layers: int = 8, mapping_lr_multiplier: float = 0.01, fmap_base: int = 8192,
+                 fmap_max: int = 512, style_mixing_prob: float = 0.9, w_avg_beta: float = 0.995,
+                 seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= style_mixing_prob <= 1.0:
+            raise ValueError(f"style_mixing_prob must be in [0, 1], got {style_mixing_prob}")
+        self.latent_dim, self.w_dim, self.resolution, self.channels = int(latent_dim), int(w_dim), int(resolution), \
+            int(channels)
+        self.mapping_layers, self.mapping_lr_multiplier = int(mapping_layers), float(mapping_lr_multiplier)
+        self.fmap_base, self.fmap_max = int(fmap_base), int(fmap_max)
+        self.style_mixing_prob, self.w_avg_beta, self.seed = float(style_mixing_prob), float(w_avg_beta), seed
+        self.mapping = StyleGANMapping(latent_dim, w_dim, mapping_layers, mapping_lr_multiplier, name="mapping")
+        self.synthesis = StyleGANSynthesis(w_dim, resolution, channels, fmap_base, fmap_max, seed=seed,
+                                           name="synthesis")
+        self.num_levels, self.num_ws = self.synthesis.num_levels, self.synthesis.num_ws
+        # Mean aggregation: under tf.distribute each replica assigns its own batch's update; the mean is kept.
+        self.w_avg = self.add_weight(shape=(w_dim,), name="w_avg", initializer="zeros", trainable=False,
+                                     aggregation="mean")
+        self.mixing_seed = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        self.mapping.build((None, self.latent_dim))
+        self.synthesis.build((None, self.num_ws, self.w_dim))
+        self.built = True
+
+    # -- style manipulation -------------------------------------------------------------------------------
+    def broadcast(self, w):
+        """w [B, w_dim] -> ws [B, num_ws, w_dim] (the same w for every layer)."""
+        return ops.repeat(ops.expand_dims(w, 1), self.num_ws, axis=1)
+
+    def ws_per_level(self, ws_by_level):
+        """A list of ``num_levels`` w [B, w_dim], one per level -> ws [B, num_ws, w_dim] (style blending)."""
+        if len(ws_by_level) != self.num_levels:
+            raise ValueError(f"ws_per_level needs one w per level ({self.num_levels}), got {len(ws_by_level)}")
+        return ops.stack([w for w in ws_by_level for _ in range(2)], axis=1)
+
+    def mix_styles(self, ws1, ws2, crossover):
+        """Layers before ``crossover`` (scalar or [B]) take ws1, layers from it on ws2."""
+        layer = ops.reshape(ops.arange(self.num_ws, dtype="int32"), (1, self.num_ws, 1))
+        cross = ops.reshape(ops.cast(crossover, "int32"), (-1, 1, 1))
+        return ops.where(layer < cross, ws1, ws2)
+
+    def truncate(self, ws, psi):
+        """w_avg + psi * (w - w_avg): psi = 1 leaves w as it is, psi = 0 gives the mean w."""
+        avg = ops.cast(self.w_avg, ws.dtype)
+        return avg + ops.cast(psi, ws.dtype) * (ws - avg)
+
+    def synthesize(self, ws, level=None, alpha=1.0, randomize_noise=True):
+        return self.synthesis(ws, level=level, alpha=alpha, randomize_noise=randomize_noise)
+
+    # -- the forward pass ---------------------------------------------------------------------------------
+    def _update_w_avg(self, w):
+        batch_mean = ops.mean(ops.cast(w, "float32"), axis=0)
+        self.w_avg.assign(batch_mean + (self.w_avg - batch_mean) * self.w_avg_beta)
+
+    def _mixing(self, ws, level):
+        batch = ops.shape(ws)[0]
+        z2 = keras.random.normal((batch, self.latent_dim), seed=self.mixing_seed)
+        ws2 = self.broadcast(self.mapping(z2))
+        in_use = 2 * (level + 1)
+        if in_use < 2:
+            return ws
+        crossover = keras.random.randint((batch,), 1, in_use, seed=self.mixing_seed)
+        mixed = keras.random.uniform((batch,), seed=self.mixing_seed) < self.style_mixing_prob
+        crossover = ops.where(mixed, crossover, self.num_ws)
+        return self.mix_styles(ws, ws2, crossover)
+
+    def call(self, z, level=None, alpha=1.0, truncation_psi=1.0, randomize_noise=True, training=False):
+        level = self.synthesis.num_levels - 1 if level is None else level
+        w = self.mapping(z)
+        if training:
+            self._update_w_avg(w)
+        ws = self.broadcast(w)
+        if training and self.style_mixing_prob > 0:
+            ws = self._mixing(ws, level)
+        if not (isinstance(truncation_psi, (int, float)) and truncation_psi == 1):
+            ws = self.truncate(ws, truncation_psi)
+        return self.synthesize(ws, level, alpha, randomize_noise)
+
+    def output_resolution(self, level=None) -> int:
+        return self.synthesis.output_resolution(level)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.resolution, self.resolution, self.channels)
+
+    def get_config(self):
+        return {"latent_dim": self.latent_dim, "w_dim": self.w_dim, "resolution": self.resolution,
+                "channels": self.channels, "mapping_layers": self.mapping_layers,
+                "mapping_lr_multiplier": self.mapping_lr_multiplier, "fmap_base": self.fmap_base,
+                "fmap_max": self.fmap_max, "style_mixing_prob": self.style_mixing_prob,
+                "w_avg_beta": self.w_avg_beta, "seed": self.seed, "name": self.name}

@@ -1,0 +1,132 @@
+"""Progressive training: one run of the foundation loop (``zoo.training.loop.train``) per level.
+
+Each level has its own resolution, batch size and length in images; the trainer's checkpointed ``level`` and
+``level_images`` say where a resumed run stands, so a run killed in the middle of a level continues inside it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+
+from zoo.training.checkpoint import latest_checkpoint, load_checkpoint
+from zoo.training.loop import train
+from zoo.utils.images import save_grid
+
+
+@dataclasses.dataclass(frozen=True)
+class Level:
+    """One level of the schedule: ``index`` (0 = 4 px), its ``resolution``, ``images`` real images shown,
+    ``batch_size`` (global) and the first ``fade_images`` of them spent fading the new block in."""
+
+    index: int
+    resolution: int
+    images: int
+    batch_size: int
+    fade_images: int
+
+    @property
+    def steps(self) -> int:
+        return math.ceil(self.images / self.batch_size)
+
+
+def _per_level(values, n: int, what: str) -> tuple:
+    values = tuple(values) if isinstance(values, (tuple, list)) else (values,)
+    if len(values) == 1:
+        return values * n
+    if len(values) < n:
+        raise ValueError(f"{what}: {len(values)} values {values} for {n} levels; give one per resolution or a "
+                         f"single value")
+    return values[:n]
+
+
+def level_schedule(resolutions, images_per_level, batch_sizes, fade_fraction: float = 0.5) -> list[Level]:
+    """The levels for ``resolutions`` (successive doublings from 4, e.g. (4, 8, 16)). ``images_per_level`` and
+    ``batch_sizes``: one value for all levels or one per level (extra values ignored). Every level but the first
+    fades its new block in over ``fade_fraction`` of its images (ProGAN: half transition, half stabilisation)."""
+    resolutions = tuple(int(r) for r in resolutions)
+    if not resolutions:
+        raise ValueError("resolutions is empty; expected e.g. 4,8,16")
+    if resolutions[0] != 4 or any(b != 2 * a for a, b in zip(resolutions, resolutions[1:])):
+        raise ValueError(f"resolutions must double from 4 (4,8,16,...), got {','.join(map(str, resolutions))}")
+    if not 0.0 <= fade_fraction <= 1.0:
+        raise ValueError(f"fade_fraction must be in [0, 1], got {fade_fraction}")
+    images = _per_level(images_per_level, len(resolutions), "images_per_level")
+    batches = _per_level(batch_sizes, len(resolutions), "batch_sizes")
+    levels = []
+    for i, (res, n, b) in enumerate(zip(resolutions, images, batches)):
+        if n < 1 or b < 1:
+            raise ValueError(f"level {res} px: images ({n}) and batch size ({b}) must be positive")
+        levels.append(Level(i, res, int(n), int(b), 0 if i == 0 else int(round(n * fade_fraction))))
+    return levels
+
+
+def describe_schedule(levels: list[Level]) -> list[str]:
+    lines = ["level schedule:", "  level  resolution  images  fade-in  batch  steps"]
+    for lv in levels:
+        lines.append(f"  {lv.index:5d}  {lv.resolution:7d} px  {lv.images:6d}  {lv.fade_images:7d}  "
+                     f"{lv.batch_size:5d}  {lv.steps:5d}")
+    lines.append(f"  total: {sum(lv.images for lv in levels)} images, {sum(lv.steps for lv in levels)} steps")
+    return lines
+
+
+def resume_position(trainer, levels: list[Level]) -> tuple[int, bool]:
+    """(index into ``levels`` to train next, whether it continues a partly done level) from the trainer's
+    restored ``level`` / ``level_images`` variables."""
+    level, done = int(trainer.level.numpy()), int(trainer.level_images.numpy())
+    for i, lv in enumerate(levels):
+        if lv.index == level:
+            if done >= lv.images:
+                return i + 1, False
+            return i, done > 0
+    raise ValueError(f"the checkpoint is at level {level}, which the schedule "
+                     f"{[lv.resolution for lv in levels]} does not have")
+
+
+def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *, resume: bool = False,
+                      checkpoint_every: int = 500, log_every: int = 10, render_samples=None,
+                      epoch_steps: int = 1000, extra_callbacks=(), after_level=None, verbose=None) -> dict:
+    """Train ``trainer`` (a built, compiled ``ProgressiveTrainer``) level by level.
+
+    ``dataset_fn(level: Level, seed_offset)`` -> infinite batches [level.batch_size, R, R, C] at the level's
+    resolution. ``render_samples()`` -> images [N, R, R, C] in [-1, 1] (the loop's sample grids, and
+    ``samples/level<i>_<R>px.png`` when a level ends). ``after_level(level)`` runs after each finished level
+    (evaluation). With ``resume`` the newest checkpoint is restored first and training continues at the level,
+    fade-in and image count it holds. Returns {"levels_done": [...], "images_seen": int}.
+    """
+    ckpt_dir = os.path.join(run_dir, "checkpoints")
+    start, continuing = 0, False
+    if resume:
+        path = latest_checkpoint(ckpt_dir)
+        if path is None:
+            print(f"no checkpoint in {ckpt_dir}: starting from the first level", flush=True)
+        else:
+            load_checkpoint(path, trainer.checkpoint_variables())
+            start, continuing = resume_position(trainer, levels)
+            where = (f"level {levels[start].index} ({levels[start].resolution} px), "
+                     f"{int(trainer.level_images.numpy())}/{levels[start].images} images, "
+                     f"alpha {float(trainer.alpha.numpy()):.3f}") if continuing else (
+                f"the start of level {start}" if start < len(levels) else "the end of the schedule")
+            print(f"resumed from {path} at step {trainer.completed_steps()}: {where}", flush=True)
+    done = []
+    for i in range(start, len(levels)):
+        lv = levels[i]
+        trainer.enter_level(lv.index, lv.images, lv.fade_images, fresh=not (continuing and i == start))
+        left = math.ceil((lv.images - int(trainer.level_images.numpy())) / lv.batch_size)
+        print(f"level {lv.index}: {lv.resolution} px, batch {lv.batch_size}, {left} steps", flush=True)
+        state = train(trainer, lambda offset, lv=lv: dataset_fn(lv, offset), run_dir,
+                      steps_per_epoch=max(1, min(epoch_steps, lv.steps)),
+                      total_steps=trainer.completed_steps() + left, checkpoint_every=checkpoint_every,
+                      log_every=log_every, render_samples=render_samples, extra_callbacks=extra_callbacks,
+                      verbose=verbose)
+        if int(trainer.level_images.numpy()) < lv.images:  # stopped early (step cap); not a finished level
+            break
+        if render_samples is not None:
+            save_grid(os.path.join(run_dir, "samples", f"level{lv.index}_{lv.resolution}px.png"),
+                      render_samples())
+        if after_level is not None:
+            after_level(lv)
+        done.append(lv.resolution)
+        del state
+    return {"levels_done": done, "images_seen": int(trainer.images_seen.numpy())}
