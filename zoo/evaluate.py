@@ -1,0 +1,307 @@
+"""Evaluate generated faces against real ones: FID, KID, Inception Score, sharpness (and adjusted FID).
+
+    python -m zoo.evaluate --real utkface:../shared/data/utkface --fake dcgan_utkface_64 --metrics fid,kid \\
+        --inception-weights ~/inception_v3_weights_tf_dim_ordering_tf_kernels.h5
+    python -m zoo.evaluate --real utkface:../shared/data/utkface --fake runs/00003-celeba_dcgan PRESET2 \\
+        --extractor utkface_gender --metrics fid,kid,sharpness --n 2000 --repeats 3 --out report.json
+
+``--real`` is a folder of images or a dataset (``utkface:DIR``, ``celeba:DIR``, ``ffhq:DIR``, ``synthetic``);
+each ``--fake`` is a folder of images, a run folder (its latest checkpoint), a generator ``.keras`` file or a
+preset. Several ``--fake`` entries are reported side by side as mean +- std over ``--repeats``. With an
+``--extractor`` other than ``inception`` the distances are Frechet / kernel distances in that model's features,
+labelled ``FD[name]`` / ``KID[name]``, never "FID". Reference statistics are cached (``--cache-dir``) with their
+protocol and recomputed when it changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+METRICS = ("fid", "kid", "is", "sharpness", "adjusted_fid")
+PROG = "python -m zoo.evaluate"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p.add_argument("--real", metavar="DIR|DATASET",
+                   help="real images: a folder, or a dataset name utkface|celeba|ffhq|synthetic, optionally "
+                        "NAME:DATA_DIR (needed for fid, kid, adjusted_fid)")
+    p.add_argument("--fake", metavar="DIR|RUN|PRESET", nargs="+", action="extend", required=True,
+                   help="generated images: a folder of images, a run folder (sampled from its latest checkpoint), a "
+                        "generator .keras file or a preset name; repeat for a side-by-side comparison")
+    p.add_argument("--metrics", default="fid,kid",
+                   help=f"comma-separated, from {','.join(METRICS)} (default fid,kid)")
+    p.add_argument("--extractor", default="inception", metavar="inception|PRESET|PATH",
+                   help="feature extractor: 'inception' (InceptionV3 pool3 at 299x299, needs --inception-weights) "
+                        "or a Keras model (preset name/folder or .keras file) whose penultimate layer is used")
+    p.add_argument("--extractor-layer", metavar="NAME",
+                   help="take the features from this layer's output instead of the penultimate one")
+    p.add_argument("--inception-weights", metavar="PATH",
+                   help="local InceptionV3 ImageNet weights (.h5; also $FACEZOO_INCEPTION_WEIGHTS or "
+                        "~/.keras/models/); never downloaded, never replaced by random weights")
+    p.add_argument("--n", type=int, default=10_000, help="images per set (default 10000; real sets use at most "
+                                                           "what they have)")
+    p.add_argument("--repeats", type=int, default=1,
+                   help="evaluate each fake set K times (new latents / subsets) and report mean +- std")
+    p.add_argument("--batch-size", type=int, default=50)
+    p.add_argument("--resolution", type=int,
+                   help="compare at R x R pixels (default: the first fake set's resolution); every set is resized "
+                        "to it before the extractor's own resize")
+    p.add_argument("--split", default="train", help="split of a real dataset (default train)")
+    p.add_argument("--seed", type=int, default=0, help="seed of latents and subsets (repeat k uses seed + k)")
+    p.add_argument("--kid-subsets", type=int, default=100)
+    p.add_argument("--kid-subset-size", type=int, default=1000)
+    p.add_argument("--is-splits", type=int, default=10)
+    p.add_argument("--adjust-sizes", nargs=2, metavar=("RAW_DIR", "REMOVED_DIR"),
+                   help="for adjusted_fid: folders of raw and background-removed images whose mean encoded file "
+                        "sizes give the reduction r (adjusted FID = FID * (1 - r))")
+    p.add_argument("--cache-dir", default=os.environ.get("FACEZOO_CACHE",
+                                                         os.path.join("~", ".cache", "facezoo", "statistics")),
+                   help="where reference statistics are cached (default $FACEZOO_CACHE or "
+                        "~/.cache/facezoo/statistics)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the statistics cache")
+    p.add_argument("--out", metavar="report.json", help="write the report as JSON and markdown (same name, .md)")
+    p.add_argument("--jit", action="store_true", help="compile the extractor with XLA")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+class UsageError(ValueError):
+    pass
+
+
+def _metrics(text: str) -> list[str]:
+    metrics = [m.strip().lower() for m in text.split(",") if m.strip()]
+    bad = [m for m in metrics if m not in METRICS]
+    if bad or not metrics:
+        raise UsageError(f"--metrics {text!r}: unknown {bad}; expected a comma-separated list from {METRICS}")
+    return metrics
+
+
+def metric_names(extractor, metrics) -> dict:
+    """Display (and JSON) name of each metric: FID/KID/IS for InceptionV3, FD[name]/KID[name]/IS[name] else."""
+    tag = extractor.metric_prefix if extractor is not None else ""
+    names = {"fid": ("FID" if not tag else "FD" + tag), "kid": "KID" + tag, "is": "IS" + tag,
+             "sharpness": "sharpness", "adjusted_fid": ("adjusted FID" if not tag else "adjusted FD" + tag)}
+    return {m: names[m] for m in metrics}
+
+
+def _summary(values):
+    import numpy as np
+
+    v = np.asarray(values, np.float64)
+    return {"mean": float(v.mean()), "std": float(v.std()), "values": [float(x) for x in v]}
+
+
+def evaluate(args) -> dict:
+    """Run the evaluation described by parsed ``args``; returns the report (see ``docs/evaluation.md``)."""
+    import numpy as np
+
+    from zoo.metrics import image_sets
+    from zoo.metrics.features import make_extractor
+    from zoo.metrics.fid import cached_statistics, statistics_distance
+    from zoo.metrics.inception_score import inception_score
+    from zoo.metrics.kid import kernel_distance
+    from zoo.metrics.measure import measure_images
+
+    metrics = _metrics(args.metrics)
+    if "adjusted_fid" in metrics and not args.adjust_sizes:
+        raise UsageError("adjusted_fid needs --adjust-sizes RAW_DIR REMOVED_DIR (the sets whose encoded sizes give r)")
+    needs_real = any(m in metrics for m in ("fid", "kid", "adjusted_fid"))
+    if needs_real and not args.real:
+        raise UsageError(f"--real is required for {[m for m in metrics if m in ('fid', 'kid', 'adjusted_fid')]}")
+    for flag in ("n", "repeats", "batch_size", "kid_subsets", "is_splits"):
+        if getattr(args, flag) < 1:
+            raise UsageError(f"--{flag.replace('_', '-')} must be positive, got {getattr(args, flag)}")
+    distance = "fid" in metrics or "adjusted_fid" in metrics
+    extractor = None
+    if distance or "kid" in metrics or "is" in metrics:
+        extractor = make_extractor(args.extractor, args.inception_weights, args.extractor_layer, jit_compile=args.jit)
+    if "is" in metrics and not extractor.has_predictions:
+        raise UsageError(f"the Inception Score needs class predictions and extractor {extractor.name} has none (a "
+                         f"model with one [B, K] class output, or InceptionV3 weights with their top layers)")
+    names = metric_names(extractor, metrics)
+    reduction = None
+    if "adjusted_fid" in metrics:
+        from zoo.metrics.adjusted_fid import size_reduction
+
+        reduction = size_reduction(*args.adjust_sizes)
+
+    fakes = [image_sets.resolve(s, seed=args.seed) for s in args.fake]
+    resolution = args.resolution or fakes[0].resolution
+    channels = fakes[0].channels if all(f.channels == fakes[0].channels for f in fakes) else 3
+    progress = not args.no_progress
+    protocol = {**(extractor.protocol if extractor else {}), "resolution": resolution, "channels": channels}
+    report = {"command": [PROG, *getattr(args, "argv", [])], "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+              "metrics": names, "extractor": extractor.name if extractor else None,
+              "protocol": {**protocol, "n": args.n, "repeats": args.repeats, "seed": args.seed,
+                           "kid_subsets": args.kid_subsets, "kid_subset_size": args.kid_subset_size,
+                           "is_splits": args.is_splits},
+              "size_reduction": reduction, "real": None, "results": []}
+
+    real_stats = real_features = None
+    if args.real:
+        real = image_sets.resolve(args.real, real=True, split=args.split, image_size=resolution, seed=args.seed)
+        count = real.size_for(args.n)
+        real_protocol = {**protocol, "set": real.info, "count": count, "subset_seed": 0}
+        want_kid = "kid" in metrics
+        real_row = {"label": f"real ({real.label})", "info": real.info, "count": count}
+        extra = {}
+
+        def compute():
+            m = measure_images(real.batches(args.n, args.batch_size, 0, resolution, channels), extractor,
+                               keep_features=want_kid, predictions="is" in metrics,
+                               sharpness="sharpness" in metrics, total=count, progress=progress,
+                               description=f"real {real.label}")
+            extra["measures"] = m
+            return m.statistics, m.features
+
+        if extractor is not None and needs_real:
+            cache = None if args.no_cache else _cache_path(args.cache_dir, real, resolution, channels, count,
+                                                           extractor)
+            real_stats, real_features, reused = cached_statistics(cache, real_protocol, compute, want_kid)
+            real_row.update({"statistics_cache": cache, "cache_reused": reused})
+        m = extra.get("measures")
+        if ("sharpness" in metrics or "is" in metrics) and m is None:
+            m = measure_images(real.batches(args.n, args.batch_size, 0, resolution, channels),
+                               extractor if "is" in metrics else None, predictions="is" in metrics,
+                               sharpness="sharpness" in metrics, total=count, progress=progress,
+                               description=f"real {real.label}")
+        row = {}
+        if "sharpness" in metrics:
+            row[names["sharpness"]] = _summary([m.sharpness.mean()])
+        if "is" in metrics:
+            mean, std = inception_score(m.probabilities, args.is_splits)
+            row[names["is"]] = {"mean": mean, "std": std, "values": [mean], "std_over": "splits"}
+        real_row["summary"] = row
+        report["real"] = real_row
+
+    for fake in fakes:
+        per_repeat = []
+        for r in range(args.repeats):
+            seed = args.seed + r
+            total = fake.size_for(args.n)
+            m = measure_images(fake.batches(args.n, args.batch_size, seed, resolution, channels), extractor,
+                               keep_features="kid" in metrics, predictions="is" in metrics,
+                               sharpness="sharpness" in metrics, total=total, progress=progress,
+                               description=f"{fake.label} #{r + 1}" if args.repeats > 1 else fake.label)
+            values = {}
+            if distance:
+                fd = statistics_distance(real_stats, m.statistics)
+                if "fid" in metrics:
+                    values["fid"] = fd
+                if "adjusted_fid" in metrics:
+                    from zoo.metrics.adjusted_fid import adjusted_fid
+
+                    values["adjusted_fid"] = adjusted_fid(fd, reduction)
+            if "kid" in metrics:
+                values["kid"], values["kid_subset_std"] = kernel_distance(
+                    real_features, m.features, args.kid_subsets, args.kid_subset_size, seed=seed)
+            if "is" in metrics:
+                values["is"], values["is_split_std"] = inception_score(m.probabilities, args.is_splits)
+            if "sharpness" in metrics:
+                values["sharpness"] = float(m.sharpness.mean())
+            per_repeat.append({"seed": seed, "count": m.count, **values})
+        summary = {}
+        for key in metrics:
+            s = _summary([p[key] for p in per_repeat])
+            if args.repeats == 1 and key in ("kid", "is"):  # one run: the spread over subsets / splits
+                s["std"], s["std_over"] = per_repeat[0][f"{key}_{'subset' if key == 'kid' else 'split'}_std"], (
+                    "subsets" if key == "kid" else "splits")
+            elif args.repeats > 1:
+                s["std_over"] = "repeats"
+            summary[names[key]] = s
+        report["results"].append({"label": fake.label, "kind": fake.kind, "info": fake.info,
+                                  "extractor": extractor.name if extractor else None, "repeats": per_repeat,
+                                  "summary": summary})
+    return report
+
+
+def _cache_path(cache_dir, real, resolution, channels, count, extractor) -> str:
+    import re
+
+    base = "-".join([real.info.get("dataset") or "folder", real.info.get("split", ""),
+                     f"{resolution}px{channels}c", f"n{count}", extractor.name])
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "_", base)
+    return os.path.join(os.path.expanduser(cache_dir), base + ".npz")
+
+
+def _fmt(x: float) -> str:
+    if x == 0:
+        return "0"
+    return f"{x:.4g}" if abs(x) >= 1e-3 else f"{x:.2e}"
+
+
+def format_markdown(report: dict) -> str:
+    """The report as a markdown table: one row per image set, one column per metric, mean +- std."""
+    names = list(report["metrics"].values())
+    arrows = {"FID": " ↓", "FD": " ↓", "KID": " ↓", "adj": " ↓", "IS": " ↑", "sha": " ↑"}
+    header = ["images"] + [n + next((a for k, a in arrows.items() if n.startswith(k)), "") for n in names]
+    rows = []
+    if report.get("real"):
+        real = report["real"]
+        rows.append([real["label"]] + [_cell(real["summary"].get(n)) if n in real["summary"] else "-" for n in names])
+    for res in report["results"]:
+        rows.append([res["label"]] + [_cell(res["summary"].get(n)) for n in names])
+    p = report["protocol"]
+    lines = []
+    if report.get("extractor"):
+        lines.append(f"Features: {p['extractor']} ({p['layer']}), input {p['input_size']}px, {p['resize']}; "
+                     f"images compared at {p['resolution']}px, quantised to uint8.")
+        if report.get("real"):
+            lines.append(f"Real: {report['real']['label']}, {report['real']['count']} images.")
+    if report.get("size_reduction") is not None:
+        lines.append(f"Adjusted FID uses the measured encoded-size reduction r = {report['size_reduction']:.4f}.")
+    repeats = p.get("repeats", 1)
+    lines.append(f"Values: mean +- std over {repeats} repeats." if repeats > 1 else
+                 "Values: one run; KID +- std over subsets, IS +- std over splits.")
+    table = [header, ["---"] * len(header), *rows]
+    return "\n".join(lines) + "\n\n" + "\n".join("| " + " | ".join(r) + " |" for r in table) + "\n"
+
+
+def _cell(s) -> str:
+    if not s:
+        return "-"
+    if len(s.get("values", [])) == 1 and "std_over" not in s:
+        return _fmt(s["mean"])
+    return f"{_fmt(s['mean'])} ± {_fmt(s['std'])}"
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    args.argv = argv
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+    from zoo.data.errors import DataError
+    from zoo.metrics.features import ExtractorError
+    from zoo.metrics.image_sets import ImageSetError
+    from zoo.registry import PresetError
+    from zoo.utils.io import atomic_path, write_json
+
+    try:
+        report = evaluate(args)
+    except (UsageError, ExtractorError, ImageSetError, DataError, PresetError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    text = format_markdown(report)
+    print(text)
+    if args.out:
+        write_json(args.out, report)
+        md = os.path.splitext(args.out)[0] + ".md"
+        with atomic_path(md) as tmp, open(tmp, "w") as f:
+            f.write("`" + " ".join(report["command"]) + "`\n\n" + text)
+        print(f"wrote {args.out} and {md}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

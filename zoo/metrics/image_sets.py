@@ -1,0 +1,246 @@
+"""The image sets an evaluation compares: a folder, a dataset, or a generator (preset, run folder, .keras file).
+
+Each set streams uint8 batches [B, R, R, C] at a chosen resolution: files through the shared tf.data pipeline
+(decode -> crop -> antialiased resize), generated images quantised to uint8 as a PNG writer would, so that real
+and generated images reach the feature extractor in exactly the same form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+import tensorflow as tf
+
+
+class ImageSetError(ValueError):
+    """An image set cannot be resolved or read."""
+
+
+@dataclasses.dataclass
+class ImageSet:
+    """``label`` names it in reports; ``count`` is the number of images it holds (None for a generator);
+    ``resolution``/``channels`` are its native ones; ``info`` is its provenance (JSON-able)."""
+
+    label: str
+    kind: str  # "folder" | "dataset" | "generator"
+    resolution: int
+    channels: int
+    count: int | None
+    info: dict
+    source: object = None  # zoo.data.ImageSource for folders and datasets
+    generator: object = None  # z [B, latent] -> images in [-1, 1]
+    latent_dim: int = 0
+
+    def size_for(self, n: int) -> int:
+        return n if self.count is None else min(n, self.count)
+
+    def batches(self, n: int, batch_size: int = 64, seed: int = 0, resolution: int | None = None,
+                channels: int | None = None) -> tf.data.Dataset:
+        """``size_for(n)`` images as uint8 batches [B, R, R, C]; a folder or dataset larger than ``n`` gives a
+        seeded random subset, a generator draws z from N(0, 1) seeded by ``seed``."""
+        from zoo.data import make_dataset
+        from zoo.data.transforms import to_channels, to_uint8
+
+        res, ch, n = resolution or self.resolution, channels or self.channels, self.size_for(n)
+        if n < 1:
+            raise ImageSetError(f"{self.label}: no images to evaluate")
+        if self.kind == "generator":
+            return self._generated(n, batch_size, seed, res, ch)
+        source = self.source
+        if n < len(source):
+            idx = np.sort(np.random.default_rng(seed).choice(len(source), n, replace=False))
+            source = source.subset(idx)
+        ds = make_dataset(source, res, batch_size, channels=ch, shuffle=False, cache=False, repeat=False,
+                          drop_remainder=False)
+        return ds.map(to_uint8, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+    def _generated(self, n, batch_size, seed, res, ch):
+        from zoo.data.transforms import to_channels, to_uint8
+
+        generate = tf.function(lambda z: self.generator(z, training=False), reduce_retracing=True)
+        native = (self.resolution, self.channels)
+
+        def batches():
+            rng = np.random.default_rng(seed)
+            for start in range(0, n, batch_size):
+                b = min(batch_size, n - start)
+                z = rng.standard_normal((b, self.latent_dim)).astype("float32")
+                images = to_uint8(generate(z))  # quantised exactly as a saved PNG
+                if (res, ch) != native:
+                    images = tf.map_fn(lambda im: to_channels(_resize(im, res), ch), images,
+                                       fn_output_signature=tf.uint8)
+                yield images
+
+        spec = tf.TensorSpec((None, res, res, ch), tf.uint8)
+        return tf.data.Dataset.from_generator(batches, output_signature=spec).prefetch(1)
+
+
+def _resize(image, size):
+    from zoo.data.transforms import resize
+
+    return resize(image, size)
+
+
+# -- resolving a spec -----------------------------------------------------------------------------------------
+
+def _image_size_of(path: str) -> tuple[int, int]:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return max(im.size), (1 if im.mode in ("L", "I;16", "I") else 3)
+    except OSError as e:
+        raise ImageSetError(f"cannot read image {path}: {e}") from e
+
+
+def folder_set(path: str, label: str | None = None) -> ImageSet:
+    """Every .jpg/.jpeg/.png under ``path`` (recursive; corrupt files skipped and counted)."""
+    from zoo.data import ImageSource
+    from zoo.data.files import check_images, list_images
+
+    paths = list_images(path)
+    good, bad = check_images(paths, f"images in {path}")
+    if not good:
+        raise ImageSetError(f"no usable .jpg/.jpeg/.png image in {path} ({len(paths)} files, {len(bad)} corrupt)")
+    paths = [paths[i] for i in good]
+    res, ch = _image_size_of(paths[0])
+    source = ImageSource(name="folder", paths=paths, skipped=len(bad), crop="square")
+    return ImageSet(label or os.path.basename(os.path.normpath(path)), "folder", res, ch, len(paths),
+                    {"folder": os.path.abspath(path), "images": len(paths), "skipped": len(bad)}, source=source)
+
+
+def dataset_set(spec: str, split: str = "train", image_size: int = 64, num_synthetic: int = 2000,
+                seed: int = 0) -> ImageSet:
+    """``name`` or ``name:DATA_DIR`` for a dataset ``zoo.data.load_source`` knows (utkface, celeba, ffhq,
+    synthetic)."""
+    from zoo.data import load_source
+
+    name, _, data_dir = spec.partition(":")
+    source = load_source(name, data_dir or None, split=split, image_size=image_size, num_synthetic=num_synthetic,
+                         seed=seed)
+    if source.arrays is not None:
+        res, ch = source.arrays.shape[1], source.arrays.shape[3]
+    elif source.paths:
+        res, ch = _image_size_of(source.paths[0])
+    else:
+        res, ch = image_size, 3
+    info = {"dataset": name, "split": split, "images": len(source), "skipped": source.skipped,
+            **{k: v for k, v in source.info.items() if k in ("root", "seed", "licence")}}
+    return ImageSet(spec if name == "synthetic" else name, "dataset", int(res), int(ch), len(source) or None, info,
+                    source=source)
+
+
+def generator_set(model, label: str, info: dict) -> ImageSet:
+    latent = getattr(model, "latent_dim", None)
+    size = getattr(model, "image_size", None)
+    channels = getattr(model, "channels", 3)
+    if not latent or not size:
+        raise ImageSetError(f"{label}: {type(model).__name__} is not a generator (it needs latent_dim and "
+                            f"image_size attributes: z [B, latent_dim] -> images in [-1, 1])")
+    return ImageSet(label, "generator", int(size), int(channels), None, info, generator=model,
+                    latent_dim=int(latent))
+
+
+def _generator_of(model):
+    """The z -> image part of a trainer or model (``generator`` or ``decoder``), or the model itself."""
+    for attr in ("generator", "decoder"):
+        part = getattr(model, attr, None)
+        if part is not None and getattr(part, "latent_dim", None):
+            return part
+    return model
+
+
+def run_set(run_dir: str) -> ImageSet:
+    """The generator of a run folder: ``generator.keras`` if the run exported one, else its recipe's model
+    restored from the latest checkpoint."""
+    import importlib
+    import re
+
+    import keras
+
+    from zoo.training.checkpoint import latest_checkpoint, load_checkpoint
+    from zoo.utils.io import read_json
+
+    label = os.path.basename(os.path.normpath(run_dir))
+    exported = os.path.join(run_dir, "generator.keras")
+    if os.path.isfile(exported):
+        return keras_file_set(exported, label)
+    ckpt = latest_checkpoint(os.path.join(run_dir, "checkpoints"))
+    if ckpt is None:
+        raise ImageSetError(f"run folder {run_dir} has no checkpoint yet (checkpoints/ is empty)")
+    m = re.match(r"^\d{5}-(.+)$", label)
+    if not m:
+        raise ImageSetError(f"{run_dir} is not a run folder named <NNNNN>-<recipe>")
+    try:
+        recipe = importlib.import_module(f"recipes.{m.group(1)}")
+    except ImportError as e:
+        raise ImageSetError(f"run folder {run_dir}: recipe module recipes.{m.group(1)} not found ({e})") from e
+    stored = read_json(os.path.join(run_dir, "config.json"))
+    fields = {f.name for f in __import__("dataclasses").fields(recipe.Config)}
+    cfg = recipe.Config(**{k: v for k, v in stored.items() if k in fields})
+    trainer = recipe.build(cfg)
+    trainer.build_all()
+    state = load_checkpoint(ckpt, trainer.checkpoint_variables())
+    model = _generator_of(trainer)
+    return generator_set(model, label, {"run": os.path.abspath(run_dir), "checkpoint": os.path.basename(ckpt),
+                                        "step": state.get("step")})
+
+
+def keras_file_set(path: str, label: str | None = None) -> ImageSet:
+    import keras
+
+    import zoo.registry
+
+    zoo.registry._import_model_families()
+    model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    return generator_set(_generator_of(model), label or os.path.splitext(os.path.basename(path))[0],
+                         {"keras_file": os.path.abspath(path)})
+
+
+def preset_set(name: str) -> ImageSet:
+    from zoo.registry import from_preset
+
+    model = from_preset(name)
+    meta = getattr(model, "preset_metadata", {})
+    return generator_set(_generator_of(model), os.path.basename(os.path.normpath(name)),
+                         {"preset": name, "weights_sha256": meta.get("weights_sha256"),
+                          "dataset": meta.get("dataset")})
+
+
+def resolve(spec: str, *, real: bool = False, split: str = "train", image_size: int = 64,
+            num_synthetic: int = 2000, seed: int = 0) -> ImageSet:
+    """An image set from a command-line spec: ``DATASET[:DIR]`` (utkface, celeba, ffhq, synthetic), a folder of
+    images, a run folder, a ``.keras`` generator file or a preset name / folder (``--real`` takes the first two)."""
+    from zoo.data import DATASETS
+    from zoo.data.errors import DataError
+    from zoo.registry import PRESET_DIR, PresetError, list_presets
+
+    name = spec.partition(":")[0]
+    try:
+        if name in DATASETS and (":" in spec or not os.path.isdir(spec)):
+            return dataset_set(spec, split, image_size, num_synthetic, seed)
+    except DataError as e:
+        raise ImageSetError(str(e)) from e
+    if os.path.isdir(spec):
+        if os.path.isfile(os.path.join(spec, "config.json")) and os.path.isdir(os.path.join(spec, "checkpoints")):
+            if real:
+                raise ImageSetError(f"--real {spec} is a run folder; --real takes a folder of images or a dataset")
+            return run_set(spec)
+        if os.path.isfile(os.path.join(spec, "metadata.json")) and os.path.isfile(os.path.join(spec, "weights.npz")):
+            if real:
+                raise ImageSetError(f"--real {spec} is a preset; --real takes a folder of images or a dataset")
+            return preset_set(spec)
+        return folder_set(spec)
+    if spec.endswith(".keras") and os.path.isfile(spec) and not real:
+        return keras_file_set(spec)
+    if not real:
+        try:
+            return preset_set(spec)
+        except PresetError as e:
+            known = ", ".join(list_presets()) or "none installed"
+            raise ImageSetError(f"--fake {spec!r}: not a folder, run folder, .keras file or preset (presets: "
+                                f"{known})") from e
+    raise ImageSetError(f"--real {spec!r}: not a folder and not a dataset ({', '.join(DATASETS)}, optionally "
+                        f"as NAME:DATA_DIR)")
