@@ -1,0 +1,134 @@
+"""The convolutional VAE of the UTKFace latent-size / KL-weight study: 48x48 greyscale, models M(d, beta).
+
+    python -m recipes.utkface_vae --data-dir ../shared/data/utkface --latent-dim 256 --beta 0.01
+    python -m recipes.utkface_vae --data-dir ../shared/data/utkface --grid    # M(4,1) M(4,.01) M(256,1) M(256,.01)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Literal
+
+NAME = "utkface_vae"
+GRID = ((4, 1.0), (4, 0.01), (256, 1.0), (256, 0.01))  # the study's four models M(d, beta)
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Conv VAE: 3 x [conv, ReLU, pool, BN] encoder, 3 deconvolutions, widened dense networks; latent d and KL
+    weight beta (default M(4, 1)); UTKFace 48x48 greyscale, 200 epochs, batch 64, Adam(1e-3). ``--grid`` trains
+    the study's four models one after another and writes their side-by-side reconstructions."""
+
+    data: Literal["celeba", "utkface", "ffhq", "synthetic"] = "utkface"
+    data_dir: str | None = None
+    image_size: int = 48
+    channels: int = 1
+    latent_dim: int = 4
+    beta: float = 1.0
+    base_filters: int = 32
+    dense_units: int = 512
+    batch_size: int = 64
+    epochs: int = 200
+    steps: int = 0  # cap on total steps (per model with --grid); 0 = epochs * steps per epoch
+    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
+    learning_rate: float = 1e-3
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    grid: bool = False
+    seed: int = 0
+    num_synthetic: int = 10_000
+    jit_compile: bool = True
+    checkpoint_every: int = 500
+    log_every: int = 10
+    num_samples: int = 64
+    num_reconstructions: int = 8
+    out: str = "runs"
+
+
+def build(cfg: Config):
+    """The compiled VAETrainer of ConvVAEEncoder and ConvVAEDecoder for ``cfg``."""
+    import keras
+
+    from zoo.models.vae import ConvVAEDecoder, ConvVAEEncoder
+    from zoo.trainers import VAETrainer
+    from zoo.training.setup import make_optimizer
+
+    keras.utils.set_random_seed(cfg.seed)
+    encoder = ConvVAEEncoder(cfg.image_size, cfg.channels, cfg.latent_dim, cfg.base_filters, cfg.dense_units,
+                             name="encoder")
+    decoder = ConvVAEDecoder(cfg.latent_dim, cfg.image_size, cfg.channels, cfg.base_filters, cfg.dense_units,
+                             name="decoder")
+    trainer = VAETrainer(encoder, decoder, beta=cfg.beta, seed=cfg.seed)
+    trainer.compile(encoder_optimizer=make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
+                    decoder_optimizer=make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
+                    jit_compile=cfg.jit_compile)
+    return trainer
+
+
+def model_name(latent_dim: int, beta: float) -> str:
+    return f"M({latent_dim}, {beta:g})"
+
+
+def run(cfg: Config, run_dir: str, resume: bool = False):
+    import os
+
+    import numpy as np
+
+    from zoo.training.distribute import get_strategy
+    from zoo.training.setup import image_dataset_fn, load_training_source
+    from zoo.training.vae_run import fixed_inputs, train_autoencoder
+    from zoo.utils.images import save_grid
+    from zoo.utils.io import write_json
+
+    source = load_training_source(cfg)
+    dataset_fn = image_dataset_fn(source, cfg, channels=cfg.channels)
+    if not cfg.grid:
+        with get_strategy().scope():
+            trainer = build(cfg)
+        return train_autoencoder(trainer, source, cfg, run_dir, resume, dataset_fn, channels=cfg.channels,
+                                 num_reconstructions=cfg.num_reconstructions)
+
+    inputs = fixed_inputs(source, cfg.image_size, cfg.channels, min(cfg.num_reconstructions, len(source)))
+    rows, summary = [inputs], {}
+    for d, beta in GRID:
+        sub_cfg = dataclasses.replace(cfg, latent_dim=d, beta=beta, grid=False)
+        sub_dir = os.path.join(run_dir, f"m_{d}_{beta:g}")
+        print(f"--- {model_name(d, beta)} -> {sub_dir}", flush=True)
+        with get_strategy().scope():
+            trainer = build(sub_cfg)
+        trainer, state = train_autoencoder(trainer, source, sub_cfg, sub_dir, resume, dataset_fn,
+                                           channels=cfg.channels, num_reconstructions=cfg.num_reconstructions)
+        recon = np.asarray(trainer.reconstruct(inputs))
+        rows.append(recon)
+        summary[model_name(d, beta)] = {
+            "steps": state.step, "run_dir": sub_dir,
+            "reconstruction_sse": float(np.mean(np.sum(((inputs - recon) / 2.0) ** 2, axis=(1, 2, 3)))),
+        }
+    # Rows: inputs, then M(4,1), M(4,0.01), M(256,1), M(256,0.01) reconstructions of the same inputs.
+    grid = np.concatenate(rows, axis=0)
+    save_grid(os.path.join(run_dir, "comparison.png"), grid, cols=len(inputs))
+    write_json(os.path.join(run_dir, "comparison.json"),
+               {"rows": ["input"] + list(summary), "models": summary})
+    print("comparison: " + ", ".join(f"{k} sse {v['reconstruction_sse']:.1f}" for k, v in summary.items()),
+          flush=True)
+    return summary
+
+
+def describe(cfg: Config):
+    from zoo.training.setup import describe_optimizer
+
+    models = ", ".join(model_name(d, b) for d, b in GRID) if cfg.grid else model_name(cfg.latent_dim, cfg.beta)
+    return [describe_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
+            f"loss: summed squared error + beta * KL; models: {models}",
+            f"image: {cfg.image_size}x{cfg.image_size}x{cfg.channels}"]
+
+
+def main(argv=None) -> int:
+    from zoo.training.recipe import run_recipe
+
+    return run_recipe(NAME, Config, run, argv, describe)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+import math
+
+import numpy as np
+import pytest
+
+from zoo.losses.perceptual import VGG19FeatureLoss
+from zoo.losses.vae import kl_divergence, reconstruction_loss, summed_squared_error
+
+
+def test_kl_of_a_standard_normal_posterior_is_zero():
+    assert np.allclose(np.asarray(kl_divergence(np.zeros((3, 5)), np.zeros((3, 5)))), 0.0)
+
+
+def test_kl_hand_computed():
+    # mean (1, 0), variance (1, 2): 0.5 * [(1 + 1 - 1 - 0) + (2 + 0 - 1 - ln 2)] = 1 - 0.5 ln 2
+    kl = np.asarray(kl_divergence(np.array([[1.0, 0.0]]), np.array([[0.0, math.log(2.0)]])))
+    np.testing.assert_allclose(kl, [1.0 - 0.5 * math.log(2.0)], rtol=1e-6)
+
+
+def test_summed_squared_error_and_unit_range_reconstruction():
+    a = np.array([[[[1.0]], [[-1.0]]], [[[0.0]], [[0.0]]]], np.float32)  # [2, 2, 1, 1]
+    b = np.array([[[[0.0]], [[1.0]]], [[[0.0]], [[0.5]]]], np.float32)
+    np.testing.assert_allclose(np.asarray(summed_squared_error(a, b)), [1.0 + 4.0, 0.25])
+    # on [0, 1] pixels: differences halve, squares quarter
+    np.testing.assert_allclose(np.asarray(reconstruction_loss(a, b)), [(1.0 + 4.0) / 4, 0.25 / 4])
+
+
+def test_feature_loss_without_local_weights_fails_clearly(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not downloaded"):
+        VGG19FeatureLoss(None)
+    missing = str(tmp_path / "vgg19.h5")
+    with pytest.raises(FileNotFoundError, match="vgg19.h5"):
+        VGG19FeatureLoss(missing)

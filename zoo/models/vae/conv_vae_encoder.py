@@ -1,0 +1,48 @@
+"""Encoder of the small convolutional VAE of the UTKFace latent-size / beta study."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from zoo.models.base import BuildByCall
+from zoo.models.vae.dfc_vae_encoder import check_size
+
+
+@keras.saving.register_keras_serializable(package="facezoo")
+class ConvVAEEncoder(BuildByCall, keras.Model):
+    """images [B, S, S, C] in [-1, 1] -> (mean [B, latent_dim], log_var [B, latent_dim]), float32.
+
+    Three blocks of [3x3 convolution (base_filters x 1, 2, 4), ReLU, 2x2 max-pool, batch norm], then for each
+    of mean and log-variance a widened prediction network: Dense(dense_units) + ReLU, Dense(latent_dim).
+    ``image_size`` a multiple of 8 (48 in the study).
+    """
+
+    def __init__(self, image_size: int = 48, channels: int = 1, latent_dim: int = 4, base_filters: int = 32,
+                 dense_units: int = 512, **kwargs):
+        super().__init__(**kwargs)
+        check_size(image_size, 8, "ConvVAEEncoder")
+        self.image_size, self.channels, self.latent_dim = image_size, channels, latent_dim
+        self.base_filters, self.dense_units = base_filters, dense_units
+        self.blocks = [(layers.Conv2D(base_filters * 2**i, 3, padding="same", name=f"conv{i}"),
+                        layers.MaxPooling2D(2, name=f"pool{i}"), layers.BatchNormalization(name=f"bn{i}"))
+                       for i in range(3)]
+        self.flatten = layers.Flatten()
+        self.mean_hidden = layers.Dense(dense_units, activation="relu", name="mean_hidden")
+        self.mean = layers.Dense(latent_dim, dtype="float32", name="mean")
+        self.log_var_hidden = layers.Dense(dense_units, activation="relu", name="log_var_hidden")
+        self.log_var = layers.Dense(latent_dim, dtype="float32", name="log_var")
+
+    def call(self, images, training=False):
+        x = images
+        for conv, pool, norm in self.blocks:
+            x = norm(pool(keras.ops.relu(conv(x))), training=training)
+        x = self.flatten(x)
+        return self.mean(self.mean_hidden(x)), self.log_var(self.log_var_hidden(x))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.latent_dim), (input_shape[0], self.latent_dim)
+
+    def get_config(self):
+        return {"image_size": self.image_size, "channels": self.channels, "latent_dim": self.latent_dim,
+                "base_filters": self.base_filters, "dense_units": self.dense_units, "name": self.name}

@@ -1,0 +1,123 @@
+"""VAEGANTrainer (Larsen et al. 2016): a VAE whose reconstruction error is measured in a discriminator's
+feature space, trained jointly with that discriminator; each part is updated only by its own losses."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from zoo.layers.sampling import GaussianSampling
+from zoo.losses import adversarial
+from zoo.losses.vae import kl_divergence, summed_squared_error
+from zoo.trainers.base import TrainerMixin, mean_trackers
+
+
+@keras.saving.register_keras_serializable(package="facezoo")
+class VAEGANTrainer(TrainerMixin, keras.Model):
+    """Trains ``encoder`` (images -> (mean, log_var)), ``decoder`` (z -> images) and ``discriminator`` (images ->
+    (logits, features)), each with its own optimizer: ``compile(encoder_optimizer=, decoder_optimizer=,
+    d_optimizer=)``.
+
+    Per batch x, with x~ = Dec(z), z ~ q(z|x), and x_p = Dec(z_p), z_p ~ N(0, I):
+
+    - similarity = summed squared error between Dis_l(x) and Dis_l(x~) (the discriminator's features);
+    - encoder loss = KL(q(z|x) || N(0, I)) + similarity;
+    - decoder loss = gamma * similarity + GAN loss (non-saturating: -log D(x~) - log D(x_p));
+    - discriminator loss = -log D(x) - log(1 - D(x~)) - log(1 - D(x_p)).
+
+    All three gradients are taken at the same weights, then applied (Larsen et al.'s Algorithm 1). Logged
+    separately: ``kl``, ``similarity``, ``g_loss`` (the decoder's GAN term), ``d_loss``.
+    """
+
+    def __init__(self, encoder, decoder, discriminator, gamma: float = 15.0, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if gamma < 0:
+            raise ValueError(f"gamma must be >= 0, got {gamma}")
+        if encoder.latent_dim != decoder.latent_dim:
+            raise ValueError(f"encoder latent_dim {encoder.latent_dim} != decoder latent_dim {decoder.latent_dim}")
+        self.encoder, self.decoder, self.discriminator = encoder, decoder, discriminator
+        self.gamma, self.seed = float(gamma), seed
+        self.latent_dim = decoder.latent_dim
+        self.sampling = GaussianSampling(seed, name="sampling")
+        self.seed_generator = keras.random.SeedGenerator(seed + 1)
+        self.trackers = mean_trackers("kl", "similarity", "g_loss", "d_loss")
+
+    def compile(self, encoder_optimizer, decoder_optimizer, d_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.encoder_optimizer, self.decoder_optimizer, self.d_optimizer = (encoder_optimizer, decoder_optimizer,
+                                                                            d_optimizer)
+
+    def get_compile_config(self):
+        return None
+
+    def optimizer_targets(self):
+        return {"encoder_optimizer": self.encoder, "decoder_optimizer": self.decoder,
+                "d_optimizer": self.discriminator}
+
+    def part_input_shape(self, model):
+        if model is self.decoder:
+            return (None, self.latent_dim)
+        return (None, model.image_size, model.image_size, model.channels)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, images, training=False):
+        mean, _ = self.encoder(images, training=training)
+        return self.decoder(mean, training=training)
+
+    def reconstruct(self, images):
+        """Deterministic reconstructions (decoder of the posterior mean), images in [-1, 1]."""
+        return self(images, training=False)
+
+    def compute_losses(self, images, training=True):
+        """The three parts' losses (scalars, reduced over the global batch) and the logged terms."""
+        mean, log_var = self.encoder(images, training=training)
+        z = self.sampling(mean, log_var)
+        z_prior = keras.random.normal(tf.shape(mean), seed=self.seed_generator)
+        recon = self.decoder(z, training=training)
+        prior_images = self.decoder(z_prior, training=training)
+        real_logits, real_features = self.discriminator(images, training=training)
+        recon_logits, recon_features = self.discriminator(recon, training=training)
+        prior_logits, _ = self.discriminator(prior_images, training=training)
+        kl = self.reduce_loss(kl_divergence(mean, log_var))
+        similarity = self.reduce_loss(summed_squared_error(real_features, recon_features))
+        g_loss = self.reduce_loss(adversarial.bce_generator_loss(recon_logits)
+                                  + adversarial.bce_generator_loss(prior_logits))
+        # -log(1 - sigmoid(l)) = softplus(l): the prior samples' "fake" term.
+        prior_fake = tf.reshape(tf.nn.softplus(tf.cast(prior_logits, tf.float32)), [-1])
+        d_loss = self.reduce_loss(adversarial.bce_discriminator_loss(real_logits, recon_logits) + prior_fake)
+        return {"encoder": kl + similarity, "decoder": self.gamma * similarity + g_loss, "discriminator": d_loss,
+                "kl": kl, "similarity": similarity, "g_loss": g_loss, "d_loss": d_loss}
+
+    def train_step(self, data):
+        images = data[0] if isinstance(data, (tuple, list)) else data
+        with tf.GradientTape(persistent=True) as tape:
+            losses = self.compute_losses(images)
+        # Every gradient is taken before any update, each part's only from its own loss.
+        enc = tape.gradient(self.encoder_optimizer.scale_loss(losses["encoder"]), self.encoder.trainable_variables)
+        dec = tape.gradient(self.decoder_optimizer.scale_loss(losses["decoder"]), self.decoder.trainable_variables)
+        dis = tape.gradient(self.d_optimizer.scale_loss(losses["discriminator"]),
+                            self.discriminator.trainable_variables)
+        del tape
+        self.encoder_optimizer.apply_gradients(zip(enc, self.encoder.trainable_variables))
+        self.decoder_optimizer.apply_gradients(zip(dec, self.decoder.trainable_variables))
+        self.d_optimizer.apply_gradients(zip(dis, self.discriminator.trainable_variables))
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        for name, tracker in self.trackers.items():
+            tracker.update_state(losses[name] * replicas)
+        return {k: t.result() for k, t in self.trackers.items()}
+
+    def get_config(self):
+        return {"encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+                "gamma": self.gamma, "seed": self.seed, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for k in ("encoder", "decoder", "discriminator"):
+            config[k] = keras.saving.deserialize_keras_object(config[k])
+        return cls(**config)
