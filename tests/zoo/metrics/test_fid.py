@@ -83,3 +83,29 @@ def test_cache_without_features_is_not_used_for_kid(tmp_path):
     save_statistics(path, FeatureStatistics().update(np.eye(3)), {"extractor": "a"})
     assert load_statistics(path, {"extractor": "a"}) is not None
     assert load_statistics(path, {"extractor": "a"}, need_features=True) is None
+
+
+def test_fid_grows_monotonically_with_noise():
+    import keras
+
+    from zoo.metrics.features import keras_extractor
+    from zoo.metrics.fid import statistics_distance
+    from zoo.metrics.measure import measure_images
+
+    keras.utils.set_random_seed(0)
+    net = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
+                            keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(8, activation="tanh"),
+                            keras.layers.Dense(2)], name="net")
+    extractor = keras_extractor(net)
+    rng = np.random.default_rng(0)
+    coarse = rng.uniform(0, 255, (256, 4, 4, 3))
+    real = np.kron(coarse, np.ones((1, 4, 4, 1)))
+    reference = measure_images(np.split(real.astype(np.uint8), 4), extractor, progress=False).statistics
+    fake = real[::-1]  # the same images in another order: distance ~ 0 before any noise
+    distances = []
+    for sigma in (0, 10, 20, 40, 80):
+        noisy = np.clip(fake + rng.normal(0, sigma, fake.shape), 0, 255).astype(np.uint8)
+        stats = measure_images(np.split(noisy, 4), extractor, progress=False).statistics
+        distances.append(statistics_distance(reference, stats))
+    assert distances[0] < 1e-6
+    assert all(a < b for a, b in zip(distances, distances[1:])), distances
