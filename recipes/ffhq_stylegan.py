@@ -1,0 +1,177 @@
+"""Progressive StyleGAN on FFHQ (Karras et al. 2019), on the raw photos or with the background made grey or blurred.
+
+    python -m recipes.ffhq_stylegan --data-dir ~/data/ffhq --background raw
+    python -m recipes.ffhq_stylegan --data-dir ~/data/ffhq --background grey     # needs ~/data/ffhq_rembg
+    python -m recipes.ffhq_stylegan --data synthetic --resolutions 4,8,16 --images-per-level 16 --batch-size 4
+    python -m recipes.ffhq_stylegan --data utkface --data-dir ../shared/data/utkface --resolutions 4,8,16,32,64
+
+Every level is trained on the same number of images for each background variant (the comparison's fairness).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Literal
+
+NAME = "ffhq_stylegan"
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """StyleGAN: mapping 8 x 512, w 512, 4 -> 128 px progressive, 600k images per level (300k fade-in), Adam(1e-3,
+    0, 0.99), WGAN-GP + drift (logistic + R1 as an option), style mixing 0.9, EMA 0.999, truncation 0.7 for samples."""
+
+    data: Literal["ffhq", "utkface", "celeba", "synthetic"] = "ffhq"
+    data_dir: str | None = None
+    background: Literal["raw", "grey", "blur"] = "raw"
+    mask_dir: str | None = None  # rembg outputs for grey/blur; default <data_dir>_rembg
+    resolutions: tuple[int, ...] = (4, 8, 16, 32, 64, 128)
+    images_per_level: int = 600_000
+    fade_fraction: float = 0.5
+    batch_sizes: tuple[int, ...] = (256, 256, 128, 64, 32, 32)  # per level (global, over all replicas)
+    batch_size: int = 0  # > 0: this batch at every level instead of batch_sizes
+    latent_dim: int = 512
+    w_dim: int = 512
+    mapping_layers: int = 8
+    mapping_lr_multiplier: float = 0.01
+    fmap_base: int = 8192
+    fmap_max: int = 512
+    mbstd_group_size: int = 4
+    loss: Literal["wgan_gp", "logistic_r1", "logistic"] = "wgan_gp"
+    gp_weight: float = 10.0
+    drift_weight: float = 0.001
+    r1_gamma: float = 10.0
+    style_mixing_prob: float = 0.9
+    truncation_psi: float = 0.7  # sample grids only
+    learning_rate: float = 1e-3
+    beta_1: float = 0.0
+    beta_2: float = 0.99
+    lr_sigmoid_slope: float = 6.0  # inverse-sigmoid decay within each level; 0 = constant
+    ema_decay: float = 0.999
+    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
+    seed: int = 0
+    num_synthetic: int = 256
+    jit_compile: bool = True
+    run_eagerly: bool = False  # debugging, or tiny CPU runs where tracing each level costs more than the steps
+    checkpoint_every: int = 500
+    log_every: int = 10
+    epoch_steps: int = 1000  # sample grid / plot cadence within a level
+    num_samples: int = 16
+    out: str = "runs"
+
+
+def schedule(cfg):
+    from zoo.training.progressive import level_schedule
+
+    batches = (cfg.batch_size,) if cfg.batch_size > 0 else cfg.batch_sizes
+    return level_schedule(cfg.resolutions, cfg.images_per_level, batches, cfg.fade_fraction)
+
+
+def make_trainer(cfg, generator, discriminator):
+    """The compiled ProgressiveTrainer of ``generator`` and ``discriminator`` for ``cfg``."""
+    from zoo.trainers.progressive_trainer import ProgressiveTrainer
+    from zoo.training.setup import make_optimizer
+
+    trainer = ProgressiveTrainer(generator, discriminator, loss=cfg.loss, gp_weight=cfg.gp_weight,
+                                 drift_weight=cfg.drift_weight, r1_gamma=cfg.r1_gamma, ema_decay=cfg.ema_decay,
+                                 lr_sigmoid_slope=cfg.lr_sigmoid_slope, seed=cfg.seed)
+    mixed = cfg.precision == "mixed_float16"  # loss scaling is needed for float16 only
+    trainer.compile(g_optimizer=make_optimizer("adam", cfg.learning_rate, cfg.beta_1, cfg.beta_2, mixed),
+                    d_optimizer=make_optimizer("adam", cfg.learning_rate, cfg.beta_1, cfg.beta_2, mixed),
+                    jit_compile=cfg.jit_compile, run_eagerly=cfg.run_eagerly)
+    return trainer
+
+
+def build(cfg: Config):
+    import keras
+
+    from zoo.models.progan import ProGANDiscriminator
+    from zoo.models.stylegan import StyleGANGenerator
+
+    keras.utils.set_random_seed(cfg.seed)
+    top = cfg.resolutions[-1]
+    generator = StyleGANGenerator(cfg.latent_dim, cfg.w_dim, top, 3, cfg.mapping_layers, cfg.mapping_lr_multiplier,
+                                  cfg.fmap_base, cfg.fmap_max, cfg.style_mixing_prob, seed=cfg.seed, name="generator")
+    discriminator = ProGANDiscriminator(top, 3, cfg.fmap_base, cfg.fmap_max, cfg.mbstd_group_size,
+                                        name="discriminator")
+    return make_trainer(cfg, generator, discriminator)
+
+
+def load_data(cfg):
+    """The training ImageSource with the background variant applied, rendered/loaded at the top resolution."""
+    from zoo.data import load_source
+    from zoo.data.backgrounds import with_background
+
+    source = load_source(cfg.data, cfg.data_dir, image_size=cfg.resolutions[-1], num_synthetic=cfg.num_synthetic,
+                         seed=cfg.seed)
+    source = with_background(source, cfg.background, cfg.mask_dir)
+    print(f"data: {source.name}, {len(source)} images, background {cfg.background}", flush=True)
+    return source
+
+
+def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, extra_callbacks=()):
+    """Shared by the progressive recipes: precision policy, strategy, data per level, the progressive driver."""
+    import keras
+    import numpy as np
+
+    from zoo.data import make_dataset
+    from zoo.training.distribute import get_strategy
+    from zoo.training.progressive import train_progressive
+
+    levels = schedule(cfg)
+    strategy = get_strategy()
+    for lv in levels:
+        if lv.batch_size % strategy.num_replicas_in_sync:
+            raise ValueError(f"batch {lv.batch_size} at {lv.resolution} px does not split over "
+                             f"{strategy.num_replicas_in_sync} replicas")
+    source = load_data(cfg)
+    previous = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy(cfg.precision)
+    try:
+        with strategy.scope():
+            trainer = build_fn(cfg)
+            trainer.build_all()
+        fixed_z = np.random.default_rng(cfg.seed).standard_normal((cfg.num_samples, cfg.latent_dim)).astype("float32")
+
+        def dataset_fn(lv, offset):
+            return make_dataset(source, lv.resolution, lv.batch_size, seed=cfg.seed * 1_000_003 + offset)
+
+        result = train_progressive(
+            trainer, levels, dataset_fn, run_dir, resume=resume, checkpoint_every=cfg.checkpoint_every,
+            log_every=cfg.log_every, epoch_steps=cfg.epoch_steps, extra_callbacks=extra_callbacks,
+            render_samples=lambda: trainer.sample(fixed_z, **render_kwargs))
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    return trainer, result
+
+
+def run(cfg: Config, run_dir: str, resume: bool = False, extra_callbacks=()):
+    return run_levels(cfg, build, run_dir, resume, {"truncation_psi": cfg.truncation_psi, "randomize_noise": False},
+                      extra_callbacks)
+
+
+def describe(cfg: Config):
+    from zoo.training.progressive import describe_schedule
+    from zoo.training.setup import describe_optimizer
+
+    return [*describe_schedule(schedule(cfg)),
+            f"mapping network: {cfg.mapping_layers} layers {cfg.latent_dim} -> {cfg.w_dim} "
+            f"(lr x {cfg.mapping_lr_multiplier:g}); mapping depth {cfg.mapping_layers}",
+            f"background: {cfg.background}" + ("" if cfg.background == "raw" else
+                                                " (foreground masks: synthetic labels or <data_dir>_rembg)"),
+            describe_optimizer("adam", cfg.learning_rate, cfg.beta_1, cfg.beta_2)
+            + f", inverse-sigmoid decay per level (slope {cfg.lr_sigmoid_slope:g})",
+            f"loss: {cfg.loss}" + (f" (gp {cfg.gp_weight:g}, drift {cfg.drift_weight:g})" if cfg.loss == "wgan_gp"
+                                   else f" (R1 gamma {cfg.r1_gamma:g})" if cfg.loss == "logistic_r1" else ""),
+            f"precision: {cfg.precision}"]
+
+
+def main(argv=None) -> int:
+    from zoo.training.recipe import run_recipe
+
+    return run_recipe(NAME, Config, run, argv, describe)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
