@@ -55,7 +55,8 @@ def make_preset(run_dir: str, part: str, out: str, weights_dtype: str = "float32
         from zoo.registry import from_preset
 
         reloaded = from_preset(out)
-        x = np.random.default_rng(0).standard_normal((8, *model.input_shape[1:])).astype("float32")
+        shape = model.get_build_config()["input_shape"][1:]
+        x = np.random.default_rng(0).standard_normal((8, *shape)).astype("float32")
         diff = float(np.max(np.abs(np.asarray(model(x)) - np.asarray(reloaded(x)))))
         meta["storage_max_abs_output_difference"] = diff
         save_to_preset(model, out, meta, weights_dtype=weights_dtype)

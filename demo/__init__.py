@@ -1,0 +1,1 @@
+"""Gradio demo of the built-in presets: ``python -m demo.app``."""
