@@ -40,9 +40,6 @@ class ImageSet:
                 channels: int | None = None) -> tf.data.Dataset:
         """``size_for(n)`` images as uint8 batches [B, R, R, C]; a folder or dataset larger than ``n`` gives a
         seeded random subset, a generator draws z from N(0, 1) seeded by ``seed``."""
-        from zoo.data import make_dataset
-        from zoo.data.transforms import to_channels, to_uint8
-
         res, ch, n = resolution or self.resolution, channels or self.channels, self.size_for(n)
         if n < 1:
             raise ImageSetError(f"{self.label}: no images to evaluate")
@@ -52,12 +49,10 @@ class ImageSet:
         if n < len(source):
             idx = np.sort(np.random.default_rng(seed).choice(len(source), n, replace=False))
             source = source.subset(idx)
-        ds = make_dataset(source, res, batch_size, channels=ch, shuffle=False, cache=False, repeat=False,
-                          drop_remainder=False)
-        return ds.map(to_uint8, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+        return _file_batches(source, batch_size, res, ch)
 
     def _generated(self, n, batch_size, seed, res, ch):
-        from zoo.data.transforms import to_channels, to_uint8
+        from zoo.data.transforms import to_uint8
 
         generate = tf.function(lambda z: self.generator(z, training=False), reduce_retracing=True)
         native = (self.resolution, self.channels)
@@ -69,18 +64,39 @@ class ImageSet:
                 z = rng.standard_normal((b, self.latent_dim)).astype("float32")
                 images = to_uint8(generate(z))  # quantised exactly as a saved PNG
                 if (res, ch) != native:
-                    images = tf.map_fn(lambda im: to_channels(_resize(im, res), ch), images,
-                                       fn_output_signature=tf.uint8)
+                    images = _fit(images, "none", res, ch)
                 yield images
 
         spec = tf.TensorSpec((None, res, res, ch), tf.uint8)
         return tf.data.Dataset.from_generator(batches, output_signature=spec).prefetch(1)
 
 
-def _resize(image, size):
-    from zoo.data.transforms import resize
+def _fit(images, crop_kind: str, size: int, channels: int):
+    """uint8 [..., H, W, C] -> uint8 [..., size, size, channels]: the pipeline's crop and antialiased resize, skipped
+    when the images already have the size (a resize to the same size is not free)."""
+    from zoo.data import transforms
 
-    return resize(image, size)
+    if crop_kind != "none":
+        images = transforms.crop(images, crop_kind)
+    shape = tf.shape(images)
+    same = tf.logical_and(tf.equal(shape[-3], size), tf.equal(shape[-2], size))
+    images = tf.cond(same, lambda: tf.identity(images), lambda: transforms.resize(images, size))
+    images = transforms.to_channels(images, channels)
+    return tf.ensure_shape(images, [None] * (images.shape.rank - 3) + [size, size, channels])
+
+
+def _file_batches(source, batch_size: int, size: int, channels: int) -> tf.data.Dataset:
+    """uint8 batches of an ImageSource: in-memory arrays are batched first and fitted batch-wise; files are
+    decoded and fitted one by one in parallel (through the shared pipeline's decoder)."""
+    from zoo.data.pipeline import raw_dataset
+
+    autotune = tf.data.AUTOTUNE
+    if source.arrays is not None and source.crop == "none":
+        ds = tf.data.Dataset.from_tensor_slices(source.arrays).batch(batch_size)
+        return ds.map(lambda x: _fit(x, "none", size, channels), num_parallel_calls=autotune).prefetch(autotune)
+    ds = raw_dataset(source).map(lambda d: _fit(d["image"], source.crop, size, channels),
+                                 num_parallel_calls=autotune, deterministic=True)
+    return ds.batch(batch_size, num_parallel_calls=autotune).prefetch(autotune)
 
 
 # -- resolving a spec -----------------------------------------------------------------------------------------
