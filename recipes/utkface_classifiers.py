@@ -6,6 +6,7 @@
     python -m recipes.utkface_classifiers --data synthetic --task all --image-size 16 --steps 2   # no download
     python -m recipes.utkface_classifiers predict --preset classifier_gender_utkface_48 face.jpg
     python -m recipes.utkface_classifiers predict --preset classifier_multitask_utkface_48 faces/ --csv out.csv
+    python -m recipes.utkface_classifiers export-presets RUN_DIR --dest zoo/presets   # built-in presets of a run
 
 ``--task all`` trains the multi-task model (three heads on one trunk). The run folder gets the split
 (``split.json``, ``split.csv``), checkpoints, ``logs/metrics.csv`` and ``logs/validation.csv``, the best
@@ -518,10 +519,54 @@ def predict_main(argv) -> int:
     return 0
 
 
+# -- presets --------------------------------------------------------------------------------------------------
+def export_presets(run_dir: str, dest: str, training_command: str | None = None) -> list[str]:
+    """Turn a finished run's ``preset/`` into built-in presets under ``dest``: ``classifier_<task>_utkface_<S>``
+    for each head (the multi-task run also gives ``classifier_multitask_utkface_<S>``; a single-head model
+    is the multi-task trunk with that head only, so its outputs equal the multi-task model's). Colour models
+    get a ``_colour`` suffix. Returns the preset folders written."""
+    from zoo.registry import from_preset, save_to_preset
+    from zoo.utils.io import read_json
+
+    model = from_preset(os.path.join(run_dir, "preset"))
+    meta = dict(read_json(os.path.join(run_dir, "preset", "metadata.json")))
+    for k in ("class_name", "weights_dtype", "parameters", "weights_sha256", "keras_version"):
+        meta.pop(k, None)
+    if training_command:
+        meta["training_command"] = training_command
+    suffix = f"utkface_{model.image_size}" + ("_colour" if model.channels == 3 else "")
+    test = meta["metrics"]["test"]
+    written = []
+    variants = [(t, (t,)) for t in model.tasks]
+    if len(model.tasks) > 1:
+        variants.insert(0, ("multitask", tuple(model.tasks)))
+    for label, tasks in variants:
+        sub = model if tasks == tuple(model.tasks) else model.with_tasks(tasks, name="classifier")
+        info = {**meta, "tasks": list(tasks),
+                "metrics": {**meta["metrics"], "test": {k: v for k, v in test.items() if k.split("_")[0] in tasks}}}
+        if tasks != tuple(model.tasks):
+            info["derived_from"] = (f"the {'/'.join(model.tasks)} multi-task model of this run: its trunk and the "
+                                    f"{label} head, unchanged")
+        written.append(save_to_preset(sub, os.path.join(dest, f"classifier_{label}_{suffix}"), info,
+                                      weights_dtype="float16"))
+    return written
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "predict":
         return predict_main(argv[1:])
+    if argv and argv[0] == "export-presets":
+        import argparse
+
+        parser = argparse.ArgumentParser(prog=f"python -m recipes.{NAME} export-presets")
+        parser.add_argument("run_dir")
+        parser.add_argument("--dest", default=os.path.join("zoo", "presets"))
+        parser.add_argument("--training-command", default=None)
+        args = parser.parse_args(argv[1:])
+        for path in export_presets(args.run_dir, args.dest, args.training_command):
+            print(f"wrote {path}")
+        return 0
     from zoo.training.recipe import run_recipe
 
     return run_recipe(NAME, Config, run, argv, describe)

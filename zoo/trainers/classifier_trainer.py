@@ -67,7 +67,7 @@ class ClassifierTrainer(TrainerMixin, keras.Model):
         return {k: m.result() for k, m in self.trackers.items()}
 
     def train_step(self, data):
-        images, labels = data
+        images, labels = data[0], data[1]  # fit gives (x, y); train_on_batch adds sample_weight
         with tf.GradientTape() as tape:
             outputs = self.classifier(images, training=True)
             per_task, total = self.head_losses(outputs, labels)
@@ -76,7 +76,7 @@ class ClassifierTrainer(TrainerMixin, keras.Model):
         return self.track(outputs, labels, per_task, total)
 
     def test_step(self, data):
-        images, labels = data
+        images, labels = data[0], data[1]  # fit gives (x, y); train_on_batch adds sample_weight
         outputs = self.classifier(images, training=False)
         per_task, total = self.head_losses(outputs, labels)
         return self.track(outputs, labels, per_task, total)

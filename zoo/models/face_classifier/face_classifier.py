@@ -65,6 +65,24 @@ class FaceClassifier(BuildByCall, keras.Model):
             out[task] = y
         return out
 
+    def with_tasks(self, tasks, name: str | None = None) -> "FaceClassifier":
+        """A new FaceClassifier with this trunk and only the heads of ``tasks`` (a subset), weights copied: its
+        outputs equal this model's outputs for those tasks (e.g. a gender-only model from the multi-task one)."""
+        tasks = (tasks,) if isinstance(tasks, str) else tuple(tasks)
+        missing = [t for t in tasks if t not in self.tasks]
+        if missing:
+            raise ValueError(f"this model has no heads {missing}; it has {list(self.tasks)}")
+        if not self.built:
+            self.build(self.input_shape_for())
+        config = {**self.get_config(), "tasks": list(tasks), "name": name or self.name}
+        model = type(self).from_config(config)
+        model.build(self.input_shape_for())
+        model.features.set_weights(self.features.get_weights())
+        for task in tasks:
+            for mine, theirs in zip(model.heads[task], self.heads[task]):
+                mine.set_weights(theirs.get_weights())
+        return model
+
     def input_shape_for(self, batch: int | None = None) -> tuple:
         return (batch, self.image_size, self.image_size, self.channels)
 

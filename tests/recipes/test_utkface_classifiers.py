@@ -1,0 +1,139 @@
+import csv
+import json
+import os
+
+import numpy as np
+import pytest
+
+from recipes import utkface_classifiers as uc
+from tests.conftest import UTKFACE_REAL, needs_real_utkface
+from zoo.data.utkface import parse_name
+
+TINY = ["--data", "synthetic", "--image-size", "16", "--batch-size", "4", "--num-synthetic", "60",
+        "--filters", "4,8", "--dense-units", "8", "--no-jit-compile", "--num-samples", "4"]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("c"))
+    assert uc.main([*TINY, "--task", "all", "--steps", "2", "--out", out]) == 0
+    runs = [d for d in os.listdir(out) if d.endswith("-utkface_classifiers")]
+    assert len(runs) == 1
+    return os.path.join(out, runs[0])
+
+
+def test_two_steps_on_synthetic_write_the_report(tiny_run):
+    for f in ("report.md", "metrics.json", "split.json", "split.csv", "best.json", "logs/metrics.csv",
+              "logs/validation.csv", "plots/losses.png", "preset/metadata.json"):
+        assert os.path.isfile(os.path.join(tiny_run, f)), f
+    for f in ("confusion_gender.png", "confusion_ethnicity.png", "age_histograms.png", "gender_accuracy_by_age.png",
+              "sample_predictions.png", "class_balance.png"):
+        assert os.path.isfile(os.path.join(tiny_run, "report", f)), f
+    split = json.load(open(os.path.join(tiny_run, "split.json")))
+    assert split["counts"] == {"train": 42, "validation": 12, "test": 6} and split["seed"] == 0
+    metrics = json.load(open(os.path.join(tiny_run, "metrics.json")))
+    test = metrics["test"]
+    assert test["gender"]["count"] == 6 and 0 <= test["gender"]["accuracy"] <= 1
+    assert np.array(test["ethnicity"]["confusion"]).sum() == 6 and test["age"]["mae"] >= 0
+    report = open(os.path.join(tiny_run, "report.md")).read()
+    assert "gender_accuracy" in report and "age_mae" in report and "macro F1" in report
+    meta = json.load(open(os.path.join(tiny_run, "preset", "metadata.json")))
+    assert meta["split"]["proportions"] == [0.7, 0.2, 0.1] and "training_command" in meta
+    assert meta["metrics"]["test"]["gender_accuracy"] == pytest.approx(test["gender"]["accuracy"], abs=1e-4)
+
+
+def test_export_presets_splits_the_multitask_model(tiny_run, tmp_path):
+    from zoo.registry import from_preset
+
+    paths = uc.export_presets(tiny_run, str(tmp_path), training_command="python -m recipes.utkface_classifiers x")
+    names = sorted(os.path.basename(p) for p in paths)
+    assert names == ["classifier_age_utkface_16", "classifier_ethnicity_utkface_16", "classifier_gender_utkface_16",
+                     "classifier_multitask_utkface_16"]
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 1)).astype("float32")
+    full = from_preset(str(tmp_path / "classifier_multitask_utkface_16"))
+    gender = from_preset(str(tmp_path / "classifier_gender_utkface_16"))
+    np.testing.assert_array_equal(gender(x)["gender"], full(x)["gender"])
+    meta = json.load(open(tmp_path / "classifier_gender_utkface_16" / "metadata.json"))
+    assert set(meta["metrics"]["test"]) == {"gender_accuracy", "gender_macro_f1"}
+    assert meta["training_command"].endswith(" x") and "derived_from" in meta and "licence" in meta
+
+
+def test_resume_of_a_finished_run_does_no_new_steps(tiny_run, capsys):
+    assert uc.main([*TINY, "--task", "all", "--steps", "2", "--resume", tiny_run]) == 0
+    assert "at step 2" in capsys.readouterr().out
+
+
+def test_split_proportions_and_reproducibility():
+    a = uc.split_indices(1000, (0.7, 0.2, 0.1), seed=3)
+    assert [len(a[k]) for k in ("train", "validation", "test")] == [700, 200, 100]
+    assert sorted(np.concatenate(list(a.values())).tolist()) == list(range(1000))  # disjoint, complete
+    b = uc.split_indices(1000, (0.7, 0.2, 0.1), seed=3)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    c = uc.split_indices(1000, (0.7, 0.2, 0.1), seed=4)
+    assert not np.array_equal(a["test"], c["test"])
+    with pytest.raises(ValueError, match="summing to 1"):
+        uc.split_indices(100, (0.7, 0.2, 0.2))
+    with pytest.raises(ValueError, match="empty"):
+        uc.split_indices(3, (0.7, 0.2, 0.1))  # 2 / 0 / 1
+
+
+def test_labels_reach_the_heads_as_parsed_from_the_names(utkface_dir):
+    from zoo.data import load_source
+
+    assert parse_name("26_1_3_20170117154848125.jpg.chip.jpg") == {"age": 26, "gender": 1, "race": 3}
+    assert parse_name("39_1_20170116174525125.jpg.chip.jpg") is None
+    source = load_source("utkface", utkface_dir)
+    cfg = uc.Config(image_size=16, batch_size=32)
+    images, labels = next(iter(uc.make_labelled_dataset(source, cfg, training=False)))
+    assert images.shape == (12, 16, 16, 1)
+    expected = [parse_name(p) for p in source.paths]
+    assert labels["gender"].numpy().tolist() == [e["gender"] for e in expected]
+    assert labels["ethnicity"].numpy().tolist() == [e["race"] for e in expected]
+    assert labels["age"].numpy().tolist() == [e["age"] for e in expected]
+
+
+def test_dry_run_prints_the_study_defaults(capsys):
+    assert uc.main(["--dry-run"]) == 0
+    out = capsys.readouterr().out
+    cfg = json.loads(out[: out.rindex("}") + 1])
+    assert (cfg["image_size"], cfg["channels"], cfg["epochs"], cfg["lr_denominator"]) == (48, 1, 10, 2000.0)
+    assert cfg["split"] == [0.7, 0.2, 0.1] and "1 / (2000 (1 + E))" in out
+
+
+def test_predict_prints_writes_csv_and_rejects_text(tiny_run, tmp_path, capsys):
+    from PIL import Image
+
+    preset = os.path.join(tiny_run, "preset")
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (40, 30, 3), dtype=np.uint8)).save(folder / "a.jpg")
+    Image.fromarray(rng.integers(0, 255, (16, 16), dtype=np.uint8)).save(folder / "b.png")
+    assert uc.main(["predict", "--preset", preset, str(folder / "a.jpg")]) == 0
+    out = capsys.readouterr().out
+    assert "gender" in out and "p=" in out and "age" in out and "converted" in out and "30x40" in out
+    csv_path = str(tmp_path / "p.csv")
+    assert uc.main(["predict", "--preset", preset, "--csv", csv_path, str(folder)]) == 0
+    rows = list(csv.DictReader(open(csv_path)))
+    assert [r["file"] for r in rows] == ["a.jpg", "b.png"]
+    assert list(rows[0]) == ["file", "gender", "gender_prob", "ethnicity", "ethnicity_prob", "age"]
+    assert rows[0]["gender"] in ("0", "1") and 0.5 <= float(rows[0]["gender_prob"]) <= 1
+    text = tmp_path / "notes.txt"
+    text.write_text("not an image")
+    capsys.readouterr()
+    assert uc.main(["predict", "--preset", preset, str(text)]) == 2
+    err = capsys.readouterr().err
+    assert "notes.txt" in err and "not a readable image" in err and "Traceback" not in err
+    assert uc.main(["predict", "--preset", preset, str(tmp_path / "missing.jpg")]) == 2
+
+
+@needs_real_utkface()
+def test_builtin_gender_preset_predicts_a_real_face(capsys):
+    import zoo
+
+    if "classifier_gender_utkface_48" not in zoo.list_presets():
+        pytest.skip("the gender preset is not installed")
+    name = sorted(f for f in os.listdir(UTKFACE_REAL) if parse_name(f))[0]
+    assert uc.main(["predict", "--preset", "classifier_gender_utkface_48", os.path.join(UTKFACE_REAL, name)]) == 0
+    out = capsys.readouterr().out
+    assert "gender" in out and "p=" in out and "200x200" in out
