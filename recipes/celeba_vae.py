@@ -54,9 +54,13 @@ def build(cfg: Config):
 
     feature_loss = None
     if cfg.feature_weight > 0:
+        from zoo.data.errors import DataError
         from zoo.losses.perceptual import VGG19FeatureLoss
 
-        feature_loss = VGG19FeatureLoss(cfg.vgg19_weights)
+        try:
+            feature_loss = VGG19FeatureLoss(cfg.vgg19_weights)
+        except (FileNotFoundError, ValueError) as e:  # a missing input file: a clean exit, not a traceback
+            raise DataError(f"--vgg19-weights: {e}") from e
     keras.utils.set_random_seed(cfg.seed)
     encoder = DFCVAEEncoder(cfg.image_size, 3, cfg.latent_dim, cfg.base_filters, name="encoder")
     decoder = DFCVAEDecoder(cfg.latent_dim, cfg.image_size, 3, cfg.base_filters, name="decoder")

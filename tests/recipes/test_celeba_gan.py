@@ -1,0 +1,22 @@
+from recipes import celeba_gan
+from tests.recipes._family import TINY, assert_run_written, dry_run, only_run
+
+
+def test_l2_gan_two_steps_write_the_run(tmp_path):
+    out = str(tmp_path / "r")
+    assert celeba_gan.main([*TINY, "--loss", "l2", "--g-filters", "4", "--d-filters", "4", "--latent-dim", "8",
+                            "--out", out]) == 0
+    fields = assert_run_written(only_run(out, "celeba_gan"))
+    assert {"d_loss", "g_loss", "l2"} <= set(fields)  # one loss panel each
+
+
+def test_dry_run_shows_each_loss_paper_defaults(capsys):
+    cfg, out = dry_run(celeba_gan.main, ["--loss", "wgan"], capsys)
+    assert (cfg["latent_dim"], cfg["image_size"], cfg["learning_rate"], cfg["clip_value"]) == (200, 96, 1e-4, 0.01)
+    assert "RMSprop(learning_rate=0.0001)" in out and "n_critic: 5" in out and "crop: cut20" in out
+    cfg, out = dry_run(celeba_gan.main, ["--loss", "plain"], capsys)
+    assert "Adam(learning_rate=0.0001, beta_1=0.5, beta_2=0.99)" in out and cfg["epochs"] == 50
+    _, out = dry_run(celeba_gan.main, ["--loss", "l2"], capsys)
+    assert "0.02 * sum(W^2)" in out
+    _, out = dry_run(celeba_gan.main, ["--loss", "wgan_gp"], capsys)
+    assert "beta_1=0, beta_2=0.9" in out and "lambda = 10" in out

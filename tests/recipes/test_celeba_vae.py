@@ -1,0 +1,21 @@
+from recipes import celeba_vae
+from tests.recipes._family import TINY, assert_run_written, dry_run, only_run
+
+
+def test_two_steps_write_reconstructions_and_separate_loss_panels(tmp_path):
+    out = str(tmp_path / "r")
+    assert celeba_vae.main([*TINY, "--base-filters", "4", "--latent-dim", "8", "--out", out]) == 0
+    fields = assert_run_written(only_run(out, "celeba_vae"), reconstructions=True)
+    assert {"kl", "reconstruction", "loss"} <= set(fields)
+
+
+def test_dry_run_shows_the_paper_defaults(capsys):
+    cfg, out = dry_run(celeba_vae.main, [], capsys)
+    assert (cfg["latent_dim"], cfg["batch_size"], cfg["epochs"], cfg["image_size"]) == (100, 256, 50, 64)
+    assert "summed squared error" in out and "KL" in out
+
+
+def test_feature_loss_without_weights_is_a_clear_error(tmp_path, capsys):
+    code = celeba_vae.main([*TINY, "--feature-weight", "0.5", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "VGG19" in err and "Traceback" not in err

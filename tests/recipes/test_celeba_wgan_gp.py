@@ -1,0 +1,15 @@
+from recipes import celeba_wgan_gp
+from tests.recipes._family import TINY, assert_run_written, dry_run, only_run
+
+
+def test_two_steps_write_the_run(tmp_path):
+    out = str(tmp_path / "r")
+    assert celeba_wgan_gp.main([*TINY, "--base-filters", "4", "--latent-dim", "8", "--n-critic", "2",
+                                "--out", out]) == 0
+    assert "gp" in assert_run_written(only_run(out, "celeba_wgan_gp"))
+
+
+def test_dry_run_shows_the_paper_defaults(capsys):
+    cfg, out = dry_run(celeba_wgan_gp.main, [], capsys)
+    assert (cfg["gp_weight"], cfg["n_critic"], cfg["beta_1"], cfg["beta_2"], cfg["image_size"]) == (10, 5, 0, 0.9, 64)
+    assert "Adam(learning_rate=0.0001, beta_1=0, beta_2=0.9)" in out and "layer norm" in out

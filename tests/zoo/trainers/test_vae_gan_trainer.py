@@ -1,0 +1,51 @@
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tests.zoo.trainers._family import assert_reloads, images
+from zoo.models.vae import DFCVAEDecoder, DFCVAEEncoder
+from zoo.models.vae_gan import VAEGANDiscriminator
+from zoo.trainers import VAEGANTrainer
+
+LR = 0.1
+
+
+def make(lr=LR, gamma=15.0):
+    t = VAEGANTrainer(DFCVAEEncoder(16, 3, 8, 4), DFCVAEDecoder(8, 16, 3, 4), VAEGANDiscriminator(16, 3, 4, 8),
+                      gamma=gamma, seed=4)
+    t.compile(encoder_optimizer=keras.optimizers.SGD(lr), decoder_optimizer=keras.optimizers.SGD(lr),
+              d_optimizer=keras.optimizers.SGD(lr), jit_compile=False)
+    t.build_all()
+    return t
+
+
+def test_each_part_changes_only_through_its_own_loss_then_trains_and_reloads(tmp_path):
+    t = make()
+    x = images()
+    parts = {"encoder": t.encoder, "decoder": t.decoder, "discriminator": t.discriminator}
+    before = {k: [np.array(v) for v in m.trainable_variables] for k, m in parts.items()}
+    seeds = [np.array(s.state) for s in (t.sampling.seed_generator, t.seed_generator)]
+    with tf.GradientTape(persistent=True) as tape:  # the same forward pass (same noise) as the step below
+        losses = t.compute_losses(x)
+    grads = {(part, loss): tape.gradient(losses[loss], parts[part].trainable_variables)
+             for part in parts for loss in ("encoder", "decoder", "discriminator")}
+    for s, v in zip((t.sampling.seed_generator, t.seed_generator), seeds):
+        s.state.assign(v)
+    t.train_step(x)
+    for part, model in parts.items():
+        own = grads[(part, part)]
+        for v0, v, g in zip(before[part], model.trainable_variables, own):
+            np.testing.assert_allclose(np.asarray(v), v0 - LR * np.asarray(g), atol=2e-5, err_msg=f"{part} {v.path}")
+    # The other losses do reach these parts, so leaving them out is a real choice the step makes:
+    norm = lambda gs: sum(float(tf.reduce_sum(tf.square(g))) for g in gs if g is not None)  # noqa: E731
+    assert norm(grads[("encoder", "decoder")]) > 0  # the GAN loss reaches the encoder through x~
+    assert norm(grads[("decoder", "discriminator")]) > 0
+    assert norm(grads[("discriminator", "decoder")]) > 0  # similarity + GAN reach the discriminator
+    assert norm(grads[("encoder", "discriminator")]) > 0
+    t.d_optimizer.learning_rate.assign(1e-3)
+    t.encoder_optimizer.learning_rate.assign(1e-3)
+    t.decoder_optimizer.learning_rate.assign(1e-3)
+    logs = {k: float(v) for k, v in t.train_step(x).items()}
+    assert set(logs) == {"kl", "similarity", "g_loss", "d_loss"} and all(np.isfinite(v) for v in logs.values())
+    assert t.completed_steps() == 2
+    assert_reloads(t, tmp_path, lambda m: m.reconstruct(x))
