@@ -99,8 +99,8 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
     def compile(self, g_optimizer, d_optimizer, **kwargs):
         super().compile(**kwargs)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
-        self.base_learning_rates = {"g_optimizer": float(g_optimizer.learning_rate),
-                                    "d_optimizer": float(d_optimizer.learning_rate)}
+        self.base_learning_rates = {"g_optimizer": float(keras.ops.convert_to_numpy(g_optimizer.learning_rate)),
+                                    "d_optimizer": float(keras.ops.convert_to_numpy(d_optimizer.learning_rate))}
 
     def get_compile_config(self):
         return None
@@ -169,9 +169,10 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
         return self.discriminator(images, alpha=alpha, training=training)
 
     @staticmethod
-    def _apply_present(optimizer, tape, loss, variables):
-        """Like ``TrainerMixin.apply``, for the variables the current level uses (the others get no gradient)."""
-        grads = tape.gradient(optimizer.scale_loss(loss), variables)
+    def _apply_present(optimizer, tape, scaled_loss, variables):
+        """Gradients of ``scaled_loss`` (``optimizer.scale_loss(loss)``, computed inside the tape so that loss
+        scaling is recorded) applied to the variables the current level uses (the others get no gradient)."""
+        grads = tape.gradient(scaled_loss, variables)
         optimizer.apply_gradients([(g, v) for g, v in zip(grads, variables) if g is not None])
 
     def discriminator_terms(self, real, fake, real_scores, fake_scores, alpha):
@@ -215,12 +216,14 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
             fake_scores = self.critic(fake, alpha)
             d_per, penalty = self.discriminator_terms(real, fake, real_scores, fake_scores, alpha)
             d_loss = self.reduce_loss(d_per + penalty)
-        self._apply_present(self.d_optimizer, tape, d_loss, self.discriminator.trainable_variables)
+            scaled = self.d_optimizer.scale_loss(d_loss)
+        self._apply_present(self.d_optimizer, tape, scaled, self.discriminator.trainable_variables)
 
         with tf.GradientTape() as tape:
             fake_scores_g = self.critic(self.generate(self.sample_latent(batch), alpha), alpha)
             g_loss = self.reduce_loss(self.generator_terms(fake_scores_g))
-        self._apply_present(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
+            scaled = self.g_optimizer.scale_loss(g_loss)
+        self._apply_present(self.g_optimizer, tape, scaled, self.generator.trainable_variables)
 
         for e, v in zip(self.ema_weights, self.generator.trainable_variables):
             e.assign(self.ema_decay * e + (1.0 - self.ema_decay) * tf.cast(v, tf.float32))

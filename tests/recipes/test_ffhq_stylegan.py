@@ -1,0 +1,46 @@
+import json
+
+import pytest
+
+from recipes import ffhq_progan, ffhq_stylegan
+
+
+def test_dry_run_shows_the_level_schedule_and_mapping_depth_8(capsys):
+    argv = ["--data", "synthetic", "--resolutions", "4,8,16", "--images-per-level", "16", "--batch-size", "4",
+            "--dry-run"]
+    assert ffhq_stylegan.main(argv) == 0
+    out = capsys.readouterr().out
+    cfg = json.loads(out[: out.rindex("}") + 1])
+    assert cfg["resolutions"] == [4, 8, 16] and cfg["mapping_layers"] == 8 and cfg["background"] == "raw"
+    assert "level schedule:" in out and "mapping depth 8" in out
+    assert "      2       16 px      16        8      4      4" in out  # level, res, images, fade, batch, steps
+    assert ffhq_progan.main(["--dry-run"]) == 0
+    assert "128 px" in capsys.readouterr().out
+
+
+def test_grey_background_on_a_folder_without_masks_is_a_clear_error(ffhq_dir, tmp_path, capsys):
+    code = ffhq_stylegan.main(["--data", "ffhq", "--data-dir", ffhq_dir, "--background", "grey",
+                               "--resolutions", "4,8", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "_rembg" in err and "rembg p" in err and "Traceback" not in err
+
+
+def test_synthetic_masks_give_grey_backgrounds():
+    import numpy as np
+
+    from zoo.data import load_source
+    from zoo.data.backgrounds import with_background
+
+    src = load_source("synthetic", image_size=16, num_synthetic=4, seed=0)
+    grey = with_background(src, "grey")
+    mask = np.asarray(src.labels["mask"]).astype(bool)
+    assert (grey.arrays[~mask] == 128).all() and (grey.arrays[mask] == src.arrays[mask]).all()
+    assert "mask" not in grey.labels
+    blur = with_background(src, "blur")
+    assert (blur.arrays[mask] == src.arrays[mask]).all() and not (blur.arrays[~mask] == src.arrays[~mask]).all()
+
+
+@pytest.mark.parametrize("bad", [["--resolutions", "8,16"], ["--resolutions", "4,12"]])
+def test_bad_resolutions_are_refused(bad, capsys):
+    with pytest.raises(ValueError, match="resolutions must double from 4"):
+        ffhq_stylegan.describe(ffhq_stylegan.Config(resolutions=tuple(int(v) for v in bad[1].split(","))))
