@@ -51,8 +51,18 @@ class TrainerMixin:
 
     @staticmethod
     def apply(optimizer, tape, loss, variables):
-        """Gradients of ``loss`` (scaled and unscaled when the optimizer does loss scaling) applied to ``variables``."""
-        grads = tape.gradient(optimizer.scale_loss(loss), variables)
+        """Gradients of ``loss`` applied to ``variables``; under loss scaling the gradients are of the scaled loss.
+
+        The scale enters as the tape's output gradient, so ``loss`` may be the value recorded inside the tape
+        (scaling it after the tape closed would cut it off the tape: every gradient would be None).
+        """
+        loss = tf.convert_to_tensor(loss)
+        scale = tf.cast(optimizer.scale_loss(tf.constant(1.0, loss.dtype)), loss.dtype)
+        grads = tape.gradient(loss, variables, output_gradients=scale)
+        missing = [v.path for v, g in zip(variables, grads) if g is None]
+        if missing:
+            raise ValueError(f"no gradient reaches {missing[:3]}{'...' if len(missing) > 3 else ''}: is the loss "
+                             f"computed from these variables inside the tape?")
         optimizer.apply_gradients(zip(grads, variables))
         return grads
 

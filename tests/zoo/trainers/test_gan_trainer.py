@@ -54,3 +54,16 @@ def test_trainer_saves_and_reloads(tmp_path):
     t.save(tmp_path / "t.keras")
     t2 = keras.saving.load_model(tmp_path / "t.keras")
     np.testing.assert_array_equal(np.asarray(t2.generator(z)), np.asarray(t.generator(z)))
+
+
+def test_step_with_loss_scaling_updates_weights():
+    g = DCGANGenerator(latent_dim=8, image_size=16, base_filters=4)
+    d = DCGANDiscriminator(image_size=16, base_filters=4)
+    t = GANTrainer(g, d)
+    t.compile(g_optimizer=keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(1e-3)),
+              d_optimizer=keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(1e-3)))
+    t.build_all()
+    before = [w.copy() for w in g.get_weights()]
+    hist = t.fit(data(), steps_per_epoch=1, epochs=1, verbose=0).history
+    assert np.isfinite(hist["g_loss"][0])
+    assert any(not np.array_equal(a, b) for a, b in zip(before, g.get_weights()))
