@@ -23,10 +23,46 @@ def _face_classifier():
     return FaceClassifier(tasks=("gender", "age"), image_size=16, channels=1, filters=(4, 8), dense_units=8)
 
 
+def _upsample_conv_generator():
+    from zoo.models.gan.upsample_conv_generator import UpsampleConvGenerator
+
+    return UpsampleConvGenerator(latent_dim=8, image_size=16, channels=3, base_filters=8)
+
+
+def _dfc_vae_encoder():
+    from zoo.models.vae import DFCVAEEncoder
+
+    return DFCVAEEncoder(image_size=16, channels=3, latent_dim=8, base_filters=4)
+
+
+def _dfc_vae_decoder():
+    from zoo.models.vae import DFCVAEDecoder
+
+    return DFCVAEDecoder(latent_dim=8, image_size=16, channels=3, base_filters=4)
+
+
+def _progan_generator():
+    from zoo.models.progan.progan_generator import ProGANGenerator
+
+    return ProGANGenerator(latent_dim=8, resolution=8, channels=3, fmap_base=32, fmap_max=8)
+
+
+def _stylegan_generator():
+    from zoo.models.stylegan.stylegan_generator import StyleGANGenerator
+
+    return StyleGANGenerator(latent_dim=8, w_dim=8, resolution=8, channels=3, mapping_layers=2, fmap_base=32,
+                             fmap_max=8)
+
+
 # name -> (factory, input shape without the batch)
 FAMILIES = {
     "dcgan_generator": (_dcgan_generator, (8,)),
     "face_classifier": (_face_classifier, (16, 16, 1)),
+    "upsample_conv_generator": (_upsample_conv_generator, (8,)),
+    "dfc_vae_encoder": (_dfc_vae_encoder, (16, 16, 3)),
+    "dfc_vae_decoder": (_dfc_vae_decoder, (8,)),
+    "progan_generator": (_progan_generator, (8,)),
+    "stylegan_generator": (_stylegan_generator, (8,)),
 }
 
 
@@ -37,9 +73,13 @@ def build(name: str):
     keras.utils.set_random_seed(0)
     model = factory()
     model.build((None, *shape))
-    # Non-trivial batch-norm statistics, so that a graph that ignored them would not match.
-    model.set_weights([w + np.random.default_rng(i).uniform(0.0, 0.1, w.shape).astype(w.dtype)
-                       if w.ndim == 1 else w for i, w in enumerate(model.get_weights())])
+    # Non-trivial batch-norm statistics and biases, so that a graph that ignored them would not match. StyleGAN's
+    # constant input starts at ones: its first instance norm would divide rounding noise by sqrt(1e-8), which
+    # no two runtimes agree on; a trained constant is not flat, and neither is this one.
+    rng = np.random.default_rng(0)
+    model.set_weights([w + rng.uniform(0.0, 0.1, w.shape).astype(w.dtype) if w.ndim == 1 else
+                       w + rng.standard_normal(w.shape).astype(w.dtype) if v.path.endswith("const") else w
+                       for w, v in zip(model.get_weights(), model.weights)])
     return model
 
 

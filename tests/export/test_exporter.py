@@ -14,7 +14,9 @@ from tests.export.conftest import FAMILIES, build, inputs_for
 def _keras_outputs(model, x):
     import keras
 
-    return [np.asarray(o) for o in keras.tree.flatten(model(x, training=False))]
+    from export.exporter import call_kwargs
+
+    return [np.asarray(o) for o in keras.tree.flatten(model(x, training=False, **call_kwargs(model)))]
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -66,6 +68,18 @@ def test_classifier_card_names_each_head_and_checks_real_images(exported):
     assert [(o["name"], o["shape"]) for o in card["outputs"]] == [("age", [None]), ("gender", [None, 2])]
     assert card["inputs"][0]["shape"] == [None, 16, 16, 1] and card["inputs"][0]["range"] == [-1.0, 1.0]
     assert any("real images" in c["inputs"] for c in card["parity"]["checks"])
+
+
+def test_vae_encoder_outputs_are_named_and_composites_export_their_parts(exported):
+    from export.exporter import inference_parts
+
+    _, card, _ = exported("dfc_vae_encoder", "onnx")
+    assert card["kind"] == "encoder" and [o["name"] for o in card["outputs"]] == ["z_mean", "z_log_var"]
+
+    class Trainer:  # a VAE-GAN trainer's shape: the discriminator is not an inference part
+        encoder, decoder, discriminator = build("dfc_vae_encoder"), build("dfc_vae_decoder"), object()
+
+    assert [(p.name, p.kind) for p in inference_parts(Trainer())] == [("encoder", "encoder"), ("decoder", "decoder")]
 
 
 def test_mixed_precision_model_exports_as_float32(tmp_path):

@@ -99,6 +99,21 @@ def test_classifier_predicts_uint8_images_as_keras_does(exported):
         assert np.max(np.abs(got[task] - np.asarray(want[task]))) <= 1e-4
 
 
+def test_vae_runtime_encodes_and_decodes_as_keras_does(exported):
+    from export.runtime import OnnxVAE
+
+    encoder, _, encoder_path = exported("dfc_vae_encoder", "onnx")
+    decoder, _, decoder_path = exported("dfc_vae_decoder", "onnx")
+    vae = OnnxVAE(encoder_path, decoder_path)
+    images = np.random.default_rng(0).integers(0, 256, (2, 16, 16, 3), dtype=np.uint8)
+    stats = vae.encode(images)
+    mean, log_var = encoder(images.astype(np.float32) / 127.5 - 1.0)
+    assert np.max(np.abs(stats["z_mean"] - np.asarray(mean))) <= 1e-4
+    assert np.max(np.abs(stats["z_log_var"] - np.asarray(log_var))) <= 1e-4
+    expected = np.clip(np.round((np.asarray(decoder(np.asarray(mean))) + 1) * 127.5), 0, 255)
+    assert np.max(np.abs(vae.reconstruct(images).astype(int) - expected)) <= 1
+
+
 def test_sample_cli_rejects_a_classifier(exported, tmp_path, capsys):
     from export.sample import main
 
