@@ -37,11 +37,15 @@ def main(argv=None) -> int:
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module="keras")
 
-    from export.exporter import ExportError, export_part, inference_parts, load_preset, load_run
+    from export.exporter import OPSET_RANGE, ExportError, export_part, inference_parts, load_preset, load_run
     from zoo.registry import PresetError
     from zoo.training.checkpoint import CheckpointError
 
     prog = "python -m export"
+    if args.format == "onnx" and not OPSET_RANGE[0] <= args.opset <= OPSET_RANGE[1]:
+        print(f"{prog}: error: --opset {args.opset}: tf2onnx converts to opsets {OPSET_RANGE[0]} to "
+              f"{OPSET_RANGE[1]}", file=sys.stderr)
+        return 2
     try:
         obj, source, meta = load_preset(args.preset) if args.preset else load_run(args.run)
         parts = inference_parts(obj)

@@ -65,6 +65,7 @@ class Part:
     name: str
     kind: str
     model: object
+    call_kwargs: dict = dataclasses.field(default_factory=dict)  # fixed call arguments, e.g. a progressive level
 
 
 # ----------------------------------------------------------------------------------------------- finding parts
@@ -89,6 +90,10 @@ def inference_parts(obj) -> list[Part]:
     """
     import keras
 
+    if callable(getattr(obj, "sync_ema", None)) and hasattr(obj, "level") and hasattr(obj, "alpha"):
+        # A progressive trainer: its EMA generator, at the level and fade-in the run has reached.
+        level, alpha = int(np.asarray(obj.level)), float(np.asarray(obj.alpha))
+        return [Part("generator", "generator", obj.sync_ema(), {"level": level, "alpha": alpha})]
     parts, seen_names = [], set()
     for attr, name, kind in PART_ATTRIBUTES:
         sub = getattr(obj, attr, None)
@@ -416,7 +421,7 @@ def export_part(part: Part, out_dir: str, fmt: str, *, opset: int = DEFAULT_OPSE
     if not is_float32(model):
         rebuilt_from = half_policy(model)
         model = float32_copy(model)
-    kwargs = call_kwargs(model)
+    kwargs = {**call_kwargs(model), **part.call_kwargs}
     if kwargs:
         model = bind_call_kwargs(model, kwargs)
     input_name = "z" if part.kind in LATENT_KINDS else "images"
@@ -495,7 +500,7 @@ def model_card(part: Part, model, fmt, path, digest, shape, input_name, names, o
         "kind": part.kind,
         "class_name": type(part.model).__name__,
         "config": part.model.get_config(),
-        "call_kwargs": call_kwargs(part.model),
+        "call_kwargs": {**call_kwargs(part.model), **part.call_kwargs},
         "inputs": inputs,
         "outputs": outs,
         "preprocessing": meta.get("preprocessing", preprocessing),

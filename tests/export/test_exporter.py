@@ -134,3 +134,5 @@ def test_cli_exports_a_preset_and_prints_the_parity(tmp_path, capsys):
     assert "--parts encoder: not a part of this model (it has generator)" in capsys.readouterr().err
     assert main(["--preset", str(tmp_path / "missing"), "--format", "onnx", "--out", str(out)]) == 2
     assert "unknown preset" in capsys.readouterr().err
+    assert main(["--preset", preset, "--format", "onnx", "--out", str(out), "--opset", "9"]) == 2
+    assert "--opset 9: tf2onnx converts to opsets 13 to 18" in capsys.readouterr().err
