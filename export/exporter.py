@@ -452,7 +452,7 @@ def export_part(part: Part, out_dir: str, fmt: str, *, opset: int = DEFAULT_OPSE
     if rebuilt_from is not None:
         x = batches[0][1]
         gap = max(float(np.max(np.abs(a.astype(np.float64) - b)))
-                  for a, b in zip(_flat(_call(original, x)), _flat(_call(model, x))))
+                  for a, b in zip(_flat(original(x, training=False, **kwargs)), _flat(_call(model, x))))
         mixed_note = {"policy": rebuilt_from or "float16 variables", "max_abs_diff_float32_vs_original": gap}
         log(f"  {part.name}: rebuilt in float32 from a {rebuilt_from} model; float32 vs {rebuilt_from} outputs "
             f"differ by up to {gap:.3g} (rounding of the half-precision original)")
