@@ -125,7 +125,8 @@ def test_a_run_folder_is_sampled_from_its_latest_checkpoint(faces, tmp_path):
     run = os.path.join(runs, os.listdir(runs)[0])
     out = str(tmp_path / "run.json")
     assert evaluate.main(["--real", folder, "--fake", run, "--metrics", "fid", "--extractor", extractor,
-                          "--n", "8", "--resolution", "12", "--no-cache", "--no-progress", "--out", out]) == 0
+                          "--n", "8", "--resolution", "12", "--jit", "--no-cache", "--no-progress", "--out",
+                          out]) == 0
     report = json.load(open(out))
     assert report["protocol"]["resolution"] == 12  # both sets resized to 12 px before the extractor's 16
     result = report["results"][0]

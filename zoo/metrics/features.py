@@ -3,9 +3,10 @@
 Every extractor takes uint8 images [B, H, W, C] (generated images are quantised to uint8 before they get here,
 as if saved to PNG), resizes them to its input size with ``tf.image.resize(bilinear, antialias=True)``, converts
 the channels, scales to its input range and returns features [B, D] float32 (and class probabilities [B, K]
-when it has a classifier head, for the Inception Score). The whole path runs in one ``tf.function`` (XLA on
-request). ``protocol`` describes everything that changes the numbers; it is written into every result and into
-the reference-statistics cache, whose entries are recomputed when it differs.
+when it has a classifier head, for the Inception Score). The whole path runs in one ``tf.function``; with
+``jit_compile`` the network inside it is compiled with XLA (the antialiased resize has no XLA kernel).
+``protocol`` describes everything that changes the numbers; it is written into every result and into the
+reference-statistics cache, whose entries are recomputed when it differs.
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ class FeatureExtractor:
         self.has_predictions, self.fingerprint, self.layer = has_predictions, fingerprint, layer
         self.is_standard_fid = is_standard_fid
         self.jit_compile = jit_compile
-        self._fn = tf.function(self._extract, jit_compile=jit_compile, reduce_retracing=True)
+        # The antialiased resize has no XLA kernel: only the network is compiled with XLA, inside the graph.
+        self._network = tf.function(self._run_model, jit_compile=True, reduce_retracing=True) if jit_compile \
+            else self._run_model
+        self._fn = tf.function(self._extract, reduce_retracing=True)
 
     # -- the graph -----------------------------------------------------------------------------------------
     def preprocess(self, images):
@@ -73,11 +77,14 @@ class FeatureExtractor:
         lo, hi = self.input_range
         return x * ((hi - lo) / 255.0) + lo
 
-    def _extract(self, images):
-        out = self.model(self.preprocess(images))
+    def _run_model(self, x):
+        out = self.model(x)
         if isinstance(out, (tuple, list)):
             return tuple(tf.cast(o, tf.float32) for o in out)
         return (tf.cast(out, tf.float32),)
+
+    def _extract(self, images):
+        return self._network(self.preprocess(images))
 
     def __call__(self, images):
         """Features [B, D] (and probabilities [B, K] if ``has_predictions``) as numpy float32."""
@@ -270,7 +277,14 @@ def load_keras_model(spec: str):
         model = from_preset(spec)
     except PresetError as e:
         raise ExtractorError(f"--extractor {spec!r}: expected 'inception', a .keras file or a preset: {e}") from e
-    return model, os.path.basename(os.path.normpath(spec))
+    return model, preset_label(spec)
+
+
+def preset_label(spec: str) -> str:
+    """A preset's name for reports: its built-in name or folder name (the run's name for ``<run>/preset``)."""
+    path = os.path.normpath(spec)
+    name = os.path.basename(path)
+    return os.path.basename(os.path.dirname(path)) or name if name == "preset" else name
 
 
 def keras_extractor(model_or_spec, layer: str | None = None, name: str | None = None, input_range=(-1.0, 1.0),

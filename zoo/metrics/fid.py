@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 
 import numpy as np
 
@@ -93,7 +94,11 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6, max_imaginary:
         raise ValueError(f"mismatched statistics: means {mu1.shape} and {mu2.shape}, covariances {sigma1.shape} and "
                          f"{sigma2.shape}")
     diff = mu1 - mu2
-    covmean = linalg.sqrtm(sigma1 @ sigma2)
+    with warnings.catch_warnings(record=True) as caught:  # scipy warns on a singular product; handled below
+        warnings.simplefilter("always", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(sigma1 @ sigma2)
+    if caught:
+        log.info("Frechet distance: %s (fewer images than feature dimensions?)", caught[0].message)
     if not np.isfinite(covmean).all():
         log.warning("Frechet distance: singular covariance product; adding %g to the diagonals", eps)
         offset = np.eye(sigma1.shape[0]) * eps

@@ -150,11 +150,18 @@ def dataset_set(spec: str, split: str = "train", image_size: int = 64, num_synth
 
 def generator_set(model, label: str, info: dict) -> ImageSet:
     latent = getattr(model, "latent_dim", None)
-    size = getattr(model, "image_size", None)
+    size = getattr(model, "image_size", None) or getattr(model, "resolution", None)
     channels = getattr(model, "channels", 3)
+    what = (f"{label}: {type(model).__name__} is not a generator (expected latent_dim and image_size or resolution "
+            f"attributes and z [B, latent_dim] -> images [B, S, S, C] in [-1, 1])")
     if not latent or not size:
-        raise ImageSetError(f"{label}: {type(model).__name__} is not a generator (it needs latent_dim and "
-                            f"image_size attributes: z [B, latent_dim] -> images in [-1, 1])")
+        raise ImageSetError(what)
+    try:
+        probe = model(np.zeros((1, int(latent)), np.float32), training=False)
+    except Exception as e:  # noqa: BLE001 - any failure here means "not a z -> image model"
+        raise ImageSetError(f"{what}; calling it on z failed: {e}") from e
+    if isinstance(probe, (dict, list, tuple)) or tuple(probe.shape) != (1, int(size), int(size), int(channels)):
+        raise ImageSetError(f"{what}; it returned {getattr(probe, 'shape', type(probe).__name__)}")
     return ImageSet(label, "generator", int(size), int(channels), None, info, generator=model,
                     latent_dim=int(latent))
 
@@ -220,7 +227,9 @@ def preset_set(name: str) -> ImageSet:
 
     model = from_preset(name)
     meta = getattr(model, "preset_metadata", {})
-    return generator_set(_generator_of(model), os.path.basename(os.path.normpath(name)),
+    from zoo.metrics.features import preset_label
+
+    return generator_set(_generator_of(model), preset_label(name),
                          {"preset": name, "weights_sha256": meta.get("weights_sha256"),
                           "dataset": meta.get("dataset")})
 
