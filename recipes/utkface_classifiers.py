@@ -39,6 +39,7 @@ class Config:
     filters: tuple[int, ...] = (32, 64, 128)
     dense_units: int = 128
     dropout: float = 0.3
+    bn_momentum: float = 0.99  # Keras' default; 0.9 settles the inference statistics faster in short runs
     batch_size: int = 64
     epochs: int = 10
     steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
@@ -116,7 +117,10 @@ def make_labelled_dataset(source, cfg: Config, *, training: bool, seed_offset: i
     ds = ds.map(_to_tasks)
     if training and cfg.flip:
         seed = cfg.seed * 1_000_003 + seed_offset
-        ds = ds.enumerate().map(lambda i, xy: (_flip(xy[0], seed, i), xy[1]))
+        import tensorflow as tf
+
+        flip = tf.autograph.experimental.do_not_convert(lambda i, xy: (_flip(xy[0], seed, i), xy[1]))
+        ds = ds.enumerate().map(flip)
     return ds
 
 
@@ -240,7 +244,8 @@ def build(cfg: Config, steps_per_epoch: int = 1, age_offset: float = 33.0, age_s
 
     keras.utils.set_random_seed(cfg.seed)
     classifier = FaceClassifier(TASK_SETS[cfg.task], cfg.image_size, cfg.channels, cfg.filters, cfg.dense_units,
-                                cfg.dropout, age_offset=age_offset, age_scale=age_scale, name="classifier")
+                                cfg.dropout, age_offset=age_offset, age_scale=age_scale, bn_momentum=cfg.bn_momentum,
+                                name="classifier")
     trainer = ClassifierTrainer(classifier)
     trainer.compile(optimizer=keras.optimizers.Adam(EpochInverseDecay(steps_per_epoch, cfg.lr_denominator)),
                     jit_compile=cfg.jit_compile)
@@ -300,7 +305,9 @@ def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, 
     classifier.set_weights([w.astype(np.float16).astype(w.dtype) if np.issubdtype(w.dtype, np.floating) else w
                             for w in classifier.get_weights()])
     test_ds = make_labelled_dataset(test_src, cfg, training=False)
-    outputs, labels, images = predict_dataset(classifier, test_ds, keep_images=cfg.num_samples)
+    outputs, labels, images = predict_dataset(classifier, test_ds, keep_images=len(test_src))
+    # The sample grid shows a seeded random draw of the test split (its files are in name order, i.e. by age).
+    pick = np.sort(np.random.default_rng(cfg.seed).permutation(len(images))[:cfg.num_samples])
     metrics = evaluate(outputs, labels)
     rep = os.path.join(run_dir, "report")
     os.makedirs(rep, exist_ok=True)
@@ -322,10 +329,9 @@ def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, 
         plots.plot_age_histograms(os.path.join(rep, "age_histograms.png"), labels["age"], outputs["age"],
                                   f"age (test): MAE {metrics['age']['mae']:.2f} years")
         figures.append("age_histograms.png")
-    n = len(images)
-    plots.plot_predictions(os.path.join(rep, "sample_predictions.png"), images,
+    plots.plot_predictions(os.path.join(rep, "sample_predictions.png"), images[pick],
                            [_caption({k: v[i] for k, v in outputs.items()}, {k: v[i] for k, v in labels.items()})
-                            for i in range(n)])
+                            for i in pick])
     figures.append("sample_predictions.png")
 
     command = read_json(os.path.join(run_dir, "command.json"))["argv"] if os.path.isfile(

@@ -22,12 +22,12 @@ class FaceClassifier(BuildByCall, keras.Model):
 
     The trunk (``FaceFeatures``) is shared; each task has its own prediction network, a Dense layer with
     LeakyReLU (and dropout) before its output layer. The age output is ``age_offset + age_scale * z`` so that
-    the regression starts near the data's mean instead of at 0 years.
+    the regression starts near the data's mean instead of at 0 years. ``bn_momentum``: see ``FaceFeatures``.
     """
 
     def __init__(self, tasks=("gender",), image_size: int = 48, channels: int = 1, filters=(32, 64, 128),
                  dense_units: int = 128, dropout: float = 0.3, age_offset: float = 33.0, age_scale: float = 20.0,
-                 **kwargs):
+                 bn_momentum: float = 0.99, **kwargs):
         super().__init__(**kwargs)
         tasks = (tasks,) if isinstance(tasks, str) else tuple(tasks)
         unknown = [t for t in tasks if t not in TASKS]
@@ -42,7 +42,8 @@ class FaceClassifier(BuildByCall, keras.Model):
         self.tasks, self.image_size, self.channels = tasks, int(image_size), int(channels)
         self.filters, self.dense_units, self.dropout = tuple(int(f) for f in filters), int(dense_units), float(dropout)
         self.age_offset, self.age_scale = float(age_offset), float(age_scale)
-        self.features = FaceFeatures(self.filters, name="features")
+        self.bn_momentum = float(bn_momentum)
+        self.features = FaceFeatures(self.filters, self.bn_momentum, name="features")
         self.heads = {}
         for task in tasks:
             n = TASKS[task]
@@ -89,4 +90,5 @@ class FaceClassifier(BuildByCall, keras.Model):
     def get_config(self):
         return {"tasks": list(self.tasks), "image_size": self.image_size, "channels": self.channels,
                 "filters": list(self.filters), "dense_units": self.dense_units, "dropout": self.dropout,
-                "age_offset": self.age_offset, "age_scale": self.age_scale, "name": self.name}
+                "age_offset": self.age_offset, "age_scale": self.age_scale, "bn_momentum": self.bn_momentum,
+                "name": self.name}
