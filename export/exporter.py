@@ -338,6 +338,19 @@ def _rename_onnx_io(path: str, input_name: str, names: list[str]) -> None:
     onnx.save(proto, path)
 
 
+def _readable(path: str) -> None:
+    """Give a file or folder written under a temporary name (mode 0600/0700) the usual umask permissions."""
+    mask = os.umask(0)
+    os.umask(mask)
+    if not os.path.isdir(path):
+        os.chmod(path, 0o666 & ~mask)
+        return
+    for root, _, files in os.walk(path):
+        os.chmod(root, 0o777 & ~mask)
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o666 & ~mask)
+
+
 def write_onnx(model, path: str, input_name: str, shape: tuple, names: list[str], opset: int) -> None:
     import keras
 
@@ -347,6 +360,7 @@ def write_onnx(model, path: str, input_name: str, shape: tuple, names: list[str]
         warnings.simplefilter("ignore")
         model.export(tmp, format="onnx", input_signature=[spec], opset_version=opset, verbose=False)
         _rename_onnx_io(tmp, input_name, names)
+        _readable(tmp)
 
 
 def write_savedmodel(model, path: str, input_name: str, shape: tuple) -> None:
@@ -358,6 +372,7 @@ def write_savedmodel(model, path: str, input_name: str, shape: tuple) -> None:
     tmp = tempfile.mkdtemp(prefix=".tmp-", dir=parent)
     try:
         model.export(tmp, format="tf_saved_model", input_signature=[spec], verbose=False)
+        _readable(tmp)
         if os.path.isdir(path):
             shutil.rmtree(path)
         os.replace(tmp, path)
@@ -465,6 +480,7 @@ def export_part(part: Part, out_dir: str, fmt: str, *, opset: int = DEFAULT_OPSE
 
         card["opset"] = int(next(o.version for o in onnx.load(path).opset_import if o.domain in ("", "ai.onnx")))
     write_json(path + ".json", card)
+    _readable(path + ".json")
     log(f"{part.name}: wrote {path} and its model card {path}.json")
     return card
 
@@ -487,8 +503,9 @@ def model_card(part: Part, model, fmt, path, digest, shape, input_name, names, o
         inputs = [{"name": input_name, "shape": list(shape), "dtype": "float32", "range": [lo, hi],
                    "layout": "NHWC", "channels": "greyscale" if shape[3] == 1 else "RGB"}]
         outs = [{"name": n, "shape": [None, *f.shape[1:]], "dtype": "float32"} for n, f in zip(names, flat)]
-        preprocessing = (f"resize to {shape[1]}x{shape[2]}, {'greyscale' if shape[3] == 1 else 'RGB'}, "
-                         f"images = uint8 / 255 * {hi - lo:g} + {lo:g}")
+        scale = {(-1.0, 1.0): "uint8 / 127.5 - 1", (0.0, 1.0): "uint8 / 255"}.get(
+            (lo, hi), f"uint8 / 255 * {hi - lo:g} {'-' if lo < 0 else '+'} {abs(lo):g}")
+        preprocessing = f"resize to {shape[1]}x{shape[2]}, {'greyscale' if shape[3] == 1 else 'RGB'}, images = {scale}"
         postprocessing = None
     meta = dict(metadata or {})
     card = {

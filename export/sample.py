@@ -47,6 +47,9 @@ def main(argv=None) -> int:
     os.close(fd)
     try:  # written under a temporary name, then renamed: never a half-written PNG
         img.save(tmp, format="PNG")
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it 0600
         os.replace(tmp, args.out)
     finally:
         if os.path.exists(tmp):
