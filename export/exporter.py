@@ -293,12 +293,12 @@ def parity_inputs(part: Part, shape: tuple, images_dir: str | None, seed: int = 
     for image inputs up to 8 real images from ``images_dir``."""
     rng = np.random.default_rng(seed)
     if part.kind in LATENT_KINDS:
-        batches = [(f"{n} random latents N(0, 1)", rng.standard_normal((n,) + shape[1:]).astype(np.float32))
-                   for n in (8, 1)]
+        batches = [(f"{n} random latent{'s' if n > 1 else ''} N(0, 1)",
+                    rng.standard_normal((n,) + shape[1:]).astype(np.float32)) for n in (8, 1)]
         return batches
     lo, hi = image_range(part.model)
-    batches = [(f"{n} random images U[{lo:g}, {hi:g}]", rng.uniform(lo, hi, (n,) + shape[1:]).astype(np.float32))
-               for n in (8, 1)]
+    batches = [(f"{n} random image{'s' if n > 1 else ''} U[{lo:g}, {hi:g}]",
+                rng.uniform(lo, hi, (n,) + shape[1:]).astype(np.float32)) for n in (8, 1)]
     folder = images_dir or default_images_dir()
     if folder:
         real, _ = load_images(folder, 8, shape[1:3], shape[3], (lo, hi))
@@ -306,9 +306,10 @@ def parity_inputs(part: Part, shape: tuple, images_dir: str | None, seed: int = 
     else:
         from zoo.data.synthetic import render_faces
 
-        faces = np.asarray(render_faces(0, 8, shape[1], seed)[0], np.float32)
+        faces = render_faces(0, 8, shape[1], seed).images.astype(np.float32) / 255.0  # uint8 -> [0, 1]
         faces = faces.mean(-1, keepdims=True) if shape[3] == 1 else faces
-        batches.append(("8 synthetic faces (no --images folder)", ((faces + 1) / 2 * (hi - lo) + lo).astype(np.float32)))
+        faces = (faces * (hi - lo) + lo).astype(np.float32)
+        batches.append(("8 synthetic faces (no --images folder)", faces))
     return batches
 
 
@@ -423,8 +424,6 @@ def export_part(part: Part, out_dir: str, fmt: str, *, opset: int = DEFAULT_OPSE
     Returns the model card (a dict); ``card["parity"]["ok"]`` tells whether the maximum absolute difference is
     within ``PARITY_LIMIT`` on every parity batch.
     """
-    import keras
-
     if fmt not in FORMATS:
         raise ExportError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if not (OPSET_RANGE[0] <= int(opset) <= OPSET_RANGE[1]):
