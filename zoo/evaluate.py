@@ -134,6 +134,7 @@ def evaluate(args) -> dict:
         reduction = size_reduction(*args.adjust_sizes)
 
     fakes = [image_sets.resolve(s, seed=args.seed) for s in args.fake]
+    _distinct_labels(fakes, args.fake)
     resolution = args.resolution or fakes[0].resolution
     channels = fakes[0].channels if all(f.channels == fakes[0].channels for f in fakes) else 3
     progress = not args.no_progress
@@ -221,6 +222,19 @@ def evaluate(args) -> dict:
                                   "extractor": extractor.name if extractor else None, "repeats": per_repeat,
                                   "summary": summary})
     return report
+
+
+def _distinct_labels(sets, specs) -> None:
+    """Two sets with one label (two runs named 00000-celeba_dcgan in different folders) get the folders that tell
+    them apart: the last path components of their specs."""
+    for depth in (2, 3, 4):
+        labels = [s.label for s in sets]
+        if len(set(labels)) == len(labels):
+            return
+        for s, spec in zip(sets, specs):
+            if labels.count(s.label) > 1:
+                parts = os.path.normpath(spec).split(os.sep)
+                s.label = "/".join(parts[-depth:])
 
 
 def _cache_path(cache_dir, real, resolution, channels, count, extractor) -> str:

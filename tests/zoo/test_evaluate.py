@@ -132,3 +132,14 @@ def test_a_run_folder_is_sampled_from_its_latest_checkpoint(faces, tmp_path):
     result = report["results"][0]
     assert result["kind"] == "generator" and result["info"]["step"] == 1
     assert result["summary"]["FD[tiny_face_net]"]["mean"] > 0
+
+
+def test_same_named_runs_get_distinct_labels():
+    class Set:
+        def __init__(self, label):
+            self.label = label
+
+    sets = [Set("00000-celeba_dcgan"), Set("00000-celeba_dcgan"), Set("vae_utkface_64")]
+    evaluate._distinct_labels(sets, ["/w/runs/families/00000-celeba_dcgan", "/w/runs/00000-celeba_dcgan/",
+                                     "vae_utkface_64"])
+    assert [s.label for s in sets] == ["families/00000-celeba_dcgan", "runs/00000-celeba_dcgan", "vae_utkface_64"]
