@@ -63,3 +63,33 @@ def test_real_utkface_two_steps(tmp_path):
     assert celeba_dcgan.main(["--data", "utkface", "--data-dir", UTKFACE_REAL, "--image-size", "16",
                               "--batch-size", "4", "--steps", "2", "--base-filters", "4",
                               "--out", str(tmp_path)]) == 0
+
+
+def test_sigterm_saves_a_checkpoint_and_resume_keeps_the_first_command(tmp_path):
+    import signal
+    import time
+
+    out = str(tmp_path / "r")
+    cmd = [sys.executable, "-m", "recipes.celeba_dcgan", *TINY, "--steps", "100000", "--checkpoint-every", "0",
+           "--no-jit-compile", "--out", out]
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 240
+    metrics = None
+    while time.time() < deadline:  # wait until training is under way
+        runs = os.listdir(out) if os.path.isdir(out) else []
+        if runs:
+            metrics = os.path.join(out, runs[0], "logs", "metrics.csv")
+            if os.path.isfile(metrics) and len(open(metrics).read().splitlines()) > 2:
+                break
+        time.sleep(0.5)
+    p.send_signal(signal.SIGTERM)
+    output = p.communicate(timeout=120)[0]
+    assert p.returncode == 130, output
+    run = _run_dir(out)
+    status = json.load(open(os.path.join(run, "status.json")))
+    assert status["status"] == "interrupted" and status["step"] > 0
+    assert os.listdir(os.path.join(run, "checkpoints"))  # saved on the way out, with no periodic checkpoint
+    assert celeba_dcgan.main([*TINY, "--steps", str(status["step"] + 1), "--out", out, "--resume",
+                              "--no-jit-compile"]) == 0
+    record = json.load(open(os.path.join(run, "command.json")))
+    assert "100000" in record["argv"] and len(record["resumed_with"]) == 1

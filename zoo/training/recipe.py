@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import signal
 import sys
 import time
 
@@ -24,6 +25,19 @@ def _quiet_tensorflow(verbose: bool) -> None:
         import warnings
 
         warnings.filterwarnings("ignore", module="keras")
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _record_command(run_dir: str, argv: list, resumed: bool) -> None:
+    """command.json keeps the command that started the run; resumes are appended, never replace it."""
+    path = os.path.join(run_dir, "command.json")
+    record = read_json(path) if resumed and os.path.isfile(path) else {"argv": argv, "time": time.time()}
+    if resumed:
+        record.setdefault("resumed_with", []).append({"argv": argv, "time": time.time()})
+    write_json(path, record)
 
 
 def run_recipe(name: str, config_cls, run_fn, argv=None, describe=None) -> int:
@@ -62,9 +76,14 @@ def run_recipe(name: str, config_cls, run_fn, argv=None, describe=None) -> int:
         if run_dir is None:
             run_dir = new_run_dir(getattr(cfg, "out", "runs"), name)
         write_json(os.path.join(run_dir, "config.json"), dataclasses.asdict(cfg))
-        write_json(os.path.join(run_dir, "command.json"), {"argv": [prog, *argv], "time": time.time()})
+        _record_command(run_dir, [prog, *argv], resumed=bool(run["resume"]))
         print(f"run folder: {run_dir}", flush=True)
-        run_fn(cfg, run_dir, bool(run["resume"]))
+        # A kill (SIGTERM: a scheduler, `kill`, a closing terminal) takes the Ctrl-C path: checkpoint, then exit.
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            run_fn(cfg, run_dir, bool(run["resume"]))
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     except (DataError, CheckpointError, NonFiniteLossError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
