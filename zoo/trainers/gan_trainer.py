@@ -42,7 +42,8 @@ class GANTrainer(TrainerMixin, keras.Model):
         return None
 
     def optimizer_targets(self):
-        return {"g_optimizer": self.generator, "d_optimizer": self.discriminator}
+        # The generator's optimizer last: it steps once per train step, whatever n_critic is.
+        return {"d_optimizer": self.discriminator, "g_optimizer": self.generator}
 
     def part_input_shape(self, model):
         if model is self.generator:

@@ -67,3 +67,16 @@ def test_step_with_loss_scaling_updates_weights():
     hist = t.fit(data(), steps_per_epoch=1, epochs=1, verbose=0).history
     assert np.isfinite(hist["g_loss"][0])
     assert any(not np.array_equal(a, b) for a, b in zip(before, g.get_weights()))
+
+
+def test_completed_steps_counts_generator_steps_with_several_critic_updates():
+    class FiveCritic(GANTrainer):
+        n_critic = 5
+
+    g = DCGANGenerator(latent_dim=8, image_size=16, base_filters=4)
+    d = DCGANDiscriminator(image_size=16, base_filters=4)
+    t = FiveCritic(g, d)
+    t.compile(g_optimizer=keras.optimizers.Adam(1e-4), d_optimizer=keras.optimizers.Adam(1e-4))
+    t.build_all()
+    t.fit(data(), steps_per_epoch=2, epochs=1, verbose=0)
+    assert t.completed_steps() == 2 and int(t.d_optimizer.iterations.numpy()) == 10
