@@ -100,27 +100,9 @@ def build(cfg: Config):
 
 
 def run(cfg: Config, run_dir: str, resume: bool = False):
-    import numpy as np
+    from zoo.training.setup import train_gan
 
-    from zoo.data import make_dataset
-    from zoo.training.distribute import get_strategy
-    from zoo.training.loop import train
-    from zoo.training.setup import load_training_source, steps_for
-
-    source = load_training_source(cfg)
-    with get_strategy().scope():
-        trainer = build(cfg)
-    crop = resolved_crop(cfg)
-
-    def dataset_fn(seed_offset=0):
-        return make_dataset(source, cfg.image_size, cfg.batch_size, crop=crop, seed=cfg.seed * 1_000_003 + seed_offset)
-
-    per_epoch, total = steps_for(len(source), cfg.batch_size, cfg.epochs, cfg.steps)
-    fixed_z = np.random.default_rng(cfg.seed).standard_normal((cfg.num_samples, cfg.latent_dim)).astype("float32")
-    state = train(trainer, dataset_fn, run_dir, steps_per_epoch=per_epoch, total_steps=total, resume=resume,
-                  checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every,
-                  render_samples=lambda: trainer.generator(fixed_z, training=False))
-    return trainer, state
+    return train_gan(cfg, run_dir, resume, build, crop=resolved_crop(cfg))
 
 
 def describe(cfg: Config):

@@ -62,21 +62,9 @@ def build(cfg: Config):
 
 
 def run(cfg: Config, run_dir: str, resume: bool = False):
-    import numpy as np
+    from zoo.training.setup import train_gan
 
-    from zoo.training.distribute import get_strategy
-    from zoo.training.loop import train
-    from zoo.training.setup import image_dataset_fn, load_training_source, steps_for
-
-    source = load_training_source(cfg)
-    with get_strategy().scope():
-        trainer = build(cfg)
-    per_epoch, total = steps_for(len(source), cfg.batch_size, cfg.epochs, cfg.steps)
-    fixed_z = np.random.default_rng(cfg.seed).standard_normal((cfg.num_samples, cfg.latent_dim)).astype("float32")
-    state = train(trainer, image_dataset_fn(source, cfg), run_dir, steps_per_epoch=per_epoch, total_steps=total,
-                  resume=resume, checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every,
-                  render_samples=lambda: trainer.generator(fixed_z, training=False))
-    return trainer, state
+    return train_gan(cfg, run_dir, resume, build)
 
 
 def describe(cfg: Config):

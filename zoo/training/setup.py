@@ -57,3 +57,22 @@ def steps_for(num_examples: int, batch_size: int, epochs: int, steps: int) -> tu
     per_epoch = max(1, num_examples // batch_size)
     total = per_epoch * epochs
     return per_epoch, (min(total, steps) if steps > 0 else total)
+
+
+def train_gan(cfg, run_dir: str, resume: bool, build, crop: str | None = None):
+    """The whole run of a GAN recipe: data from ``cfg``, ``build(cfg)`` under the strategy, the loop with
+    fixed-latent sample grids. Returns ``(trainer, state)``."""
+    import numpy as np
+
+    from zoo.training.distribute import get_strategy
+    from zoo.training.loop import train
+
+    source = load_training_source(cfg)
+    with get_strategy().scope():
+        trainer = build(cfg)
+    per_epoch, total = steps_for(len(source), cfg.batch_size, cfg.epochs, cfg.steps)
+    fixed_z = np.random.default_rng(cfg.seed).standard_normal((cfg.num_samples, cfg.latent_dim)).astype("float32")
+    state = train(trainer, image_dataset_fn(source, cfg, crop=crop), run_dir, steps_per_epoch=per_epoch,
+                  total_steps=total, resume=resume, checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every,
+                  render_samples=lambda: trainer.generator(fixed_z, training=False))
+    return trainer, state
