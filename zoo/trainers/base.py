@@ -17,6 +17,15 @@ class TrainerMixin:
     def optimizer_targets(self) -> dict:
         raise NotImplementedError
 
+    def get_compile_config(self):
+        # Optimizers are rebuilt by the recipe; a reloaded trainer is for inference or a fresh compile().
+        return None
+
+    @property
+    def metrics(self):
+        """The trainer's ``self.trackers`` ({name: keras.metrics.Mean}), reset by fit at each epoch."""
+        return list(self.trackers.values())
+
     def build_all(self) -> None:
         """Build every sub-model and optimizer, so that variables exist before a checkpoint is restored."""
         for attr, model in self.optimizer_targets().items():

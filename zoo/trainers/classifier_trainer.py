@@ -35,18 +35,11 @@ class ClassifierTrainer(TrainerMixin, keras.Model):
         names += [f"{t}_accuracy" if TASKS[t] else f"{t}_mae" for t in self.tasks]
         self.trackers = mean_trackers(*names)
 
-    def get_compile_config(self):
-        return None  # the recipe rebuilds the optimizer
-
     def optimizer_targets(self):
         return {"optimizer": self.classifier}
 
     def part_input_shape(self, model):
         return model.input_shape_for()
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def call(self, images, training=False):
         return self.classifier(images, training=training)

@@ -37,10 +37,6 @@ class GANTrainer(TrainerMixin, keras.Model):
         super().compile(**kwargs)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
 
-    def get_compile_config(self):
-        # Optimizers are rebuilt by the recipe; a reloaded trainer is for inference or a fresh compile().
-        return None
-
     def optimizer_targets(self):
         # The generator's optimizer last: it steps once per train step, whatever n_critic is.
         return {"d_optimizer": self.discriminator, "g_optimizer": self.generator}
@@ -49,10 +45,6 @@ class GANTrainer(TrainerMixin, keras.Model):
         if model is self.generator:
             return (None, self.latent_dim)
         return (None, model.image_size, model.image_size, model.channels)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     # -- what variants override ----------------------------------------------------------------------------
     def discriminator_loss(self, real_logits, fake_logits):

@@ -102,9 +102,6 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
         self.base_learning_rates = {"g_optimizer": float(keras.ops.convert_to_numpy(g_optimizer.learning_rate)),
                                     "d_optimizer": float(keras.ops.convert_to_numpy(d_optimizer.learning_rate))}
 
-    def get_compile_config(self):
-        return None
-
     def optimizer_targets(self):
         # g last: completed_steps() counts generator updates, one per train_step.
         return {"d_optimizer": self.discriminator, "g_optimizer": self.generator}
@@ -113,10 +110,6 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
         if model is self.generator:
             return (None, self.latent_dim)
         return (None, model.resolution, model.resolution, model.channels)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def enter_level(self, level: int, images: int, fade_images: int, fresh: bool = True) -> None:
         """Train ``level`` next, for ``images`` real images with a fade-in over the first ``fade_images`` (none at

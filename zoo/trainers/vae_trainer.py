@@ -44,9 +44,6 @@ class VAETrainer(TrainerMixin, keras.Model):
         super().compile(**kwargs)
         self.encoder_optimizer, self.decoder_optimizer = encoder_optimizer, decoder_optimizer
 
-    def get_compile_config(self):
-        return None
-
     def optimizer_targets(self):
         return {"encoder_optimizer": self.encoder, "decoder_optimizer": self.decoder}
 
@@ -54,10 +51,6 @@ class VAETrainer(TrainerMixin, keras.Model):
         if model is self.decoder:
             return (None, self.latent_dim)
         return (None, model.image_size, model.image_size, model.channels)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def call(self, images, training=False):
         mean, _ = self.encoder(images, training=training)
