@@ -35,6 +35,7 @@ class Config:
     batch_size: int = 64
     epochs: int = 50
     steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
+    time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
     optimizer: Literal["auto", "adam", "rmsprop", "sgd"] = "auto"
     learning_rate: float = 1e-4
     beta_1: float | None = None  # None: the loss's default (see AUTO_OPTIMIZER)

@@ -27,6 +27,7 @@ class Config:
     batch_size: int = 256
     epochs: int = 50
     steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
+    time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
     optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
     learning_rate: float = 5e-4
     beta_1: float = 0.9

@@ -28,6 +28,7 @@ class Config:
     batch_size: int = 64
     epochs: int = 20
     steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
+    time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
     gamma: float = 15.0
     optimizer: Literal["adam", "rmsprop", "sgd"] = "rmsprop"
     learning_rate: float = 3e-4

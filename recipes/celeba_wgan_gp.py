@@ -27,6 +27,7 @@ class Config:
     batch_size: int = 64
     epochs: int = 100
     steps: int = 200_000  # cap on total (generator) steps; 0 = epochs * steps per epoch
+    time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
     optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
     learning_rate: float = 1e-4
     beta_1: float = 0.0

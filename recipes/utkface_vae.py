@@ -31,6 +31,7 @@ class Config:
     batch_size: int = 64
     epochs: int = 200
     steps: int = 0  # cap on total steps (per model with --grid); 0 = epochs * steps per epoch
+    time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
     optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
     learning_rate: float = 1e-3
     beta_1: float = 0.9

@@ -22,14 +22,23 @@ class NonFiniteLossError(RuntimeError):
 class TrainState:
     """The loop's position, shared by the callbacks: global step and epoch, and whether the run went bad."""
 
-    def __init__(self, step: int = 0, epoch: int = 0, steps_per_epoch: int = 1, total_steps: int = 0):
+    def __init__(self, step: int = 0, epoch: int = 0, steps_per_epoch: int = 1, total_steps: int = 0,
+                 time_budget_s: float = 0.0):
         self.step, self.epoch, self.steps_per_epoch, self.total_steps = step, epoch, steps_per_epoch, total_steps
         self.bad_logs: dict | None = None
         self.start_time = time.time()
+        # Wall-clock seconds of training over the whole run: the part before a resume (from the checkpoint)
+        # plus this process's time since start_time. ``time_budget_s`` > 0 stops the run once it is spent.
+        self.seconds_before = 0.0
+        self.time_budget_s = float(time_budget_s)
+        self.budget_spent = False
+
+    def train_seconds(self) -> float:
+        return self.seconds_before + time.time() - self.start_time
 
     def as_dict(self) -> dict:
         return {"step": self.step, "epoch": self.epoch, "steps_per_epoch": self.steps_per_epoch,
-                "total_steps": self.total_steps}
+                "total_steps": self.total_steps, "train_seconds": round(self.train_seconds(), 3)}
 
 
 class StepCounter(keras.callbacks.Callback):
@@ -52,6 +61,9 @@ class StepCounter(keras.callbacks.Callback):
         # The optimizer's own counter is the truth: it survives interrupts and restores with the checkpoint.
         self.state.step = self.trainer.completed_steps()
         if self.state.step >= self.state.total_steps:
+            self.model.stop_training = True
+        elif self.state.time_budget_s > 0 and self.state.train_seconds() >= self.state.time_budget_s:
+            self.state.budget_spent = True
             self.model.stop_training = True
 
 

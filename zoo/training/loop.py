@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_steps: int, resume: bool = False,
           checkpoint_every: int = 500, log_every: int = 10, render_samples=None, sample_every_epochs: int = 1,
-          extra_callbacks=(), verbose: int | None = None) -> TrainState:
+          extra_callbacks=(), verbose: int | None = None, time_budget_s: float = 0.0) -> TrainState:
     """Train ``trainer`` (a compiled trainer with ``build_all``/``checkpoint_variables``/``completed_steps``)
     until ``total_steps`` steps, in epochs of ``steps_per_epoch``.
 
@@ -28,10 +28,13 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
     ``render_samples()`` -> images in [-1, 1] for the sample grids. With ``resume`` the newest checkpoint in
     ``run_dir/checkpoints`` is restored first. Raises ``NonFiniteLossError`` when a loss goes NaN/Inf (the
     last good checkpoint is kept) and saves a checkpoint before re-raising ``KeyboardInterrupt``.
+
+    ``time_budget_s`` > 0 also ends the run (with a checkpoint) once its training wall-clock time, summed over
+    resumes, reaches that many seconds: the way to give several models the same compute budget.
     """
     trainer.build_all()
     ckpt_dir = os.path.join(run_dir, "checkpoints")
-    state = TrainState(steps_per_epoch=steps_per_epoch, total_steps=total_steps)
+    state = TrainState(steps_per_epoch=steps_per_epoch, total_steps=total_steps, time_budget_s=time_budget_s)
     if resume:
         path = latest_checkpoint(ckpt_dir)
         if path is None:
@@ -39,12 +42,18 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
         else:
             stored = load_checkpoint(path, trainer.checkpoint_variables())
             state.step = int(stored["step"])
+            state.seconds_before = float(stored.get("train_seconds", 0.0))
             print(f"resumed from {path} at step {state.step} (epoch {state.step // steps_per_epoch})", flush=True)
     state.step = trainer.completed_steps()
     status_path = os.path.join(run_dir, "status.json")
     if state.step >= total_steps:
         print(f"nothing to do: step {state.step} already reached the {total_steps} steps asked for "
               f"(raise --steps or --epochs to continue)", flush=True)
+        return state
+    if state.time_budget_s > 0 and state.seconds_before >= state.time_budget_s:
+        print(f"nothing to do: the run already trained {state.seconds_before / 60:.1f} min of its "
+              f"{state.time_budget_s / 60:.1f} min budget (raise --time-budget to continue)", flush=True)
+        state.budget_spent = True
         return state
 
     checkpointer = Checkpointer(state, ckpt_dir, trainer, every_steps=checkpoint_every)
@@ -64,7 +73,7 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
         verbose = 1 if sys.stdout.isatty() else 2
 
     try:
-        while state.step < total_steps and state.bad_logs is None:
+        while state.step < total_steps and state.bad_logs is None and not state.budget_spent:
             before = state.step
             epoch = state.step // steps_per_epoch
             ds = dataset_fn(state.step)
@@ -91,7 +100,11 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
         raise NonFiniteLossError(
             f"non-finite loss at step {state.step + 1}: {state.bad_logs}. Training stopped; the last good "
             f"checkpoint is {last or '(none yet)'}. Try a lower learning rate, or resume from it with --resume.")
-    write_json(status_path, {"status": "finished", **state.as_dict()})
+    if state.budget_spent:
+        print(f"time budget of {state.time_budget_s / 60:.1f} min spent at step {state.step} of {total_steps}; "
+              f"checkpoint saved", flush=True)
+    write_json(status_path, {"status": "finished", "reason": "time budget" if state.budget_spent else "steps",
+                             **state.as_dict()})
     return state
 
 

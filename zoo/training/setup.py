@@ -74,5 +74,6 @@ def train_gan(cfg, run_dir: str, resume: bool, build, crop: str | None = None):
     fixed_z = np.random.default_rng(cfg.seed).standard_normal((cfg.num_samples, cfg.latent_dim)).astype("float32")
     state = train(trainer, image_dataset_fn(source, cfg, crop=crop), run_dir, steps_per_epoch=per_epoch,
                   total_steps=total, resume=resume, checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every,
-                  render_samples=lambda: trainer.generator(fixed_z, training=False))
+                  render_samples=lambda: trainer.generator(fixed_z, training=False),
+                  time_budget_s=60.0 * cfg.time_budget)
     return trainer, state

@@ -77,3 +77,42 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
     t2 = make_trainer()
     load_checkpoint(good, t2.checkpoint_variables())
     assert np.isfinite(t2.discriminator.to_logit.kernel.numpy()).all()
+
+
+class _Clock:
+    """A clock that advances one second each time it is read."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def time(self):
+        self.now += 1.0
+        return self.now
+
+
+def test_time_budget_stops_with_a_checkpoint_and_counts_time_across_resumes(tmp_path, monkeypatch):
+    import zoo.training.callbacks as callbacks
+
+    for sub in ("logs", "samples", "plots", "checkpoints"):
+        os.makedirs(tmp_path / sub)
+    monkeypatch.setattr(callbacks, "time", _Clock())
+
+    def run(budget, total=40):
+        t = make_trainer()
+        state = train(t, lambda offset: data(), str(tmp_path), steps_per_epoch=3, total_steps=total, resume=True,
+                      checkpoint_every=100, log_every=1, verbose=0, time_budget_s=budget)
+        return t, state
+
+    t, s = run(12.0)
+    assert s.budget_spent and 0 < s.step < 40
+    status = json.load(open(tmp_path / "status.json"))
+    assert status["reason"] == "time budget" and status["train_seconds"] >= 12.0
+    stored = json.load(open(os.path.join(latest_checkpoint(str(tmp_path / "checkpoints")), "state.json")))
+    assert stored["step"] == s.step and stored["train_seconds"] >= 12.0  # nothing trained is lost
+    # the same budget again: already spent, no step is taken
+    t2, s2 = run(12.0)
+    assert s2.step == s.step and t2.completed_steps() == s.step
+    # a larger budget continues from the checkpoint and counts the time already spent
+    t3, s3 = run(1e9)
+    assert s3.step == 40 and not s3.budget_spent
+    assert json.load(open(tmp_path / "status.json"))["train_seconds"] > stored["train_seconds"]
