@@ -9,27 +9,41 @@ from zoo.models.face_classifier.face_classifier import TASKS
 from zoo.trainers.base import TrainerMixin, mean_trackers
 
 
-def task_loss(task: str, output, target, age_scale: float = 1.0):
+AGE_LOSSES = ("mse", "l1", "huber")
+
+
+def task_loss(task: str, output, target, age_scale: float = 1.0, age_loss: str = "mse"):
     """Per-example loss [B] of one head: sparse categorical cross-entropy on the probabilities of ``gender`` /
-    ``ethnicity`` (targets [B] int codes), squared error of ``age`` in units of ``age_scale`` years."""
+    ``ethnicity`` (targets [B] int codes); for ``age`` the error e in units of ``age_scale`` years goes through
+    ``age_loss``: ``mse`` e^2 (the study), ``l1`` |e| (optimises the reported MAE directly) or ``huber``
+    (e^2 / 2 for |e| <= 1, |e| - 1/2 beyond)."""
     if TASKS[task]:
         return keras.losses.sparse_categorical_crossentropy(tf.cast(target, tf.int32), output)
     err = (tf.cast(output, tf.float32) - tf.cast(target, tf.float32)) / age_scale
-    return tf.square(err)
+    if age_loss == "mse":
+        return tf.square(err)
+    if age_loss == "l1":
+        return tf.abs(err)
+    if age_loss == "huber":
+        a = tf.abs(err)
+        return tf.where(a <= 1.0, 0.5 * tf.square(err), a - 0.5)
+    raise ValueError(f"unknown age loss {age_loss!r}; expected one of {AGE_LOSSES}")
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
 class ClassifierTrainer(TrainerMixin, keras.Model):
     """Trains ``classifier`` (images -> ``{task: output}``) on batches ``(images, {task: [B] labels})``.
 
-    The loss is the sum of the heads' losses (age MSE measured in ``classifier.age_scale`` years, so that in the
+    The loss is the sum of the heads' losses (age ``age_loss``, MSE by default, measured in ``classifier.age_scale`` years, so that in the
     multi-task model it weighs about as much as a cross-entropy). Logged: ``loss``, ``<task>_loss`` and
     ``gender_accuracy`` / ``ethnicity_accuracy`` / ``age_mae`` (years); ``evaluate`` reports the same.
     """
 
-    def __init__(self, classifier, **kwargs):
+    def __init__(self, classifier, age_loss: str = "mse", **kwargs):
         super().__init__(**kwargs)
-        self.classifier = classifier
+        if age_loss not in AGE_LOSSES:
+            raise ValueError(f"unknown age loss {age_loss!r}; expected one of {AGE_LOSSES}")
+        self.classifier, self.age_loss = classifier, age_loss
         self.tasks = tuple(classifier.tasks)
         names = ["loss"] + [f"{t}_loss" for t in self.tasks]
         names += [f"{t}_accuracy" if TASKS[t] else f"{t}_mae" for t in self.tasks]
@@ -45,7 +59,8 @@ class ClassifierTrainer(TrainerMixin, keras.Model):
         return self.classifier(images, training=training)
 
     def head_losses(self, outputs, labels):
-        per_task = {t: task_loss(t, outputs[t], labels[t], self.classifier.age_scale) for t in self.tasks}
+        per_task = {t: task_loss(t, outputs[t], labels[t], self.classifier.age_scale, self.age_loss)
+                    for t in self.tasks}
         return per_task, tf.add_n(list(per_task.values()))
 
     def track(self, outputs, labels, per_task, total):
@@ -75,7 +90,8 @@ class ClassifierTrainer(TrainerMixin, keras.Model):
         return self.track(outputs, labels, per_task, total)
 
     def get_config(self):
-        return {"classifier": keras.saving.serialize_keras_object(self.classifier), "name": self.name}
+        return {"classifier": keras.saving.serialize_keras_object(self.classifier), "age_loss": self.age_loss,
+                "name": self.name}
 
     @classmethod
     def from_config(cls, config):

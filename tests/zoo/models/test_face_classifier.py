@@ -103,6 +103,11 @@ def test_task_losses_by_hand():
     np.testing.assert_allclose(task_loss("gender", probs, np.array([0, 0])), [-np.log(0.8), -np.log(0.25)], rtol=1e-5)
     np.testing.assert_allclose(task_loss("age", np.array([30.0, 10.0]), np.array([20, 14]), age_scale=2.0),
                                [25.0, 4.0], rtol=1e-6)
+    pred, true = np.array([30.0, 10.0, 21.0]), np.array([20, 14, 20])  # errors 5, -2, 0.5 in units of 2 years
+    np.testing.assert_allclose(task_loss("age", pred, true, 2.0, "l1"), [5.0, 2.0, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(task_loss("age", pred, true, 2.0, "huber"), [4.5, 1.5, 0.125], rtol=1e-6)
+    with pytest.raises(ValueError, match="unknown age loss"):
+        ClassifierTrainer(FaceClassifier(("age",), 16, 1, (4, 4), 8), age_loss="l2")
 
 
 def test_study_learning_rate_schedule():
