@@ -46,12 +46,13 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
     default), ``logistic_r1`` (non-saturating logistic + ``r1_gamma`` / 2 R1 on reals, StyleGAN's FFHQ setup) or
     ``logistic``. Penalties and losses are computed in float32 whatever the models' precision policy.
     ``compile(g_optimizer=, d_optimizer=)``: their learning rates at compile time are the base rates of the
-    inverse-sigmoid schedule. Call ``enter_level`` before training a level.
+    inverse-sigmoid schedule. Call ``enter_level`` before training a level; a fresh level also starts the
+    optimizers' state afresh (``reset_optimizers``, as ProGAN does), so steps are counted by ``steps_done``.
     """
 
     def __init__(self, generator, discriminator, loss: str = "wgan_gp", gp_weight: float = 10.0,
                  drift_weight: float = 0.001, r1_gamma: float = 10.0, ema_decay: float = 0.999,
-                 lr_sigmoid_slope: float = 6.0, seed: int = 0, **kwargs):
+                 lr_sigmoid_slope: float = 6.0, seed: int = 0, reset_optimizers: bool = True, **kwargs):
         super().__init__(**kwargs)
         if loss not in LOSSES:
             raise ValueError(f"unknown progressive GAN loss {loss!r}; expected one of {LOSSES}")
@@ -64,6 +65,7 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
         self.loss, self.gp_weight, self.drift_weight, self.r1_gamma = loss, float(gp_weight), float(drift_weight), \
             float(r1_gamma)
         self.ema_decay, self.lr_sigmoid_slope, self.seed = float(ema_decay), float(lr_sigmoid_slope), seed
+        self.reset_optimizers = bool(reset_optimizers)
         self.latent_dim, self.num_levels = generator.latent_dim, generator.num_levels
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = mean_trackers("d_loss", "g_loss", "penalty", "d_real", "d_fake")
@@ -79,6 +81,7 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
         self.level_length = state("level_length", "int64", 1)   # images the current level lasts
         self.fade_images = state("fade_images", "int64")        # images over which alpha goes 0 -> 1
         self.images_seen = state("images_seen", "int64")        # over the whole run
+        self.steps_done = state("steps_done", "int64")          # train steps over the whole run
         self.current_level = 0
         self.base_learning_rates: dict[str, float] = {}
 
@@ -103,8 +106,11 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
                                     "d_optimizer": float(keras.ops.convert_to_numpy(d_optimizer.learning_rate))}
 
     def optimizer_targets(self):
-        # g last: completed_steps() counts generator updates, one per train_step.
         return {"d_optimizer": self.discriminator, "g_optimizer": self.generator}
+
+    def completed_steps(self) -> int:
+        # Counted by the trainer, not an optimizer: the optimizers start again at every level (reset_optimizers).
+        return int(self.steps_done.numpy())
 
     def part_input_shape(self, model):
         if model is self.generator:
@@ -122,7 +128,25 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
         if fresh:
             self.level_images.assign(0)
             self.alpha.assign(0.0 if level > 0 and fade_images > 0 else 1.0)
+            if self.reset_optimizers:
+                self.reset_optimizer_state()
         self.sync_level()
+
+    def reset_optimizer_state(self) -> None:
+        """Start both optimizers afresh (ProGAN's ``reset_opt_for_new_lod``): moments and iteration counts to 0,
+        learning rates and a loss-scale factor kept. Without it the new level's layers, whose moments are still
+        zero, would get Adam updates without bias correction (the iteration count is high): about
+        1 / sqrt(1 - beta_2) times the learning rate, 10x with ProGAN's beta_2 = 0.99."""
+        for attr in self.optimizer_targets():
+            opt = getattr(self, attr)
+            keep = {id(v) for v in (getattr(opt, "_learning_rate", None), getattr(opt, "dynamic_scale", None))
+                    if v is not None}
+            inner = getattr(opt, "inner_optimizer", None)
+            if inner is not None and getattr(inner, "_learning_rate", None) is not None:
+                keep.add(id(inner._learning_rate))
+            for v in opt.variables:
+                if id(v) not in keep:
+                    v.assign(keras.ops.zeros(v.shape, v.dtype))
 
     def sync_level(self) -> None:
         """Make the Python-side level (the graph's shape) follow the ``level`` variable, e.g. after a restore."""
@@ -223,6 +247,7 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
         shown = tf.cast(batch * replicas, tf.int64)
         self.level_images.assign_add(shown)
         self.images_seen.assign_add(shown)
+        self.steps_done.assign_add(1)
 
         self.trackers["d_loss"].update_state(d_loss * replicas)
         self.trackers["g_loss"].update_state(g_loss * replicas)
@@ -265,7 +290,7 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "loss": self.loss, "gp_weight": self.gp_weight, "drift_weight": self.drift_weight,
             "r1_gamma": self.r1_gamma, "ema_decay": self.ema_decay, "lr_sigmoid_slope": self.lr_sigmoid_slope,
-            "seed": self.seed, "name": self.name,
+            "seed": self.seed, "reset_optimizers": self.reset_optimizers, "name": self.name,
         }
 
     @classmethod

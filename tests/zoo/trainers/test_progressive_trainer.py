@@ -57,6 +57,26 @@ def test_a_step_in_the_fade_in_updates_weights_state_and_ema(loss):
         t.train_step(tf.constant(_images(size=4)))
 
 
+def test_a_fresh_level_restarts_the_optimizers_but_not_the_step_count():
+    t = _trainer(run_eagerly=True)
+    t.enter_level(0, images=8, fade_images=0)
+    t.train_step(tf.constant(_images(size=4)))
+    t.train_step(tf.constant(_images(size=4, seed=1)))
+    opt = t.g_optimizer
+    assert int(opt.iterations.numpy()) == 2 and t.completed_steps() == 2
+    assert any(np.abs(v.numpy()).max() > 0 for v in opt.variables if "momentum" in v.path or "velocity" in v.path)
+    t.enter_level(0, images=8, fade_images=0, fresh=False)  # a resume inside the level keeps the state
+    assert int(opt.iterations.numpy()) == 2
+    t.enter_level(1, images=16, fade_images=8)
+    for o in (t.g_optimizer, t.d_optimizer):
+        assert int(o.iterations.numpy()) == 0
+        assert all(np.abs(v.numpy()).max() == 0 for v in o.variables if "momentum" in v.path or "velocity" in v.path)
+        assert float(o.learning_rate.numpy()) > 0
+    assert t.completed_steps() == 2
+    t.train_step(tf.constant(_images()))
+    assert t.completed_steps() == 3 and int(t.g_optimizer.iterations.numpy()) == 1
+
+
 def test_mixed_bfloat16_step_is_finite_with_a_float32_penalty():
     previous = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
