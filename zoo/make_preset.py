@@ -47,6 +47,8 @@ def make_preset(run_dir: str, part: str, out: str, weights_dtype: str = "float32
         "metrics": {"final_logged": last_metrics(run_dir)},
         "licence": LICENCES.get(data, "see the dataset's licence"),
         "run_status": status.get("status"),
+        "stopped_by": status.get("reason"),  # "steps" or "time budget"
+        "train_seconds": status.get("train_seconds"),  # training wall-clock, summed over resumes
         "config": {k: v for k, v in vars(cfg).items()},
         **(extra or {}),
     }
