@@ -76,5 +76,23 @@ class TrainerMixin:
         return grads
 
 
+class AutoencoderMixin:
+    """What the VAE-style trainers share: an ``encoder`` (images -> (mean, log_var)), a ``decoder`` (z -> images)
+    and image-shaped other parts; ``call`` and ``reconstruct`` decode the posterior mean."""
+
+    def part_input_shape(self, model) -> tuple:
+        if model is self.decoder:
+            return (None, self.latent_dim)
+        return (None, model.image_size, model.image_size, model.channels)
+
+    def call(self, images, training=False):
+        mean, _ = self.encoder(images, training=training)
+        return self.decoder(mean, training=training)
+
+    def reconstruct(self, images):
+        """Deterministic reconstructions (decoder of the posterior mean), images in [-1, 1]."""
+        return self(images, training=False)
+
+
 def mean_trackers(*names):
     return {n: keras.metrics.Mean(name=n) for n in names}

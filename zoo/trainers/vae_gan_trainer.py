@@ -9,11 +9,11 @@ import tensorflow as tf
 from zoo.layers.sampling import GaussianSampling
 from zoo.losses import adversarial
 from zoo.losses.vae import kl_divergence, summed_squared_error
-from zoo.trainers.base import TrainerMixin, mean_trackers
+from zoo.trainers.base import AutoencoderMixin, TrainerMixin, mean_trackers
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
-class VAEGANTrainer(TrainerMixin, keras.Model):
+class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
     """Trains ``encoder`` (images -> (mean, log_var)), ``decoder`` (z -> images) and ``discriminator`` (images ->
     (logits, features)), each with its own optimizer: ``compile(encoder_optimizer=, decoder_optimizer=,
     d_optimizer=)``.
@@ -50,19 +50,6 @@ class VAEGANTrainer(TrainerMixin, keras.Model):
     def optimizer_targets(self):
         return {"encoder_optimizer": self.encoder, "decoder_optimizer": self.decoder,
                 "d_optimizer": self.discriminator}
-
-    def part_input_shape(self, model):
-        if model is self.decoder:
-            return (None, self.latent_dim)
-        return (None, model.image_size, model.image_size, model.channels)
-
-    def call(self, images, training=False):
-        mean, _ = self.encoder(images, training=training)
-        return self.decoder(mean, training=training)
-
-    def reconstruct(self, images):
-        """Deterministic reconstructions (decoder of the posterior mean), images in [-1, 1]."""
-        return self(images, training=False)
 
     def compute_losses(self, images, training=True):
         """The three parts' losses (scalars, reduced over the global batch) and the logged terms."""

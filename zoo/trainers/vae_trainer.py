@@ -7,11 +7,11 @@ import tensorflow as tf
 
 from zoo.layers.sampling import GaussianSampling
 from zoo.losses.vae import kl_divergence, reconstruction_loss
-from zoo.trainers.base import TrainerMixin, mean_trackers
+from zoo.trainers.base import AutoencoderMixin, TrainerMixin, mean_trackers
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
-class VAETrainer(TrainerMixin, keras.Model):
+class VAETrainer(AutoencoderMixin, TrainerMixin, keras.Model):
     """Trains ``encoder`` (images -> (mean, log_var)) and ``decoder`` (z -> images in [-1, 1]).
 
     Per example: ``recon_weight * summed squared error`` (on [0, 1] pixels) ``+ beta * KL(q(z|x) || N(0, I))``,
@@ -46,19 +46,6 @@ class VAETrainer(TrainerMixin, keras.Model):
 
     def optimizer_targets(self):
         return {"encoder_optimizer": self.encoder, "decoder_optimizer": self.decoder}
-
-    def part_input_shape(self, model):
-        if model is self.decoder:
-            return (None, self.latent_dim)
-        return (None, model.image_size, model.image_size, model.channels)
-
-    def call(self, images, training=False):
-        mean, _ = self.encoder(images, training=training)
-        return self.decoder(mean, training=training)
-
-    def reconstruct(self, images):
-        """Deterministic reconstructions (decoder of the posterior mean), images in [-1, 1]."""
-        return self(images, training=False)
 
     def compute_losses(self, images, training=True):
         """Per-example losses {name: [B]} for a batch of images in [-1, 1]."""
