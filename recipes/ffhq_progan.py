@@ -49,6 +49,9 @@ class Config:
     log_every: int = 10
     epoch_steps: int = 1000
     num_samples: int = 16
+    eval_extractor: str = ""  # FID/KID at the end of each level: "" off, "inception" (FID) or a preset/.keras (FD[name])
+    eval_images: int = 2000  # real and generated images per level evaluation
+    inception_weights: str | None = None  # InceptionV3 weights file; else $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
     out: str = "runs"
 
 

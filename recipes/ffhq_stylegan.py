@@ -11,6 +11,7 @@ Every level is trained on the same number of images for each background variant 
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from typing import Literal
 
@@ -58,6 +59,9 @@ class Config:
     log_every: int = 10
     epoch_steps: int = 1000  # sample grid / plot cadence within a level
     num_samples: int = 16
+    eval_extractor: str = ""  # FID/KID at the end of each level: "" off, "inception" (FID) or a preset/.keras (FD[name])
+    eval_images: int = 2000  # real and generated images per level evaluation
+    inception_weights: str | None = None  # InceptionV3 weights file; else $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
     out: str = "runs"
 
 
@@ -126,6 +130,11 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
             raise ValueError(f"batch {lv.batch_size} at {lv.resolution} px does not split over "
                              f"{strategy.num_replicas_in_sync} replicas")
     source = load_data(cfg)
+    extractor = None
+    if cfg.eval_extractor:  # built before training, so a missing weights file stops the run at once
+        from zoo.metrics.features import make_extractor
+
+        extractor = make_extractor(cfg.eval_extractor, inception_weights=cfg.inception_weights)
     previous = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy(cfg.precision)
     try:
@@ -137,10 +146,17 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
         def dataset_fn(lv, offset):
             return make_dataset(source, lv.resolution, lv.batch_size, seed=cfg.seed * 1_000_003 + offset)
 
+        after_level = None
+        if extractor is not None:
+            from zoo.metrics.level_metrics import LevelMetrics
+
+            after_level = LevelMetrics(trainer, source, extractor, num_images=cfg.eval_images, seed=cfg.seed,
+                                       csv_path=os.path.join(run_dir, "logs", "levels.csv"),
+                                       plot_path=os.path.join(run_dir, "plots", "levels.png"))
         result = train_progressive(
             trainer, levels, dataset_fn, run_dir, resume=resume, checkpoint_every=cfg.checkpoint_every,
             log_every=cfg.log_every, epoch_steps=cfg.epoch_steps, extra_callbacks=extra_callbacks,
-            render_samples=lambda: trainer.sample(fixed_z, **render_kwargs))
+            render_samples=lambda: trainer.sample(fixed_z, **render_kwargs), after_level=after_level)
     finally:
         keras.mixed_precision.set_global_policy(previous)
     return trainer, result

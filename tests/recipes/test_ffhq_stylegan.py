@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -44,3 +45,40 @@ def test_synthetic_masks_give_grey_backgrounds():
 def test_bad_resolutions_are_refused(bad, capsys):
     with pytest.raises(ValueError, match="resolutions must double from 4"):
         ffhq_stylegan.describe(ffhq_stylegan.Config(resolutions=tuple(int(v) for v in bad[1].split(","))))
+
+
+def test_each_level_gets_fd_and_kid_in_the_given_extractors_features(tmp_path, capsys):
+    import csv
+    import math
+
+    import keras
+
+    net = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3, activation="relu"),
+                            keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(4, activation="tanh"),
+                            keras.layers.Dense(2)], name="tiny_net")
+    net.save(tmp_path / "tiny.keras")
+    argv = ["--data", "synthetic", "--num-synthetic", "16", "--resolutions", "4,8", "--images-per-level", "8",
+            "--batch-size", "4", "--fmap-base", "16", "--fmap-max", "8", "--latent-dim", "8", "--w-dim", "8",
+            "--run-eagerly", "--no-jit-compile", "--eval-extractor", str(tmp_path / "tiny.keras"),
+            "--eval-images", "12", "--out", str(tmp_path)]
+    assert ffhq_stylegan.main(argv) == 0
+    run = os.path.join(tmp_path, "00000-ffhq_stylegan")
+    with open(os.path.join(run, "logs", "levels.csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["level"], r["resolution"]) for r in rows] == [("0", "4"), ("1", "8")]
+    for r in rows:
+        assert math.isfinite(float(r["fd[tiny]"])) and float(r["fd[tiny]"]) >= 0
+        assert math.isfinite(float(r["kid[tiny]"])) and r["extractor"] == "tiny" and r["images"] == "12"
+    assert os.path.isfile(os.path.join(run, "plots", "levels.png"))
+    assert os.path.isfile(os.path.join(run, "samples", "level1_8px.png"))
+
+
+def test_a_missing_inception_file_stops_the_run_before_training(tmp_path, capsys):
+    code = ffhq_stylegan.main(["--data", "synthetic", "--resolutions", "4,8", "--images-per-level", "8",
+                               "--batch-size", "4", "--eval-extractor", "inception", "--inception-weights",
+                               str(tmp_path / "missing.h5"), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "InceptionV3 weights not available" in err and "Traceback" not in err
+    from zoo.training.checkpoint import latest_checkpoint
+
+    assert latest_checkpoint(os.path.join(tmp_path, "00000-ffhq_stylegan", "checkpoints")) is None

@@ -69,6 +69,8 @@ def run_recipe(name: str, config_cls, run_fn, argv=None, describe=None) -> int:
         return 0
 
     from zoo.data.errors import DataError
+    from zoo.metrics.features import ExtractorError
+    from zoo.registry import PresetError
     from zoo.training.callbacks import NonFiniteLossError
     from zoo.training.checkpoint import CheckpointError
 
@@ -84,7 +86,7 @@ def run_recipe(name: str, config_cls, run_fn, argv=None, describe=None) -> int:
             run_fn(cfg, run_dir, bool(run["resume"]))
         finally:
             signal.signal(signal.SIGTERM, previous)
-    except (DataError, CheckpointError, NonFiniteLossError) as e:
+    except (DataError, CheckpointError, NonFiniteLossError, ExtractorError, PresetError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
