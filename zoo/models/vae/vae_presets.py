@@ -2,7 +2,7 @@
 
 PRESETS = {
     "vae_utkface_64": {
-        "description": "DFC-VAE-shaped decoder (latent 100), 64x64 RGB faces, trained briefly on UTKFace on a "
-                       "shared CPU (non-commercial research only)",
+        "description": "DFC-VAE-shaped decoder (latent 100), 64x64 RGB faces, trained for 10 minutes on one CPU "
+                       "core on UTKFace, not converged (non-commercial research only)",
     },
 }

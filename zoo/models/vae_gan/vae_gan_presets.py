@@ -2,7 +2,7 @@
 
 PRESETS = {
     "vae_gan_utkface_64": {
-        "description": "VAE-GAN decoder (latent 128, gamma 15), 64x64 RGB faces, trained briefly on UTKFace on a "
-                       "shared CPU (non-commercial research only)",
+        "description": "VAE-GAN decoder (latent 128, gamma 15), 64x64 RGB faces, trained for 10 minutes on one CPU "
+                       "core on UTKFace, not converged (non-commercial research only)",
     },
 }
