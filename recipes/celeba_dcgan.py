@@ -11,11 +11,13 @@ import dataclasses
 import sys
 from typing import Literal
 
+from zoo.training.cli import RunOptions
+
 NAME = "celeba_dcgan"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(RunOptions):
     """DCGAN: z = 100, 64x64, batch 128, Adam(2e-4, beta_1 = 0.5), binary cross-entropy, 60 epochs."""
 
     data: Literal["celeba", "utkface", "ffhq", "synthetic"] = "celeba"
@@ -31,13 +33,6 @@ class Config:
     learning_rate: float = 2e-4
     beta_1: float = 0.5
     beta_2: float = 0.999
-    seed: int = 0
-    num_synthetic: int = 10_000
-    jit_compile: bool = True
-    checkpoint_every: int = 500
-    log_every: int = 10
-    num_samples: int = 64
-    out: str = "runs"
 
 
 def build(cfg: Config):

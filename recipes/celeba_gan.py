@@ -11,6 +11,8 @@ import dataclasses
 import sys
 from typing import Literal
 
+from zoo.training.cli import RunOptions
+
 NAME = "celeba_gan"
 
 # Per-loss optimizer defaults ("auto"): Adam(1e-4, 0.5, 0.99) in the paper, RMSprop(1e-4) for weight-clipped
@@ -20,7 +22,7 @@ AUTO_OPTIMIZER = {"plain": ("adam", 0.5, 0.99), "l2": ("adam", 0.5, 0.99), "wgan
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(RunOptions):
     """Upsample-conv GAN: z = 200, 96x96 (CelebA cut 20 px top and bottom), He-normal init, 50 epochs; loss plain
     (BCE), l2 (lambda = 0.02 on D's weights), wgan (clip 0.01, n_critic 5, RMSprop) or wgan_gp (lambda = 10)."""
 
@@ -44,13 +46,6 @@ class Config:
     l2_weight: float = 0.02
     clip_value: float = 0.01
     gp_weight: float = 10.0
-    seed: int = 0
-    num_synthetic: int = 10_000
-    jit_compile: bool = True
-    checkpoint_every: int = 500
-    log_every: int = 10
-    num_samples: int = 64
-    out: str = "runs"
 
 
 def resolved_optimizer(cfg: Config) -> tuple[str, float, float]:

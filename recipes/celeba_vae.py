@@ -11,11 +11,13 @@ import dataclasses
 import sys
 from typing import Literal
 
+from zoo.training.cli import RunOptions
+
 NAME = "celeba_vae"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(RunOptions):
     """DFC-VAE-shaped VAE: z = 100, 64x64, batch 256, 50 epochs, summed MSE + KL, Adam(5e-4) (Hou et al.'s
     learning rate); optional VGG19 feature-consistent loss (relu1_1, relu2_1, relu3_1) from a local weights file."""
 
@@ -36,13 +38,6 @@ class Config:
     recon_weight: float = 1.0  # summed squared error on [0, 1] pixels
     feature_weight: float = 0.0  # > 0 adds the VGG19 feature-consistent loss (needs --vgg19-weights)
     vgg19_weights: str = ""
-    seed: int = 0
-    num_synthetic: int = 10_000
-    jit_compile: bool = True
-    checkpoint_every: int = 500
-    log_every: int = 10
-    num_samples: int = 64
-    out: str = "runs"
 
 
 def build(cfg: Config):

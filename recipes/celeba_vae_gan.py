@@ -10,11 +10,13 @@ import dataclasses
 import sys
 from typing import Literal
 
+from zoo.training.cli import RunOptions
+
 NAME = "celeba_vae_gan"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(RunOptions):
     """VAE-GAN: z = 128, 64x64, batch 64, 20 epochs, gamma = 15 (the report's best; it also ran 1.5), RMSprop(3e-4)
     for encoder, decoder and discriminator, each with its own optimizer (Larsen et al.'s setting)."""
 
@@ -34,13 +36,6 @@ class Config:
     learning_rate: float = 3e-4
     beta_1: float = 0.9
     beta_2: float = 0.999
-    seed: int = 0
-    num_synthetic: int = 10_000
-    jit_compile: bool = True
-    checkpoint_every: int = 500
-    log_every: int = 10
-    num_samples: int = 64
-    out: str = "runs"
 
 
 def build(cfg: Config):

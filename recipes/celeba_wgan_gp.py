@@ -10,11 +10,13 @@ import dataclasses
 import sys
 from typing import Literal
 
+from zoo.training.cli import RunOptions
+
 NAME = "celeba_wgan_gp"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(RunOptions):
     """WGAN-GP: z = 100, 64x64, batch 64, Adam(1e-4, beta = (0, 0.9)), lambda = 10, n_critic = 5, one uniform
     epsilon per example, layer norm (no batch norm) in the critic; 200k generator steps as in the paper's 64 px
     runs (``epochs`` is a ceiling)."""
@@ -34,13 +36,6 @@ class Config:
     beta_2: float = 0.9
     gp_weight: float = 10.0
     n_critic: int = 5
-    seed: int = 0
-    num_synthetic: int = 10_000
-    jit_compile: bool = True
-    checkpoint_every: int = 500
-    log_every: int = 10
-    num_samples: int = 64
-    out: str = "runs"
 
 
 def build(cfg: Config):

@@ -10,11 +10,13 @@ import dataclasses
 import sys
 from typing import Literal
 
+from zoo.training.cli import RunOptions
+
 NAME = "ffhq_progan"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(RunOptions):
     """ProGAN: z 512, 4 -> 128 px, 800k images per level (half fade-in), Adam(1e-3, 0, 0.99), WGAN-GP (10) + drift
     (0.001), minibatch stddev groups of 4, generator EMA 0.999."""
 
@@ -41,18 +43,13 @@ class Config:
     lr_sigmoid_slope: float = 6.0
     ema_decay: float = 0.999
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
-    seed: int = 0
     num_synthetic: int = 256
-    jit_compile: bool = True
     run_eagerly: bool = False
-    checkpoint_every: int = 500
-    log_every: int = 10
     epoch_steps: int = 1000
     num_samples: int = 16
     eval_extractor: str = ""  # FID/KID at the end of each level: "" off, "inception" (FID) or a preset/.keras (FD[name])
     eval_images: int = 2000  # real and generated images per level evaluation
     inception_weights: str | None = None  # InceptionV3 weights file; else $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
-    out: str = "runs"
 
 
 def build(cfg: Config):

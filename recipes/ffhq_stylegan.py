@@ -15,11 +15,13 @@ import os
 import sys
 from typing import Literal
 
+from zoo.training.cli import RunOptions
+
 NAME = "ffhq_stylegan"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(RunOptions):
     """StyleGAN: mapping 8 x 512, w 512, 4 -> 128 px progressive, 600k images per level (300k fade-in), Adam(1e-3,
     0, 0.99), WGAN-GP + drift (logistic + R1 as an option), style mixing 0.9, EMA 0.999, truncation 0.7 for samples."""
 
@@ -51,18 +53,13 @@ class Config:
     lr_sigmoid_slope: float = 6.0  # inverse-sigmoid decay within each level; 0 = constant
     ema_decay: float = 0.999
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
-    seed: int = 0
     num_synthetic: int = 256
-    jit_compile: bool = True
     run_eagerly: bool = False  # debugging, or tiny CPU runs where tracing each level costs more than the steps
-    checkpoint_every: int = 500
-    log_every: int = 10
     epoch_steps: int = 1000  # sample grid / plot cadence within a level
     num_samples: int = 16
     eval_extractor: str = ""  # FID/KID at the end of each level: "" off, "inception" (FID) or a preset/.keras (FD[name])
     eval_images: int = 2000  # real and generated images per level evaluation
     inception_weights: str | None = None  # InceptionV3 weights file; else $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
-    out: str = "runs"
 
 
 def schedule(cfg):

@@ -20,6 +20,8 @@ import os
 import sys
 from typing import Literal
 
+from zoo.training.cli import RunOptions
+
 NAME = "utkface_classifiers"
 TASK_SETS = {"gender": ("gender",), "ethnicity": ("ethnicity",), "age": ("age",),
              "all": ("gender", "ethnicity", "age")}
@@ -27,7 +29,7 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(RunOptions):
     """UTKFace study: 48x48 greyscale, three [conv, ReLU, pool, BN] blocks, LeakyReLU prediction network, 10
     epochs with lr(E) = 1 / (2000 (1 + E)), random 7:2:1 train/validation/test split."""
 
@@ -47,13 +49,9 @@ class Config:
     age_loss: Literal["mse", "l1", "huber"] = "mse"  # mse: the study's; l1 optimises the reported MAE directly
     flip: bool = True  # random horizontal flips of training images (beyond the study)
     split: tuple[float, ...] = (0.7, 0.2, 0.1)  # train, validation, test
-    seed: int = 0
     num_synthetic: int = 1000
-    jit_compile: bool = True
-    checkpoint_every: int = 500
     log_every: int = 20
     num_samples: int = 32
-    out: str = "runs"
 
 
 # -- split ---------------------------------------------------------------------------------------------------

@@ -10,12 +10,14 @@ import dataclasses
 import sys
 from typing import Literal
 
+from zoo.training.cli import RunOptions
+
 NAME = "utkface_vae"
 GRID = ((4, 1.0), (4, 0.01), (256, 1.0), (256, 0.01))  # the study's four models M(d, beta)
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(RunOptions):
     """Conv VAE: 3 x [conv, ReLU, pool, BN] encoder, 3 deconvolutions, widened dense networks; latent d and KL
     weight beta (default M(4, 1)); UTKFace 48x48 greyscale, 200 epochs, batch 64, Adam(1e-3). ``--grid`` trains
     the study's four models one after another and writes their side-by-side reconstructions."""
@@ -37,14 +39,7 @@ class Config:
     beta_1: float = 0.9
     beta_2: float = 0.999
     grid: bool = False
-    seed: int = 0
-    num_synthetic: int = 10_000
-    jit_compile: bool = True
-    checkpoint_every: int = 500
-    log_every: int = 10
-    num_samples: int = 64
     num_reconstructions: int = 8
-    out: str = "runs"
 
 
 def build(cfg: Config):

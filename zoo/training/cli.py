@@ -16,6 +16,36 @@ import typing
 _RUN_FLAGS = ("resume", "dry_run", "verbose")
 
 
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """The fields every recipe's ``Config`` shares, none of them part of a paper's setup: seed, synthetic-set size,
+    XLA, how often to checkpoint and log, sample-grid size and the output folder. A recipe's ``Config`` subclasses
+    it (and may re-declare a field to change its default); on the command line, in ``--dry-run`` and in
+    config.json the recipe's own fields come first."""
+
+    seed: int = 0
+    num_synthetic: int = 10_000  # images of the built-in synthetic face set (--data synthetic)
+    jit_compile: bool = True  # XLA-compile the train step
+    checkpoint_every: int = 500  # steps between checkpoints (one is also written at each epoch end)
+    log_every: int = 10  # steps between rows of logs/metrics.csv
+    num_samples: int = 64  # images in the sample grids
+    out: str = "runs"  # parent folder of the numbered run folders
+
+
+_RUN_OPTIONS = {f.name for f in dataclasses.fields(RunOptions)}
+
+
+def ordered_fields(config_cls) -> list:
+    """The dataclass fields of ``config_cls`` with the shared ``RunOptions`` ones last."""
+    return sorted(dataclasses.fields(config_cls), key=lambda f: f.name in _RUN_OPTIONS)
+
+
+def config_dict(cfg) -> dict:
+    """``dataclasses.asdict(cfg)`` in ``ordered_fields`` order (for config.json and ``--dry-run``)."""
+    values = dataclasses.asdict(cfg)
+    return {f.name: values[f.name] for f in ordered_fields(type(cfg))}
+
+
 def _parse_tuple(text: str, item_type):
     return tuple(item_type(v) for v in text.split(",") if v.strip())
 
@@ -40,7 +70,7 @@ def build_parser(config_cls, prog: str, description: str = "") -> argparse.Argum
     parser = argparse.ArgumentParser(prog=prog, description=description or config_cls.__doc__,
                                      argument_default=argparse.SUPPRESS, allow_abbrev=False)
     hints = typing.get_type_hints(config_cls)
-    for field in dataclasses.fields(config_cls):
+    for field in ordered_fields(config_cls):
         flag = "--" + field.name.replace("_", "-")
         help_text = field.metadata.get("help", "")
         parser.add_argument(flag, dest=field.name, help=f"{help_text} (default: {field.default})".strip(),
@@ -78,4 +108,4 @@ def config_from_dict(config_cls, values: dict):
 
 
 def config_to_json(cfg) -> str:
-    return json.dumps(dataclasses.asdict(cfg), indent=2)
+    return json.dumps(config_dict(cfg), indent=2)

@@ -6,14 +6,13 @@ A recipe module defines a frozen dataclass ``Config``, a ``NAME`` and ``run(cfg,
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import signal
 import sys
 import time
 
-from zoo.training.cli import config_to_json, parse_config
+from zoo.training.cli import config_dict, config_to_json, parse_config
 from zoo.training.run_dir import latest_run_dir, new_run_dir
 from zoo.utils.io import read_json, write_json
 
@@ -77,7 +76,7 @@ def run_recipe(name: str, config_cls, run_fn, argv=None, describe=None) -> int:
     try:
         if run_dir is None:
             run_dir = new_run_dir(getattr(cfg, "out", "runs"), name)
-        write_json(os.path.join(run_dir, "config.json"), dataclasses.asdict(cfg))
+        write_json(os.path.join(run_dir, "config.json"), config_dict(cfg))
         _record_command(run_dir, [prog, *argv], resumed=bool(run["resume"]))
         print(f"run folder: {run_dir}", flush=True)
         # A kill (SIGTERM: a scheduler, `kill`, a closing terminal) takes the Ctrl-C path: checkpoint, then exit.
