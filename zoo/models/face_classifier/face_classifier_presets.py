@@ -16,4 +16,16 @@ PRESETS = {
         "description": "gender, ethnicity and age on one trunk from 48x48 greyscale faces, trained on UTKFace "
                        "(non-commercial research only)",
     },
+    "classifier_multitask_utkface_64_colour": {
+        "description": "gender, ethnicity and age on one trunk from 64x64 colour faces, trained on UTKFace "
+                       "(non-commercial research only)",
+    },
+    "classifier_gender_utkface_64_colour": {
+        "description": "gender (0 male / 1 female) from 64x64 colour faces: the colour multi-task trunk with its "
+                       "gender head, trained on UTKFace (non-commercial research only)",
+    },
+    "classifier_ethnicity_utkface_64_colour": {
+        "description": "ethnicity (UTKFace codes 0-4) from 64x64 colour faces: the colour multi-task trunk with its "
+                       "ethnicity head, trained on UTKFace (non-commercial research only)",
+    },
 }
