@@ -36,6 +36,12 @@ class TrainState:
     def train_seconds(self) -> float:
         return self.seconds_before + time.time() - self.start_time
 
+    def over_budget(self) -> bool:
+        """Whether a time budget is set and spent (then remembered in ``budget_spent``)."""
+        if self.time_budget_s > 0 and self.train_seconds() >= self.time_budget_s:
+            self.budget_spent = True
+        return self.budget_spent
+
     def as_dict(self) -> dict:
         return {"step": self.step, "epoch": self.epoch, "steps_per_epoch": self.steps_per_epoch,
                 "total_steps": self.total_steps, "train_seconds": round(self.train_seconds(), 3)}
@@ -62,8 +68,7 @@ class StepCounter(keras.callbacks.Callback):
         self.state.step = self.trainer.completed_steps()
         if self.state.step >= self.state.total_steps:
             self.model.stop_training = True
-        elif self.state.time_budget_s > 0 and self.state.train_seconds() >= self.state.time_budget_s:
-            self.state.budget_spent = True
+        elif self.state.over_budget():
             self.model.stop_training = True
 
 

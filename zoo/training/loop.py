@@ -50,10 +50,9 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
         print(f"nothing to do: step {state.step} already reached the {total_steps} steps asked for "
               f"(raise --steps or --epochs to continue)", flush=True)
         return state
-    if state.time_budget_s > 0 and state.seconds_before >= state.time_budget_s:
+    if state.over_budget():
         print(f"nothing to do: the run already trained {state.seconds_before / 60:.1f} min of its "
               f"{state.time_budget_s / 60:.1f} min budget (raise --time-budget to continue)", flush=True)
-        state.budget_spent = True
         return state
 
     checkpointer = Checkpointer(state, ckpt_dir, trainer, every_steps=checkpoint_every)
