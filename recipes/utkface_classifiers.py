@@ -48,6 +48,7 @@ class Config(RunOptions):
     lr_denominator: float = 2000.0  # lr(E) = 1 / (lr_denominator * (1 + E))
     age_loss: Literal["mse", "l1", "huber"] = "mse"  # mse: the study's; l1 optimises the reported MAE directly
     flip: bool = True  # random horizontal flips of training images (beyond the study)
+    shift: float = 0.0  # random translation of training images by up to this fraction of the size (beyond the study)
     split: tuple[float, ...] = (0.7, 0.2, 0.1)  # train, validation, test
     num_synthetic: int = 1000
     log_every: int = 20
@@ -107,19 +108,23 @@ def _to_tasks(images, labels):
 
 def make_labelled_dataset(source, cfg: Config, *, training: bool, seed_offset: int = 0):
     """Batches ``(images [B, S, S, C] in [-1, 1], {"gender", "ethnicity", "age": [B]})`` of ``source``: infinite,
-    shuffled and (with ``cfg.flip``) randomly flipped when ``training``, else one ordered pass."""
+    shuffled and (with ``cfg.flip`` / ``cfg.shift``) randomly flipped / translated when ``training``, else one
+    ordered pass."""
     from zoo.data import make_dataset
 
     ds = make_dataset(source, cfg.image_size, cfg.batch_size, channels=cfg.channels,
                       labels=("gender", "race", "age"), shuffle=training, seed=cfg.seed * 1_000_003 + seed_offset,
                       repeat=training, drop_remainder=training)
     ds = ds.map(_to_tasks)
-    if training and cfg.flip:
+    if training and (cfg.flip or cfg.shift):
         seed = cfg.seed * 1_000_003 + seed_offset
         import tensorflow as tf
 
-        flip = tf.autograph.experimental.do_not_convert(lambda i, xy: (_flip(xy[0], seed, i), xy[1]))
-        ds = ds.enumerate().map(flip)
+        def augment(i, xy):
+            images = _flip(xy[0], seed, i) if cfg.flip else xy[0]
+            return (_shift(images, cfg.shift, seed, i) if cfg.shift else images), xy[1]
+
+        ds = ds.enumerate().map(tf.autograph.experimental.do_not_convert(augment))
     return ds
 
 
@@ -129,6 +134,25 @@ def _flip(images, seed, index):
 
     coin = tf.random.stateless_uniform((tf.shape(images)[0], 1, 1, 1), seed=tf.stack([tf.cast(seed, tf.int64), index]))
     return tf.where(coin < 0.5, tf.reverse(images, [2]), images)
+
+
+def _shift(images, fraction, seed, index):
+    """Each image of the batch translated by a random whole number of pixels in [-m, m] along each axis,
+    m = round(fraction * size), the uncovered border filled by reflection; seeded by (seed, batch index)."""
+    import tensorflow as tf
+
+    size = images.shape[1]
+    m = int(round(fraction * size))
+    if m == 0:
+        return images
+    padded = tf.pad(images, [[0, 0], [m, m], [m, m], [0, 0]], mode="REFLECT")
+    n = tf.shape(images)[0]
+    offsets = tf.random.stateless_uniform((n, 2), seed=tf.stack([tf.cast(seed, tf.int64) + 1, index]),
+                                          minval=0, maxval=2 * m + 1, dtype=tf.int32)
+    rows = offsets[:, :1] + tf.range(size)[None]  # [B, S] rows of the padded image to keep
+    cols = offsets[:, 1:] + tf.range(size)[None]
+    out = tf.gather(padded, rows, axis=1, batch_dims=1)
+    return tf.gather(out, cols, axis=2, batch_dims=1)
 
 
 def predict_dataset(classifier, ds, keep_images: int = 0):
@@ -260,6 +284,8 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
 
     if cfg.channels not in (1, 3):
         raise DataError(f"--channels must be 1 (greyscale) or 3 (colour), got {cfg.channels}")
+    if not 0.0 <= cfg.shift < 0.5:
+        raise DataError(f"--shift must be a fraction of the image size in [0, 0.5), got {cfg.shift}")
     source = load_training_source(cfg)
     try:
         parts = split_indices(len(source), cfg.split, cfg.seed)
@@ -407,7 +433,8 @@ def describe(cfg: Config):
     return [f"tasks: {', '.join(TASK_SETS[cfg.task])} ({'multi-task, one trunk' if cfg.task == 'all' else 'one head'})",
             f"optimizer: Adam, lr(E) = 1 / ({cfg.lr_denominator:g} (1 + E)) per epoch E",
             f"losses: cross-entropy (gender, ethnicity), {cfg.age_loss.upper()} in training-age standard deviations (age)",
-            f"split: train/validation/test {list(cfg.split)} with seed {cfg.seed}"]
+            f"split: train/validation/test {list(cfg.split)} with seed {cfg.seed}",
+            f"augmentation: {', '.join(a for a, on in (('horizontal flips', cfg.flip), (f'shifts up to {cfg.shift:g} of the size', cfg.shift)) if on) or 'none'}"]
 
 
 # -- predict --------------------------------------------------------------------------------------------------

@@ -92,6 +92,32 @@ def test_labels_reach_the_heads_as_parsed_from_the_names(utkface_dir):
     assert labels["age"].numpy().tolist() == [e["age"] for e in expected]
 
 
+def test_shift_translates_each_image_by_at_most_the_margin():
+    import tensorflow as tf
+
+    images = tf.random.stateless_uniform((16, 20, 20, 1), seed=(1, 2))
+    out = uc._shift(images, 0.1, seed=7, index=tf.constant(3, tf.int64)).numpy()
+    x = images.numpy()
+    assert out.shape == x.shape
+    moves = set()
+    for a, b in zip(x, out):
+        # The centre 16x16 of the output is a window of the input at one offset (dy, dx) in [-2, 2]^2.
+        hits = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                if np.array_equal(b[2:18, 2:18], a[2 - dy:18 - dy, 2 - dx:18 - dx])]
+        assert len(hits) == 1
+        moves.add(hits[0])
+    assert len(moves) > 3  # offsets are drawn per image, not once per batch
+    again = uc._shift(images, 0.1, seed=7, index=tf.constant(3, tf.int64)).numpy()
+    assert np.array_equal(out, again)  # seeded by (seed, batch index): a resumed run sees the same batches
+    assert not np.array_equal(out, uc._shift(images, 0.1, seed=7, index=tf.constant(4, tf.int64)).numpy())
+    assert uc._shift(images, 0.01, seed=7, index=tf.constant(3, tf.int64)) is images  # margin rounds to 0 px
+
+
+def test_out_of_range_shift_is_a_clear_error(tmp_path, capsys):
+    assert uc.main([*TINY, "--shift", "0.5", "--out", str(tmp_path)]) == 2
+    assert "--shift must be a fraction" in capsys.readouterr().err
+
+
 def test_dry_run_prints_the_study_defaults(capsys):
     assert uc.main(["--dry-run"]) == 0
     out = capsys.readouterr().out
