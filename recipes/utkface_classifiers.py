@@ -49,6 +49,7 @@ class Config(RunOptions):
     age_loss: Literal["mse", "l1", "huber"] = "mse"  # mse: the study's; l1 optimises the reported MAE directly
     flip: bool = True  # random horizontal flips of training images (beyond the study)
     shift: float = 0.0  # random translation of training images by up to this fraction of the size (beyond the study)
+    test_time_flip: bool = False  # predict the mean of each face and its mirror (validation, test, preset)
     split: tuple[float, ...] = (0.7, 0.2, 0.1)  # train, validation, test
     num_synthetic: int = 1000
     log_every: int = 20
@@ -268,7 +269,7 @@ def build(cfg: Config, steps_per_epoch: int = 1, age_offset: float = 33.0, age_s
     keras.utils.set_random_seed(cfg.seed)
     classifier = FaceClassifier(TASK_SETS[cfg.task], cfg.image_size, cfg.channels, cfg.filters, cfg.dense_units,
                                 cfg.dropout, age_offset=age_offset, age_scale=age_scale, bn_momentum=cfg.bn_momentum,
-                                name="classifier")
+                                test_time_flip=cfg.test_time_flip, name="classifier")
     trainer = ClassifierTrainer(classifier, age_loss=cfg.age_loss)
     trainer.compile(optimizer=keras.optimizers.Adam(EpochInverseDecay(steps_per_epoch, cfg.lr_denominator)),
                     jit_compile=cfg.jit_compile)
@@ -359,8 +360,10 @@ def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, 
                             for i in pick])
     figures.append("sample_predictions.png")
 
-    command = read_json(os.path.join(run_dir, "command.json"))["argv"] if os.path.isfile(
-        os.path.join(run_dir, "command.json")) else [f"python -m recipes.{NAME}"]
+    record = read_json(os.path.join(run_dir, "command.json")) if os.path.isfile(
+        os.path.join(run_dir, "command.json")) else {"argv": [f"python -m recipes.{NAME}"]}
+    # The starting command, then each resume of the run (e.g. one that switched --test-time-flip on).
+    command = [*record["argv"], *(w for r in record.get("resumed_with", []) for w in ("&&", *r["argv"]))]
     head = headline(metrics)
     write_json(os.path.join(run_dir, "metrics.json"), {"test": metrics, "headline": head, "best": best,
                                                        "split": split_info})
@@ -434,6 +437,7 @@ def describe(cfg: Config):
             f"optimizer: Adam, lr(E) = 1 / ({cfg.lr_denominator:g} (1 + E)) per epoch E",
             f"losses: cross-entropy (gender, ethnicity), {cfg.age_loss.upper()} in training-age standard deviations (age)",
             f"split: train/validation/test {list(cfg.split)} with seed {cfg.seed}",
+            "inference: mean of each face and its mirror" if cfg.test_time_flip else "inference: one pass",
             f"augmentation: {', '.join(a for a, on in (('horizontal flips', cfg.flip), (f'shifts up to {cfg.shift:g} of the size', cfg.shift)) if on) or 'none'}"]
 
 

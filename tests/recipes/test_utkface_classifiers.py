@@ -63,6 +63,22 @@ def test_resume_of_a_finished_run_does_no_new_steps(tiny_run, capsys):
     assert "at step 2" in capsys.readouterr().out
 
 
+def test_a_finished_run_is_rescored_with_test_time_flip(tiny_run, tmp_path, capsys):
+    import shutil
+
+    from zoo.registry import from_preset
+
+    run = str(shutil.copytree(tiny_run, tmp_path / "run"))
+    assert uc.main([*TINY, "--task", "all", "--steps", "2", "--resume", run, "--test-time-flip"]) == 0
+    assert "at step 2" in capsys.readouterr().out  # no new training step: only the report and preset change
+    meta = json.load(open(os.path.join(run, "preset", "metadata.json")))
+    assert meta["config"]["test_time_flip"] and "--resume" in meta["training_command"]
+    model = from_preset(os.path.join(run, "preset"))
+    assert model.test_time_flip
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 1)).astype("float32")
+    np.testing.assert_allclose(model(x)["age"], model(x[:, :, ::-1])["age"], rtol=1e-5)
+
+
 def test_split_proportions_and_reproducibility():
     a = uc.split_indices(1000, (0.7, 0.2, 0.1), seed=3)
     assert [len(a[k]) for k in ("train", "validation", "test")] == [700, 200, 100]

@@ -60,6 +60,24 @@ def test_with_tasks_keeps_the_trunk_and_heads():
         gender.with_tasks(["age"])
 
 
+def test_test_time_flip_averages_the_image_and_its_mirror():
+    plain = FaceClassifier(ALL, dropout=0.0, **TINY)
+    x = _images(4)
+    ref, mirrored = plain(x), plain(x[:, :, ::-1])
+    tta = FaceClassifier.from_config({**plain.get_config(), "test_time_flip": True})
+    tta.build((None, 16, 16, 1))
+    tta.set_weights(plain.get_weights())
+    out, out_mirrored = tta(x), tta(x[:, :, ::-1])
+    for k in ALL:
+        np.testing.assert_allclose(out[k], (np.asarray(ref[k]) + np.asarray(mirrored[k])) / 2, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(out_mirrored[k], out[k], rtol=1e-5, atol=1e-5)  # mirror-invariant
+        assert not np.allclose(ref[k], mirrored[k], atol=1e-6)  # the plain model is not, so the test can fail
+    np.testing.assert_allclose(np.sum(out["ethnicity"], -1), 1.0, atol=1e-5)
+    # Training calls see the images as they are (batch-norm statistics of this batch alone).
+    np.testing.assert_allclose(tta(x, training=True)["age"], plain(x, training=True)["age"], rtol=1e-6)
+    assert tta.with_tasks(["age"]).test_time_flip
+
+
 def test_bad_arguments_are_clear_errors():
     with pytest.raises(ValueError, match="tasks"):
         FaceClassifier(("gender", "smile"))
@@ -81,8 +99,9 @@ def test_config_round_trip_gives_identical_outputs():
         np.testing.assert_array_equal(clone(x)[k], ref[k])
 
 
-def test_preset_round_trip_gives_identical_predictions(tmp_path):
-    m = FaceClassifier(ALL, **TINY)
+@pytest.mark.parametrize("test_time_flip", [False, True])
+def test_preset_round_trip_gives_identical_predictions(tmp_path, test_time_flip):
+    m = FaceClassifier(ALL, test_time_flip=test_time_flip, **TINY)
     m.build((None, 16, 16, 1))
     x = _images()
     ref = m(x)

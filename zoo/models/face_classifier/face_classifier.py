@@ -23,11 +23,15 @@ class FaceClassifier(BuildByCall, keras.Model):
     The trunk (``FaceFeatures``) is shared; each task has its own prediction network, a Dense layer with
     LeakyReLU (and dropout) before its output layer. The age output is ``age_offset + age_scale * z`` so that
     the regression starts near the data's mean instead of at 0 years. ``bn_momentum``: see ``FaceFeatures``.
+
+    ``test_time_flip``: at inference (``training=False``) the outputs are the mean of those for the images and
+    their left-right mirrors (probabilities and ages averaged), so a face and its mirror get the same prediction;
+    it costs a second forward pass. Training is unchanged.
     """
 
     def __init__(self, tasks=("gender",), image_size: int = 48, channels: int = 1, filters=(32, 64, 128),
                  dense_units: int = 128, dropout: float = 0.3, age_offset: float = 33.0, age_scale: float = 20.0,
-                 bn_momentum: float = 0.99, **kwargs):
+                 bn_momentum: float = 0.99, test_time_flip: bool = False, **kwargs):
         super().__init__(**kwargs)
         tasks = (tasks,) if isinstance(tasks, str) else tuple(tasks)
         unknown = [t for t in tasks if t not in TASKS]
@@ -42,7 +46,7 @@ class FaceClassifier(BuildByCall, keras.Model):
         self.tasks, self.image_size, self.channels = tasks, int(image_size), int(channels)
         self.filters, self.dense_units, self.dropout = tuple(int(f) for f in filters), int(dense_units), float(dropout)
         self.age_offset, self.age_scale = float(age_offset), float(age_scale)
-        self.bn_momentum = float(bn_momentum)
+        self.bn_momentum, self.test_time_flip = float(bn_momentum), bool(test_time_flip)
         self.features = FaceFeatures(self.filters, self.bn_momentum, name="features")
         self.heads = {}
         for task in tasks:
@@ -57,6 +61,14 @@ class FaceClassifier(BuildByCall, keras.Model):
             ]
 
     def call(self, images, training=False):
+        if self.test_time_flip and not training:
+            n = keras.ops.shape(images)[0]
+            both = self.predict_heads(keras.ops.concatenate([images, keras.ops.flip(images, axis=2)], 0))
+            return {task: (y[:n] + y[n:]) / 2 for task, y in both.items()}
+        return self.predict_heads(images, training)
+
+    def predict_heads(self, images, training=False):
+        """The heads' outputs for ``images`` as they are (no test-time flip)."""
         x = self.features(images, training=training)
         out = {}
         for task, (dense, act, drop, head) in self.heads.items():
@@ -91,4 +103,4 @@ class FaceClassifier(BuildByCall, keras.Model):
         return {"tasks": list(self.tasks), "image_size": self.image_size, "channels": self.channels,
                 "filters": list(self.filters), "dense_units": self.dense_units, "dropout": self.dropout,
                 "age_offset": self.age_offset, "age_scale": self.age_scale, "bn_momentum": self.bn_momentum,
-                "name": self.name}
+                "test_time_flip": self.test_time_flip, "name": self.name}
