@@ -23,6 +23,14 @@ def _face_classifier():
     return FaceClassifier(tasks=("gender", "age"), image_size=16, channels=1, filters=(4, 8), dense_units=8)
 
 
+def _face_classifier_flip():
+    from zoo.models.face_classifier.face_classifier import FaceClassifier
+
+    # Test-time flip: the graph mirrors the batch, runs both halves and averages them (flip + concat + slices).
+    return FaceClassifier(tasks=("ethnicity", "age"), image_size=16, channels=1, filters=(4, 8), dense_units=8,
+                          test_time_flip=True)
+
+
 def _upsample_conv_generator():
     from zoo.models.gan.upsample_conv_generator import UpsampleConvGenerator
 
@@ -58,6 +66,7 @@ def _stylegan_generator():
 FAMILIES = {
     "dcgan_generator": (_dcgan_generator, (8,)),
     "face_classifier": (_face_classifier, (16, 16, 1)),
+    "face_classifier_flip": (_face_classifier_flip, (16, 16, 1)),
     "upsample_conv_generator": (_upsample_conv_generator, (8,)),
     "dfc_vae_encoder": (_dfc_vae_encoder, (16, 16, 3)),
     "dfc_vae_decoder": (_dfc_vae_decoder, (8,)),
