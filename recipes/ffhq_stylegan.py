@@ -21,9 +21,9 @@ NAME = "ffhq_stylegan"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config(RunOptions):
-    """StyleGAN: mapping 8 x 512, w 512, 4 -> 128 px progressive, 600k images per level (300k fade-in), Adam(1e-3,
-    0, 0.99), WGAN-GP + drift (logistic + R1 as an option), style mixing 0.9, EMA 0.999, truncation 0.7 for samples."""
+class ProgressiveOptions(RunOptions):
+    """The fields the progressive recipes share (this one and ``ffhq_progan``), with StyleGAN's defaults: data,
+    level schedule, WGAN-GP + drift (or logistic + R1), Adam(1e-3, 0, 0.99), EMA, precision, per-level FID/KID."""
 
     data: Literal["ffhq", "utkface", "celeba", "synthetic"] = "ffhq"
     data_dir: str | None = None
@@ -35,9 +35,6 @@ class Config(RunOptions):
     batch_sizes: tuple[int, ...] = (256, 256, 128, 64, 32, 32)  # per level (global, over all replicas)
     batch_size: int = 0  # > 0: this batch at every level instead of batch_sizes
     latent_dim: int = 512
-    w_dim: int = 512
-    mapping_layers: int = 8
-    mapping_lr_multiplier: float = 0.01
     fmap_base: int = 8192
     fmap_max: int = 512
     mbstd_group_size: int = 4
@@ -45,8 +42,6 @@ class Config(RunOptions):
     gp_weight: float = 10.0
     drift_weight: float = 0.001
     r1_gamma: float = 10.0
-    style_mixing_prob: float = 0.9
-    truncation_psi: float = 0.7  # sample grids only
     learning_rate: float = 1e-3
     beta_1: float = 0.0
     beta_2: float = 0.99
@@ -61,6 +56,17 @@ class Config(RunOptions):
     eval_images: int = 2000  # real and generated images per level evaluation
     inception_weights: str | None = None  # InceptionV3 weights file; else $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
 
+
+@dataclasses.dataclass(frozen=True)
+class Config(ProgressiveOptions):
+    """StyleGAN: mapping 8 x 512, w 512, 4 -> 128 px progressive, 600k images per level (300k fade-in), Adam(1e-3,
+    0, 0.99), WGAN-GP + drift (logistic + R1 as an option), style mixing 0.9, EMA 0.999, truncation 0.7 for samples."""
+
+    w_dim: int = 512
+    mapping_layers: int = 8
+    mapping_lr_multiplier: float = 0.01
+    style_mixing_prob: float = 0.9
+    truncation_psi: float = 0.7  # sample grids only
 
 def schedule(cfg):
     from zoo.training.progressive import level_schedule
