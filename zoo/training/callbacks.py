@@ -12,7 +12,7 @@ import numpy as np
 
 from zoo.training.checkpoint import save_checkpoint
 from zoo.utils.images import save_grid
-from zoo.utils.io import write_json
+from zoo.utils.io import atomic_path, write_json
 
 
 class NonFiniteLossError(RuntimeError):
@@ -118,10 +118,19 @@ class MetricsLog(keras.callbacks.Callback):
         row = {"step": self.state.step, "epoch": self.state.epoch,
                "seconds": round(time.time() - self.state.start_time, 3),
                **{k: float(v) for k, v in (logs or {}).items()}}
-        if self.fields is None:
-            self.fields = list(row)
-            with open(self.path, "w", newline="") as f:
-                csv.writer(f).writerow(self.fields)
+        new = [k for k in row if k not in (self.fields or [])]
+        if new:
+            # A first row, or a column that appears later (a callback adding to the epoch-end logs, a resume with
+            # other metrics): rewrite the file once with the wider header, earlier rows blank in the new columns.
+            rows = []
+            if self.fields and os.path.isfile(self.path):
+                with open(self.path, newline="") as f:
+                    rows = list(csv.DictReader(f))
+            self.fields = [*(self.fields or []), *new]
+            with atomic_path(self.path) as tmp, open(tmp, "w", newline="") as f:
+                writer = csv.DictWriter(f, self.fields, restval="", extrasaction="ignore")
+                writer.writeheader()
+                writer.writerows(rows)
         with open(self.path, "a", newline="") as f:
             csv.writer(f).writerow([row.get(k, "") for k in self.fields])
 

@@ -116,3 +116,23 @@ def test_time_budget_stops_with_a_checkpoint_and_counts_time_across_resumes(tmp_
     t3, s3 = run(1e9)
     assert s3.step == 12 and not s3.budget_spent
     assert json.load(open(tmp_path / "status.json"))["train_seconds"] > stored["train_seconds"]
+
+
+def test_metrics_log_widens_its_header_when_a_column_appears(tmp_path):
+    from zoo.training.callbacks import MetricsLog, TrainState
+
+    path = str(tmp_path / "metrics.csv")
+    state = TrainState()
+    log = MetricsLog(state, path, every_steps=1)
+    for step, logs in ((1, {"loss": 1.0}), (2, {"loss": 2.0}), (3, {"loss": 3.0, "val_mae": 7.5})):
+        state.step = step
+        log.on_train_batch_end(0, logs)
+    rows = list(csv.DictReader(open(path)))
+    assert list(rows[0]) == ["step", "epoch", "seconds", "loss", "val_mae"]
+    assert [(r["step"], r["loss"], r["val_mae"]) for r in rows] == [("1", "1.0", ""), ("2", "2.0", ""),
+                                                                     ("3", "3.0", "7.5")]
+    # A resumed process reads the wider header and keeps appending under it.
+    state.step = 4
+    MetricsLog(state, path, every_steps=1).on_train_batch_end(0, {"val_mae": 6.0, "loss": 4.0})
+    last = list(csv.DictReader(open(path)))[-1]
+    assert (last["step"], last["loss"], last["val_mae"]) == ("4", "4.0", "6.0")
