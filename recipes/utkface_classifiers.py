@@ -51,6 +51,7 @@ class Config(RunOptions):
     shift: float = 0.0  # random translation of training images by up to this fraction of the size (beyond the study)
     test_time_flip: bool = False  # predict the mean of each face and its mirror (validation, test, preset)
     split: tuple[float, ...] = (0.7, 0.2, 0.1)  # train, validation, test
+    split_seed: int = -1  # seed of the split; -1 = --seed. Runs that differ only in --seed then share one test set
     num_synthetic: int = 1000
     log_every: int = 20
     num_samples: int = 32
@@ -77,12 +78,17 @@ def split_indices(n: int, proportions=(0.7, 0.2, 0.1), seed: int = 0) -> dict:
     return {k: np.sort(v) for k, v in parts.items()}
 
 
+def split_seed(cfg) -> int:
+    """The seed of the train/validation/test split: ``cfg.split_seed``, or ``cfg.seed`` when that is -1."""
+    return cfg.seed if cfg.split_seed < 0 else cfg.split_seed
+
+
 def _write_split(run_dir, source, parts, cfg):
     import csv
 
     from zoo.utils.io import atomic_path, read_json, write_json
 
-    info = {"seed": cfg.seed, "proportions": list(cfg.split), "counts": {k: int(len(v)) for k, v in parts.items()},
+    info = {"seed": split_seed(cfg), "proportions": list(cfg.split), "counts": {k: int(len(v)) for k, v in parts.items()},
             "num_images": len(source), "skipped_files": int(source.skipped)}
     path = os.path.join(run_dir, "split.json")
     if os.path.isfile(path):
@@ -289,12 +295,12 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
         raise DataError(f"--shift must be a fraction of the image size in [0, 0.5), got {cfg.shift}")
     source = load_training_source(cfg)
     try:
-        parts = split_indices(len(source), cfg.split, cfg.seed)
+        parts = split_indices(len(source), cfg.split, split_seed(cfg))
         split_info = _write_split(run_dir, source, parts, cfg)
     except ValueError as e:
         raise DataError(str(e)) from e
     train_src, val_src, test_src = (source.subset(parts[k]) for k in ("train", "validation", "test"))
-    print(f"split (seed {cfg.seed}): " + ", ".join(f"{k} {v}" for k, v in split_info["counts"].items()), flush=True)
+    print(f"split (seed {split_seed(cfg)}): " + ", ".join(f"{k} {v}" for k, v in split_info["counts"].items()), flush=True)
     # The age head starts at the training split's mean and scale (stored in the model's config).
     ages = np.asarray(train_src.labels["age"], np.float64)
     age_offset, age_scale = round(float(ages.mean()), 2), round(float(max(ages.std(), 1.0)), 2)
@@ -312,9 +318,11 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
     return trainer, state
 
 
-def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, best_weights, best_json):
+def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, best_weights, best_json,
+                 extra_meta: dict | None = None):
     """Evaluate the best weights (rounded to float16, as the preset stores them) on the test split; write
-    report.md, metrics.json, the plots under report/ and the preset under preset/."""
+    report.md, metrics.json, the plots under report/ and the preset under preset/ (its metadata updated with
+    ``extra_meta``)."""
     import numpy as np
 
     from zoo.data.utkface import GENDERS, LICENCE, RACES
@@ -378,11 +386,12 @@ def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, 
         "split": split_info, "metrics": {"test": head, "best_validation": best},
         "training_command": " ".join(command), "config": dataclasses.asdict(cfg),
         "licence": LICENCE if source.name == "utkface" else source.info.get("licence", ""),
+        **(extra_meta or {}),
     }
     save_to_preset(classifier, os.path.join(run_dir, "preset"), meta, weights_dtype="float16")
 
     lines = [f"# UTKFace classifier report: task {cfg.task}", "",
-             f"Data: {source.name}, {len(source)} images; split seed {cfg.seed}, proportions {list(cfg.split)}: "
+             f"Data: {source.name}, {len(source)} images; split seed {split_seed(cfg)}, proportions {list(cfg.split)}: "
              + ", ".join(f"{k} {v}" for k, v in split_info["counts"].items()) + ".  ",
              f"Input {cfg.image_size}x{cfg.image_size} {'greyscale' if cfg.channels == 1 else 'colour'}; "
              f"best validation epoch: {best['epoch'] if best else 'n/a'}.  ",
@@ -436,7 +445,7 @@ def describe(cfg: Config):
     return [f"tasks: {', '.join(TASK_SETS[cfg.task])} ({'multi-task, one trunk' if cfg.task == 'all' else 'one head'})",
             f"optimizer: Adam, lr(E) = 1 / ({cfg.lr_denominator:g} (1 + E)) per epoch E",
             f"losses: cross-entropy (gender, ethnicity), {cfg.age_loss.upper()} in training-age standard deviations (age)",
-            f"split: train/validation/test {list(cfg.split)} with seed {cfg.seed}",
+            f"split: train/validation/test {list(cfg.split)} with seed {split_seed(cfg)}",
             "inference: mean of each face and its mirror" if cfg.test_time_flip else "inference: one pass",
             f"augmentation: {', '.join(a for a, on in (('horizontal flips', cfg.flip), (f'shifts up to {cfg.shift:g} of the size', cfg.shift)) if on) or 'none'}"]
 
@@ -588,10 +597,95 @@ def export_presets(run_dir: str, dest: str, training_command: str | None = None)
     return written
 
 
+def ensemble(run_dirs: list[str], out: str, command: list[str] | None = None) -> str:
+    """A new run folder under ``out`` holding the ``FaceClassifierEnsemble`` of finished runs' best models (their
+    ``preset/``): the same report, metrics.json and preset as a trained run, plus ``ensemble.json`` with the
+    validation and test metrics of each member and of the ensemble. The runs must share data, input, heads and
+    split (e.g. one recipe with different ``--seed`` and the same ``--split-seed``). Returns the folder."""
+    from zoo.data.errors import DataError
+    from zoo.models.face_classifier import FaceClassifierEnsemble
+    from zoo.registry import from_preset
+    from zoo.training.run_dir import new_run_dir
+    from zoo.training.setup import load_training_source
+    from zoo.utils.io import read_json, write_json
+
+    if len(run_dirs) < 2:
+        raise DataError(f"an ensemble needs at least 2 runs, got {len(run_dirs)}")
+    cfgs, splits = [], []
+    for d in run_dirs:
+        for f in ("config.json", "split.csv", os.path.join("preset", "config.json")):
+            if not os.path.isfile(os.path.join(d, f)):
+                raise DataError(f"{d} is not a finished {NAME} run: {f} is missing")
+        cfgs.append(read_json(os.path.join(d, "config.json")))
+        with open(os.path.join(d, "split.csv")) as fh:
+            splits.append(fh.read())
+    same = ("task", "data", "data_dir", "image_size", "channels", "split") + (
+        ("num_synthetic", "seed") if cfgs[0]["data"] == "synthetic" else ())  # a synthetic set depends on its seed
+    for d, c, sp in zip(run_dirs[1:], cfgs[1:], splits[1:]):
+        diff = [k for k in same if c.get(k) != cfgs[0].get(k)]
+        if diff:
+            raise DataError(f"{d} differs from {run_dirs[0]} in {', '.join(f'{k} ({c.get(k)} vs {cfgs[0].get(k)})' for k in diff)}: "
+                            f"an ensemble's members must share data, input, heads and split")
+        if sp != splits[0]:
+            raise DataError(f"{d} has another train/validation/test split than {run_dirs[0]} (split.csv differs): "
+                            f"train the members with the same --split-seed")
+    known = {f.name for f in dataclasses.fields(Config)}
+    cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfgs[0].items() if k in known})
+    cfg = dataclasses.replace(cfg, out=out)
+    members = [from_preset(os.path.join(d, "preset")) for d in run_dirs]
+    model = FaceClassifierEnsemble(members, name="classifier")
+    model.build(model.input_shape_for())
+    source = load_training_source(cfg)
+    parts = split_indices(len(source), cfg.split, split_seed(cfg))
+    run_dir = new_run_dir(out, NAME)
+    print(f"run folder: {run_dir}", flush=True)
+    write_json(os.path.join(run_dir, "config.json"), {**cfgs[0], "out": out, "ensemble_of": list(run_dirs)})
+    write_json(os.path.join(run_dir, "command.json"), {"argv": command or [f"python -m recipes.{NAME} ensemble",
+                                                                           *run_dirs]})
+    split_info = _write_split(run_dir, source, parts, cfg)
+    val_ds = make_labelled_dataset(source.subset(parts["validation"]), cfg, training=False)
+    summary = {"members": []}
+    for d, m in zip(run_dirs, members):
+        summary["members"].append({"run": d, "config": read_json(os.path.join(d, "config.json")),
+                                   "validation": headline(evaluate(*predict_dataset(m, val_ds)[:2])),
+                                   "test": m.preset_metadata.get("metrics", {}).get("test")})
+    summary["validation"] = headline(evaluate(*predict_dataset(model, val_ds)[:2]))
+    members_meta = {"ensemble_of": [{"run": os.path.basename(os.path.normpath(d)),
+                                     "training_command": m.preset_metadata.get("training_command"),
+                                     "test": m.preset_metadata.get("metrics", {}).get("test")}
+                                    for d, m in zip(run_dirs, members)]}
+    missing = os.path.join(run_dir, "no-best-weights")  # the members' presets already hold their best epochs
+    metrics = write_report(cfg, run_dir, source, parts, split_info, model, source.subset(parts["test"]), missing,
+                           missing, extra_meta=members_meta)
+    summary["test"] = headline(metrics)
+    write_json(os.path.join(run_dir, "ensemble.json"), summary)
+    for i, mem in enumerate(summary["members"]):
+        print(f"member {i}: validation {mem['validation']}", flush=True)
+    print(f"ensemble: validation {summary['validation']}", flush=True)
+    return run_dir
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "predict":
         return predict_main(argv[1:])
+    if argv and argv[0] == "ensemble":
+        import argparse
+
+        from zoo.data.errors import DataError
+        from zoo.registry import PresetError
+
+        parser = argparse.ArgumentParser(prog=f"python -m recipes.{NAME} ensemble",
+                                         description="Average the best models of finished runs on one split.")
+        parser.add_argument("run_dirs", nargs="+")
+        parser.add_argument("--out", default="runs", help="parent of the new run folder (default: %(default)s)")
+        args = parser.parse_args(argv[1:])
+        try:
+            ensemble(args.run_dirs, args.out, [f"python -m recipes.{NAME}", *argv])
+        except (DataError, PresetError) as e:
+            print(f"{parser.prog}: error: {e}", file=sys.stderr)
+            return 2
+        return 0
     if argv and argv[0] == "export-presets":
         import argparse
 

@@ -31,6 +31,14 @@ def _face_classifier_flip():
                           test_time_flip=True)
 
 
+def _face_classifier_ensemble():
+    from zoo.models.face_classifier import FaceClassifier, FaceClassifierEnsemble
+
+    members = [FaceClassifier(tasks=("gender", "age"), image_size=16, channels=1, filters=f, dense_units=8,
+                              test_time_flip=flip) for f, flip in (((4, 8), False), ((8, 4), True))]
+    return FaceClassifierEnsemble(members)
+
+
 def _upsample_conv_generator():
     from zoo.models.gan.upsample_conv_generator import UpsampleConvGenerator
 
@@ -67,6 +75,7 @@ FAMILIES = {
     "dcgan_generator": (_dcgan_generator, (8,)),
     "face_classifier": (_face_classifier, (16, 16, 1)),
     "face_classifier_flip": (_face_classifier_flip, (16, 16, 1)),
+    "face_classifier_ensemble": (_face_classifier_ensemble, (16, 16, 1)),
     "upsample_conv_generator": (_upsample_conv_generator, (8,)),
     "dfc_vae_encoder": (_dfc_vae_encoder, (16, 16, 3)),
     "dfc_vae_decoder": (_dfc_vae_decoder, (8,)),

@@ -79,12 +79,45 @@ def test_a_finished_run_is_rescored_with_test_time_flip(tiny_run, tmp_path, caps
     np.testing.assert_allclose(model(x)["age"], model(x[:, :, ::-1])["age"], rtol=1e-5)
 
 
+def test_ensemble_of_two_runs_on_one_split(tiny_run, tmp_path, capsys):
+    from zoo.models.face_classifier import FaceClassifierEnsemble
+    from zoo.registry import from_preset
+
+    out = str(tmp_path)
+    assert uc.main([*TINY, "--task", "all", "--steps", "2", "--filters", "8,4", "--out", out]) == 0
+    other = os.path.join(out, sorted(os.listdir(out))[0])
+    assert uc.main(["ensemble", tiny_run, other, "--out", out]) == 0
+    ens_dir = os.path.join(out, sorted(os.listdir(out))[-1])
+    summary = json.load(open(os.path.join(ens_dir, "ensemble.json")))
+    assert len(summary["members"]) == 2 and "gender_accuracy" in summary["validation"]
+    assert os.path.isfile(os.path.join(ens_dir, "report.md"))
+    model = from_preset(os.path.join(ens_dir, "preset"))
+    assert isinstance(model, FaceClassifierEnsemble)
+    assert [m["run"] for m in model.preset_metadata["ensemble_of"]] == [os.path.basename(tiny_run),
+                                                                        os.path.basename(other)]
+    a, b = from_preset(os.path.join(tiny_run, "preset")), from_preset(os.path.join(other, "preset"))
+    x = np.random.default_rng(1).uniform(-1, 1, (3, 16, 16, 1)).astype("float32")
+    np.testing.assert_allclose(model(x)["age"], (np.asarray(a(x)["age"]) + np.asarray(b(x)["age"])) / 2, rtol=1e-5)
+    # export-presets splits the multi-task ensemble into per-head ensembles
+    written = uc.export_presets(ens_dir, str(tmp_path / "presets"))
+    gender = from_preset([w for w in written if "gender" in os.path.basename(w)][0])
+    np.testing.assert_allclose(gender(x)["gender"], model(x)["gender"], rtol=1e-6)
+    # another split is refused with a clear message, not averaged over different test sets
+    capsys.readouterr()
+    assert uc.main([*TINY, "--task", "all", "--steps", "1", "--split-seed", "3", "--out", str(tmp_path / "s")]) == 0
+    moved = os.path.join(tmp_path / "s", os.listdir(tmp_path / "s")[0])
+    assert uc.main(["ensemble", tiny_run, moved, "--out", out]) == 2
+    assert "split" in capsys.readouterr().err
+
+
 def test_split_proportions_and_reproducibility():
     a = uc.split_indices(1000, (0.7, 0.2, 0.1), seed=3)
     assert [len(a[k]) for k in ("train", "validation", "test")] == [700, 200, 100]
     assert sorted(np.concatenate(list(a.values())).tolist()) == list(range(1000))  # disjoint, complete
     b = uc.split_indices(1000, (0.7, 0.2, 0.1), seed=3)
     assert all(np.array_equal(a[k], b[k]) for k in a)
+    # --split-seed decouples the split from --seed (initialisation, shuffling), so reruns share a test set.
+    assert uc.split_seed(uc.Config(seed=1, split_seed=3)) == 3 and uc.split_seed(uc.Config(seed=4)) == 4
     c = uc.split_indices(1000, (0.7, 0.2, 0.1), seed=4)
     assert not np.array_equal(a["test"], c["test"])
     with pytest.raises(ValueError, match="summing to 1"):

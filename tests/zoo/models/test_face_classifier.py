@@ -152,3 +152,27 @@ def test_one_training_step_changes_weights_and_losses_are_finite():
     assert trainer.completed_steps() == 1
     changed = [not np.array_equal(a, b) for a, b in zip(before, m.get_weights())]
     assert sum(changed) >= len(m.trainable_weights)
+
+
+def test_ensemble_is_the_mean_of_its_members_and_round_trips(tmp_path):
+    from zoo.models.face_classifier import FaceClassifierEnsemble
+
+    a = FaceClassifier(("ethnicity", "age"), **TINY)
+    b = FaceClassifier(("ethnicity", "age"), test_time_flip=True, **dict(TINY, filters=(8, 8)))
+    x = _images(3)
+    ra, rb = a(x), b(x)
+    ens = FaceClassifierEnsemble([a, b])
+    out = ens(x)
+    for k in ("ethnicity", "age"):
+        np.testing.assert_allclose(out[k], (np.asarray(ra[k]) + np.asarray(rb[k])) / 2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.sum(out["ethnicity"], -1), 1.0, atol=1e-5)
+    save_to_preset(ens, str(tmp_path / "ens"), {"licence": "test"})
+    loaded = from_preset(str(tmp_path / "ens"))
+    assert isinstance(loaded, FaceClassifierEnsemble) and loaded.members[1].test_time_flip
+    assert (loaded.tasks, loaded.image_size, loaded.channels) == (("ethnicity", "age"), 16, 1)
+    for k in ("ethnicity", "age"):
+        np.testing.assert_array_equal(loaded(x)[k], out[k])
+    with pytest.raises(ValueError, match="share heads and input"):
+        FaceClassifierEnsemble([a, FaceClassifier(("age",), **TINY)])
+    with pytest.raises(ValueError, match="at least 2"):
+        FaceClassifierEnsemble([a])
