@@ -215,6 +215,12 @@ def penultimate_model(model, layer: str | None = None):
     """
     import keras
 
+    if hasattr(model, "members"):
+        raise ExtractorError(f"model {model.name} is an ensemble of {len(model.members)} models: it has no single "
+                             f"feature layer; use one of its members")
+    # A FaceClassifier runs its heads once through predict_heads: its call() with test-time flip would also pass
+    # the mirrored images and give features for twice the batch.
+    forward = getattr(model, "predict_heads", None) or (lambda x: model(x, training=False))
     every = list(model._flatten_layers(include_self=False, recursive=True))
     if layer is not None:
         matches = [l for l in every if l.name == layer]
@@ -242,7 +248,7 @@ def penultimate_model(model, layer: str | None = None):
 
         target.call = hooked
         try:
-            out = model(x, training=False)
+            out = forward(x)
         finally:
             del target.call
         if not captured:

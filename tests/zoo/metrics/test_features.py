@@ -51,6 +51,15 @@ def test_subclassed_multi_head_classifier_features():
     assert trunk(images).shape == (4, 4 * 4 * 8)  # two 2x2 poolings of 16 px, 8 filters
     with pytest.raises(ExtractorError, match="no layer 'nope'"):
         keras_extractor(model, layer="nope")
+    # With test-time flip the features are still those of the images as given, one row per image.
+    flip = FaceClassifier.from_config({**model.get_config(), "test_time_flip": True})
+    flip.build((None, 16, 16, 1))
+    flip.set_weights(model.get_weights())
+    np.testing.assert_allclose(keras_extractor(flip)(images), want, rtol=1e-5, atol=1e-6)
+    from zoo.models.face_classifier import FaceClassifierEnsemble
+
+    with pytest.raises(ExtractorError, match="ensemble"):
+        keras_extractor(FaceClassifierEnsemble([model, flip]))
 
 
 def test_inception_without_weights_is_a_clear_error(tmp_path, monkeypatch):
