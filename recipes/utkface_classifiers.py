@@ -650,7 +650,7 @@ def ensemble(run_dirs: list[str], out: str, command: list[str] | None = None) ->
                                    "validation": headline(evaluate(*predict_dataset(m, val_ds)[:2])),
                                    "test": m.preset_metadata.get("metrics", {}).get("test")})
     summary["validation"] = headline(evaluate(*predict_dataset(model, val_ds)[:2]))
-    members_meta = {"ensemble_of": [{"run": os.path.basename(os.path.normpath(d)),
+    members_meta = {"ensemble_validation": summary["validation"], "ensemble_of": [{"run": os.path.basename(os.path.normpath(d)),
                                      "training_command": m.preset_metadata.get("training_command"),
                                      "test": m.preset_metadata.get("metrics", {}).get("test")}
                                     for d, m in zip(run_dirs, members)]}

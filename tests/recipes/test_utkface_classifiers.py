@@ -93,6 +93,7 @@ def test_ensemble_of_two_runs_on_one_split(tiny_run, tmp_path, capsys):
     assert os.path.isfile(os.path.join(ens_dir, "report.md"))
     model = from_preset(os.path.join(ens_dir, "preset"))
     assert isinstance(model, FaceClassifierEnsemble)
+    assert model.preset_metadata["ensemble_validation"] == summary["validation"]
     assert [m["run"] for m in model.preset_metadata["ensemble_of"]] == [os.path.basename(tiny_run),
                                                                         os.path.basename(other)]
     a, b = from_preset(os.path.join(tiny_run, "preset")), from_preset(os.path.join(other, "preset"))
