@@ -645,8 +645,8 @@ def ensemble(run_dirs: list[str], out: str, command: list[str] | None = None) ->
     split_info = _write_split(run_dir, source, parts, cfg)
     val_ds = make_labelled_dataset(source.subset(parts["validation"]), cfg, training=False)
     summary = {"members": []}
-    for d, m in zip(run_dirs, members):
-        summary["members"].append({"run": d, "config": read_json(os.path.join(d, "config.json")),
+    for d, c, m in zip(run_dirs, cfgs, members):
+        summary["members"].append({"run": d, "config": c,
                                    "validation": headline(evaluate(*predict_dataset(m, val_ds)[:2])),
                                    "test": m.preset_metadata.get("metrics", {}).get("test")})
     summary["validation"] = headline(evaluate(*predict_dataset(model, val_ds)[:2]))
