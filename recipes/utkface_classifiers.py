@@ -331,7 +331,7 @@ def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, 
     from zoo.registry import save_to_preset
     from zoo.utils.io import read_json, write_json
 
-    best = read_json(best_json) if os.path.isfile(best_json) else None
+    best = read_json(best_json) if best_json and os.path.isfile(best_json) else None  # None: weights as given
     if best is not None:
         with np.load(best_weights, allow_pickle=False) as data:
             classifier.set_weights([data[f"arr_{i}"] for i in range(len(data.files))])
@@ -650,13 +650,13 @@ def ensemble(run_dirs: list[str], out: str, command: list[str] | None = None) ->
                                    "validation": headline(evaluate(*predict_dataset(m, val_ds)[:2])),
                                    "test": m.preset_metadata.get("metrics", {}).get("test")})
     summary["validation"] = headline(evaluate(*predict_dataset(model, val_ds)[:2]))
-    members_meta = {"ensemble_validation": summary["validation"], "ensemble_of": [{"run": os.path.basename(os.path.normpath(d)),
-                                     "training_command": m.preset_metadata.get("training_command"),
-                                     "test": m.preset_metadata.get("metrics", {}).get("test")}
-                                    for d, m in zip(run_dirs, members)]}
-    missing = os.path.join(run_dir, "no-best-weights")  # the members' presets already hold their best epochs
-    metrics = write_report(cfg, run_dir, source, parts, split_info, model, source.subset(parts["test"]), missing,
-                           missing, extra_meta=members_meta)
+    members_meta = {"ensemble_validation": summary["validation"],
+                    "ensemble_of": [{"run": os.path.basename(os.path.normpath(mem["run"])), "test": mem["test"],
+                                     "training_command": m.preset_metadata.get("training_command")}
+                                    for mem, m in zip(summary["members"], members)]}
+    # The members' presets already hold their best epochs: no best weights to load.
+    metrics = write_report(cfg, run_dir, source, parts, split_info, model, source.subset(parts["test"]), None, None,
+                           extra_meta=members_meta)
     summary["test"] = headline(metrics)
     write_json(os.path.join(run_dir, "ensemble.json"), summary)
     for i, mem in enumerate(summary["members"]):
