@@ -50,6 +50,7 @@ class Config(RunOptions):
     flip: bool = True  # random horizontal flips of training images (beyond the study)
     shift: float = 0.0  # random translation of training images by up to this fraction of the size (beyond the study)
     test_time_flip: bool = False  # predict the mean of each face and its mirror (validation, test, preset)
+    age_clip: bool = True  # clamp predicted ages to the training split's range at inference (validation, test, preset)
     split: tuple[float, ...] = (0.7, 0.2, 0.1)  # train, validation, test
     split_seed: int = -1  # seed of the split; -1 = --seed. Runs that differ only in --seed then share one test set
     num_synthetic: int = 1000
@@ -264,8 +265,10 @@ def _best_callback(classifier, val_ds, run_dir, age_scale):
 
 
 # -- build / run ----------------------------------------------------------------------------------------------
-def build(cfg: Config, steps_per_epoch: int = 1, age_offset: float = 33.0, age_scale: float = 20.0):
-    """The compiled ClassifierTrainer (Adam with the study's epoch schedule) of a FaceClassifier for ``cfg``."""
+def build(cfg: Config, steps_per_epoch: int = 1, age_offset: float = 33.0, age_scale: float = 20.0,
+          age_range: tuple[float, float] | None = None):
+    """The compiled ClassifierTrainer (Adam with the study's epoch schedule) of a FaceClassifier for ``cfg``;
+    its predicted ages are clamped to ``age_range`` when ``cfg.age_clip``."""
     import keras
 
     from zoo.models.face_classifier import FaceClassifier
@@ -275,7 +278,8 @@ def build(cfg: Config, steps_per_epoch: int = 1, age_offset: float = 33.0, age_s
     keras.utils.set_random_seed(cfg.seed)
     classifier = FaceClassifier(TASK_SETS[cfg.task], cfg.image_size, cfg.channels, cfg.filters, cfg.dense_units,
                                 cfg.dropout, age_offset=age_offset, age_scale=age_scale, bn_momentum=cfg.bn_momentum,
-                                test_time_flip=cfg.test_time_flip, name="classifier")
+                                test_time_flip=cfg.test_time_flip, age_range=age_range if cfg.age_clip else None,
+                                name="classifier")
     trainer = ClassifierTrainer(classifier, age_loss=cfg.age_loss)
     trainer.compile(optimizer=keras.optimizers.Adam(EpochInverseDecay(steps_per_epoch, cfg.lr_denominator)),
                     jit_compile=cfg.jit_compile)
@@ -301,11 +305,13 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
         raise DataError(str(e)) from e
     train_src, val_src, test_src = (source.subset(parts[k]) for k in ("train", "validation", "test"))
     print(f"split (seed {split_seed(cfg)}): " + ", ".join(f"{k} {v}" for k, v in split_info["counts"].items()), flush=True)
-    # The age head starts at the training split's mean and scale (stored in the model's config).
+    # The age head starts at the training split's mean and scale, and its predictions are clamped to the training
+    # ages' range (all stored in the model's config).
     ages = np.asarray(train_src.labels["age"], np.float64)
     age_offset, age_scale = round(float(ages.mean()), 2), round(float(max(ages.std(), 1.0)), 2)
+    age_range = (float(ages.min()), float(ages.max())) if ages.min() < ages.max() else None
     per_epoch, total = steps_for(len(train_src), cfg.batch_size, cfg.epochs, cfg.steps)
-    trainer = build(cfg, per_epoch, age_offset, age_scale)
+    trainer = build(cfg, per_epoch, age_offset, age_scale, age_range)
     classifier = trainer.classifier
     val_ds = make_labelled_dataset(val_src, cfg, training=False)
     best_cb, best_weights, best_json = _best_callback(classifier, val_ds, run_dir, age_scale)
@@ -446,7 +452,8 @@ def describe(cfg: Config):
             f"optimizer: Adam, lr(E) = 1 / ({cfg.lr_denominator:g} (1 + E)) per epoch E",
             f"losses: cross-entropy (gender, ethnicity), {cfg.age_loss.upper()} in training-age standard deviations (age)",
             f"split: train/validation/test {list(cfg.split)} with seed {split_seed(cfg)}",
-            "inference: mean of each face and its mirror" if cfg.test_time_flip else "inference: one pass",
+            ("inference: mean of each face and its mirror" if cfg.test_time_flip else "inference: one pass")
+            + (", ages clamped to the training range" if cfg.age_clip and cfg.task in ("age", "all") else ""),
             f"augmentation: {', '.join(a for a, on in (('horizontal flips', cfg.flip), (f'shifts up to {cfg.shift:g} of the size', cfg.shift)) if on) or 'none'}"]
 
 

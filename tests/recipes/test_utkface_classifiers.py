@@ -42,6 +42,21 @@ def test_two_steps_on_synthetic_write_the_report(tiny_run):
     assert meta["metrics"]["test"]["gender_accuracy"] == pytest.approx(test["gender"]["accuracy"], abs=1e-4)
 
 
+def test_predicted_ages_are_clamped_to_the_training_range(tiny_run, tmp_path):
+    from zoo.registry import from_preset
+    from zoo.training.setup import load_training_source
+
+    model = from_preset(os.path.join(tiny_run, "preset"))
+    stored = json.load(open(os.path.join(tiny_run, "config.json")))
+    cfg = uc.Config(**{k: stored[k] for k in ("data", "num_synthetic", "image_size", "channels", "seed")})
+    ages = load_training_source(cfg).labels["age"]
+    train_ages = ages[uc.split_indices(len(ages), cfg.split, uc.split_seed(cfg))["train"]]
+    assert model.age_range == (train_ages.min(), train_ages.max())
+    assert uc.main([*TINY, "--task", "age", "--steps", "1", "--no-age-clip", "--out", str(tmp_path)]) == 0
+    run = os.path.join(tmp_path, os.listdir(tmp_path)[0])
+    assert from_preset(os.path.join(run, "preset")).age_range is None
+
+
 def test_export_presets_splits_the_multitask_model(tiny_run, tmp_path):
     from zoo.registry import from_preset
 

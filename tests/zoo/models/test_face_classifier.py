@@ -46,6 +46,23 @@ def test_age_head_is_offset_plus_scale_times_output():
     np.testing.assert_allclose(m(_images())["age"], [35.0, 35.0, 35.0], atol=1e-5)
 
 
+def test_age_range_clamps_predictions_at_inference_only():
+    m = FaceClassifier(("age",), age_offset=30.0, age_scale=10.0, dropout=0.0, **TINY)
+    m.build((None, 16, 16, 1))
+    x = _images(8)
+    free = np.asarray(m(x)["age"])
+    lo, hi = np.quantile(free, [0.25, 0.75])  # half of the predictions lie outside: the clamp must act
+    clamped = FaceClassifier.from_config({**m.get_config(), "age_range": [lo, hi]})
+    clamped.build((None, 16, 16, 1))
+    clamped.set_weights(m.get_weights())
+    np.testing.assert_allclose(clamped(x)["age"], np.clip(free, lo, hi), rtol=1e-6)
+    np.testing.assert_allclose(clamped(x, training=True)["age"], m(x, training=True)["age"], rtol=1e-6)
+    assert clamped.with_tasks(["age"]).age_range == (lo, hi)
+    assert FaceClassifier.from_config(clamped.get_config()).age_range == (lo, hi)
+    with pytest.raises(ValueError, match="age_range"):
+        FaceClassifier(("age",), age_range=(10, 10), **TINY)
+
+
 def test_with_tasks_keeps_the_trunk_and_heads():
     m = FaceClassifier(ALL, **TINY)
     x = _images()

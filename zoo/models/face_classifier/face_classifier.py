@@ -27,11 +27,15 @@ class FaceClassifier(BuildByCall, keras.Model):
     ``test_time_flip``: at inference (``training=False``) the outputs are the mean of those for the images and
     their left-right mirrors (probabilities and ages averaged), so a face and its mirror get the same prediction;
     it costs a second forward pass. Training is unchanged.
+
+    ``age_range``: ``(low, high)`` years, or None. At inference each predicted age is clamped to it (e.g. the
+    training labels' range: UTKFace's ages are 1-116, and an unclamped head predicts some infants below 0).
+    Training sees the unclamped output, so the loss keeps its gradient.
     """
 
     def __init__(self, tasks=("gender",), image_size: int = 48, channels: int = 1, filters=(32, 64, 128),
                  dense_units: int = 128, dropout: float = 0.3, age_offset: float = 33.0, age_scale: float = 20.0,
-                 bn_momentum: float = 0.99, test_time_flip: bool = False, **kwargs):
+                 bn_momentum: float = 0.99, test_time_flip: bool = False, age_range=None, **kwargs):
         super().__init__(**kwargs)
         tasks = (tasks,) if isinstance(tasks, str) else tuple(tasks)
         unknown = [t for t in tasks if t not in TASKS]
@@ -43,6 +47,11 @@ class FaceClassifier(BuildByCall, keras.Model):
             raise ValueError(f"image_size {image_size} is too small for {len(tuple(filters))} pooling blocks")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if age_range is not None:
+            age_range = tuple(float(a) for a in age_range)
+            if len(age_range) != 2 or not age_range[0] < age_range[1]:
+                raise ValueError(f"age_range must be (low, high) with low < high, got {age_range}")
+        self.age_range = age_range
         self.tasks, self.image_size, self.channels = tasks, int(image_size), int(channels)
         self.filters, self.dense_units, self.dropout = tuple(int(f) for f in filters), int(dense_units), float(dropout)
         self.age_offset, self.age_scale = float(age_offset), float(age_scale)
@@ -75,6 +84,8 @@ class FaceClassifier(BuildByCall, keras.Model):
             y = head(drop(act(dense(x)), training=training))
             if TASKS[task] == 0:
                 y = self.age_offset + self.age_scale * y[:, 0]
+                if self.age_range is not None and not training:
+                    y = keras.ops.clip(y, *self.age_range)
             out[task] = y
         return out
 
@@ -103,4 +114,5 @@ class FaceClassifier(BuildByCall, keras.Model):
         return {"tasks": list(self.tasks), "image_size": self.image_size, "channels": self.channels,
                 "filters": list(self.filters), "dense_units": self.dense_units, "dropout": self.dropout,
                 "age_offset": self.age_offset, "age_scale": self.age_scale, "bn_momentum": self.bn_momentum,
-                "test_time_flip": self.test_time_flip, "name": self.name}
+                "test_time_flip": self.test_time_flip,
+                "age_range": None if self.age_range is None else list(self.age_range), "name": self.name}
