@@ -10,7 +10,7 @@ PRESETS = {
                        "(non-commercial research only)",
     },
     "classifier_age_utkface_48": {
-        "description": "age in years from 48x48 greyscale faces: the mean of three CNNs trained on UTKFace "
+        "description": "age in years from 48x48 greyscale faces: the mean of seven CNNs trained on UTKFace "
                        "(non-commercial research only)",
     },
     "classifier_multitask_utkface_48": {
