@@ -118,6 +118,20 @@ def test_ensemble_of_two_runs_on_one_split(tiny_run, tmp_path, capsys):
     written = uc.export_presets(ens_dir, str(tmp_path / "presets"))
     gender = from_preset([w for w in written if "gender" in os.path.basename(w)][0])
     np.testing.assert_allclose(gender(x)["gender"], model(x)["gender"], rtol=1e-6)
+    # --calibrate-age: a monotone map of the ensemble's ages fit on validation, reported with its out-of-sample figure
+    assert uc.main(["ensemble", tiny_run, other, "--calibrate-age", "--out", out]) == 0
+    cal_dir = os.path.join(out, sorted(d for d in os.listdir(out) if d.endswith("-utkface_classifiers"))[-1])
+    fit = json.load(open(os.path.join(cal_dir, "ensemble.json")))["age_calibration"]
+    assert fit["fit_on"] == "validation split" and fit["knots"] >= 2
+    mae = fit["validation_age_mae"]
+    assert mae["uncalibrated"] == summary["validation"]["age_mae"] and mae["cross_fitted_5x5"] > 0
+    calibrated = from_preset(os.path.join(cal_dir, "preset"))
+    cal = calibrated.age_calibration
+    assert calibrated.preset_metadata["age_calibration_fit"] == fit
+    np.testing.assert_allclose(calibrated(x)["age"], np.interp(np.asarray(model(x)["age"]), cal["x"], cal["y"]),
+                               rtol=1e-4, atol=1e-3)
+    np.testing.assert_array_equal(calibrated(x)["gender"], model(x)["gender"])
+    assert "cross-fitted" in open(os.path.join(cal_dir, "report.md")).read()
     # another split is refused with a clear message, not averaged over different test sets
     capsys.readouterr()
     assert uc.main([*TINY, "--task", "all", "--steps", "1", "--split-seed", "3", "--out", str(tmp_path / "s")]) == 0

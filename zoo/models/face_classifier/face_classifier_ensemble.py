@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 
 from zoo.models.base import BuildByCall
+from zoo.models.face_classifier.age_calibration import apply_age_calibration, check_age_calibration
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -15,9 +16,13 @@ class FaceClassifierEnsemble(BuildByCall, keras.Model):
     ``members``: FaceClassifiers (or their serialized configs) with the same ``tasks``, ``image_size`` and
     ``channels``, e.g. runs of one recipe with different ``--seed`` on the same split. Each member keeps its own
     architecture and ``test_time_flip``. Inference costs the sum of the members'.
+
+    ``age_calibration``: None, or knots ``{"x": [K], "y": [K]}`` of a non-decreasing piecewise-linear map applied
+    to the mean age (constant beyond the end knots), e.g. ``fit_age_calibration`` of the ensemble's ages on a
+    validation split. Needs an age head.
     """
 
-    def __init__(self, members, **kwargs):
+    def __init__(self, members, age_calibration=None, **kwargs):
         super().__init__(**kwargs)
         members = [m if isinstance(m, keras.Model) else keras.saving.deserialize_keras_object(m) for m in members]
         if len(members) < 2:
@@ -33,14 +38,24 @@ class FaceClassifierEnsemble(BuildByCall, keras.Model):
                                  f"an ensemble's members must share heads and input")
         self.members = members
         self.tasks, self.image_size, self.channels = tuple(first.tasks), first.image_size, first.channels
+        if age_calibration is not None:
+            if "age" not in self.tasks:
+                raise ValueError(f"an age calibration needs an age head; this ensemble has {list(self.tasks)}")
+            age_calibration = check_age_calibration(age_calibration)
+        self.age_calibration = age_calibration
 
     def call(self, images, training=False):
         outs = [m(images, training=training) for m in self.members]
-        return {task: keras.ops.mean(keras.ops.stack([o[task] for o in outs]), axis=0) for task in self.tasks}
+        out = {task: keras.ops.mean(keras.ops.stack([o[task] for o in outs]), axis=0) for task in self.tasks}
+        if self.age_calibration is not None:
+            out["age"] = apply_age_calibration(out["age"], self.age_calibration)
+        return out
 
     def with_tasks(self, tasks, name: str | None = None) -> "FaceClassifierEnsemble":
         """The ensemble of the members' ``with_tasks(tasks)``: the same outputs for those heads."""
-        model = type(self)([m.with_tasks(tasks) for m in self.members], name=name or self.name)
+        tasks = (tasks,) if isinstance(tasks, str) else tuple(tasks)
+        model = type(self)([m.with_tasks(tasks) for m in self.members], name=name or self.name,
+                           age_calibration=self.age_calibration if "age" in tasks else None)
         model.build(self.input_shape_for())
         return model
 
@@ -48,4 +63,5 @@ class FaceClassifierEnsemble(BuildByCall, keras.Model):
         return (batch, self.image_size, self.image_size, self.channels)
 
     def get_config(self):
-        return {"members": [keras.saving.serialize_keras_object(m) for m in self.members], "name": self.name}
+        return {"members": [keras.saving.serialize_keras_object(m) for m in self.members],
+                "age_calibration": self.age_calibration, "name": self.name}
