@@ -186,7 +186,8 @@ def predict_dataset(classifier, ds, keep_images: int = 0):
 def evaluate(outputs, labels) -> dict:
     """Test metrics of the heads present in ``outputs``: classification reports and the age errors."""
     from zoo.data.utkface import GENDERS, RACES
-    from zoo.metrics.classification import accuracy_by_bucket, classification_report, regression_report
+    from zoo.metrics.classification import (accuracy_by_bucket, age_error_by_bucket, classification_report,
+                                            regression_report)
 
     out = {}
     if "gender" in outputs:
@@ -196,6 +197,7 @@ def evaluate(outputs, labels) -> dict:
         out["ethnicity"] = classification_report(labels["ethnicity"], outputs["ethnicity"], RACES)
     if "age" in outputs:
         out["age"] = regression_report(labels["age"], outputs["age"])
+        out["age"]["by_age"] = age_error_by_bucket(labels["age"], outputs["age"])
     return out
 
 
@@ -416,7 +418,10 @@ def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, 
     if "age" in metrics:
         a = metrics["age"]
         lines += ["", "### age", "", f"MAE {a['mae']:.2f} years, RMSE {a['rmse']:.2f}, mean signed error "
-                  f"{a['bias']:+.2f}.", "", "![age histograms](report/age_histograms.png)"]
+                  f"{a['bias']:+.2f}.", "", "Age errors by true age (bias: mean of prediction - truth):", "",
+                  "| age | MAE | bias | images |", "|---|---|---|---|"]
+        lines += [f"| {b['bucket']} | {b['mae']:.2f} | {b['bias']:+.2f} | {b['count']} |" for b in a["by_age"]]
+        lines += ["", "![age histograms](report/age_histograms.png)"]
     if notes:
         lines += ["", "## Notes", "", *(f"- {n}" for n in notes)]
     lines += ["", "## Data", "", "![class balance](report/class_balance.png)", "", "## Sample test predictions", "",
@@ -669,7 +674,8 @@ def ensemble(run_dirs: list[str], out: str, command: list[str] | None = None, ca
     val_out, val_labels, _ = predict_dataset(model, val_ds)
     summary["validation"] = headline(evaluate(val_out, val_labels))
     notes = [f"The mean of {len(members)} runs' best models: "
-             + ", ".join(f"{os.path.basename(os.path.normpath(d))} (validation {mem['validation']})"
+             + "; ".join(f"{os.path.basename(os.path.normpath(d))} (validation "
+                         + ", ".join(f"{k} {v}" for k, v in mem["validation"].items()) + ")"
                          for d, mem in zip(run_dirs, summary["members"])) + "."]
     members_meta = {"ensemble_of": [{"run": os.path.basename(os.path.normpath(mem["run"])), "test": mem["test"],
                                      "training_command": m.preset_metadata.get("training_command")}

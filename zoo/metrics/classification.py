@@ -50,23 +50,37 @@ def regression_report(y_true, y_pred) -> dict:
             "bias": float(np.mean(err)), "count": int(y_true.size)}
 
 
+def _age_buckets(ages, edges):
+    """``(label, lo, hi, mask)`` for each non-empty bucket ``[lo, hi)`` of ``ages``; the last one reads "lo+"."""
+    ages = np.asarray(ages).reshape(-1)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = (ages >= lo) & (ages < hi)
+        if sel.any():
+            yield (f"{lo}-{hi - 1}" if hi < edges[-1] else f"{lo}+"), int(lo), int(hi), sel
+
+
 def accuracy_by_bucket(y_true, y_pred, ages, edges=AGE_BUCKETS) -> list[dict]:
     """Accuracy of class predictions within age buckets ``[edges[i], edges[i+1])``; empty buckets omitted.
 
     Returns ``[{"bucket": "20-29", "lo", "hi", "accuracy", "count"}]``.
     """
-    y_true, ages = np.asarray(y_true).reshape(-1), np.asarray(ages).reshape(-1)
-    y_pred = np.asarray(y_pred)
+    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred)
     if y_pred.ndim == 2:
         y_pred = y_pred.argmax(-1)
-    out = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        sel = (ages >= lo) & (ages < hi)
-        if sel.any():
-            label = f"{lo}-{hi - 1}" if hi < edges[-1] else f"{lo}+"
-            out.append({"bucket": label, "lo": int(lo), "hi": int(hi), "count": int(sel.sum()),
-                        "accuracy": float(np.mean(y_true[sel] == y_pred[sel]))})
-    return out
+    return [{"bucket": label, "lo": lo, "hi": hi, "count": int(sel.sum()),
+             "accuracy": float(np.mean(y_true[sel] == y_pred[sel]))}
+            for label, lo, hi, sel in _age_buckets(ages, edges)]
+
+
+def age_error_by_bucket(y_true, y_pred, edges=AGE_BUCKETS) -> list[dict]:
+    """Age errors in years within buckets of the true age ``[edges[i], edges[i+1])``; empty buckets omitted.
+
+    Returns ``[{"bucket": "20-29", "lo", "hi", "count", "mae", "bias"}]`` (bias: mean of prediction - truth).
+    """
+    y_true = np.asarray(y_true, np.float64).reshape(-1)
+    err = np.asarray(y_pred, np.float64).reshape(-1) - y_true
+    return [{"bucket": label, "lo": lo, "hi": hi, "count": int(sel.sum()), "mae": float(np.mean(np.abs(err[sel]))),
+             "bias": float(np.mean(err[sel]))} for label, lo, hi, sel in _age_buckets(y_true, edges)]
 
 
 def format_classification_table(report: dict) -> str:

@@ -5,8 +5,8 @@ import pytest
 from sklearn.metrics import classification_report as sk_report
 
 from zoo.metrics import classification_plots as plots
-from zoo.metrics.classification import (accuracy_by_bucket, classification_report, format_classification_table,
-                                        regression_report)
+from zoo.metrics.classification import (accuracy_by_bucket, age_error_by_bucket, classification_report,
+                                        format_classification_table, regression_report)
 
 Y_TRUE = [0, 0, 1, 1, 1, 2]
 Y_PRED = [0, 1, 1, 1, 0, 2]
@@ -49,6 +49,13 @@ def test_accuracy_by_age_bucket():
     assert out == [{"bucket": "0-9", "lo": 0, "hi": 10, "count": 1, "accuracy": 1.0},
                    {"bucket": "10-29", "lo": 10, "hi": 30, "count": 2, "accuracy": 0.5},
                    {"bucket": "30+", "lo": 30, "hi": 200, "count": 1, "accuracy": 1.0}]
+
+
+def test_age_error_by_bucket_by_hand():
+    out = age_error_by_bucket([5, 25, 27, 80], [8, 20, 28, 70], edges=(0, 10, 30, 60, 200))
+    assert out == [{"bucket": "0-9", "lo": 0, "hi": 10, "count": 1, "mae": 3.0, "bias": 3.0},
+                   {"bucket": "10-29", "lo": 10, "hi": 30, "count": 2, "mae": 3.0, "bias": -2.0},
+                   {"bucket": "60+", "lo": 60, "hi": 200, "count": 1, "mae": 10.0, "bias": -10.0}]
 
 
 def test_table_and_plots_are_written(tmp_path):
