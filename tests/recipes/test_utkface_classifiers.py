@@ -242,3 +242,26 @@ def test_builtin_gender_preset_predicts_a_real_face(capsys):
     assert uc.main(["predict", "--preset", "classifier_gender_utkface_48", os.path.join(UTKFACE_REAL, name)]) == 0
     out = capsys.readouterr().out
     assert "gender" in out and "p=" in out and "200x200" in out
+
+
+@needs_real_utkface()
+def test_builtin_age_preset_scores_its_recorded_test_mae_on_the_real_split():
+    """The age preset's metadata (test MAE, split) is what the shipped weights and calibration give on real faces."""
+    import zoo
+    from zoo.training.setup import load_training_source
+
+    if "classifier_age_utkface_48" not in zoo.list_presets():
+        pytest.skip("the age preset is not installed")
+    model = zoo.from_preset("classifier_age_utkface_48")
+    meta = model.preset_metadata
+    stored = meta["config"]
+    cfg = uc.Config(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in stored.items()
+                       if k in ("task", "image_size", "channels", "split", "split_seed", "seed", "batch_size")},
+                    data="utkface", data_dir=UTKFACE_REAL)
+    source = load_training_source(cfg)
+    test = uc.split_indices(len(source), cfg.split, uc.split_seed(cfg))["test"]
+    assert len(test) == meta["split"]["counts"]["test"]
+    outputs, labels, _ = uc.predict_dataset(model, uc.make_labelled_dataset(source.subset(test), cfg, training=False))
+    mae = np.abs(outputs["age"] - labels["age"]).mean()
+    assert mae == pytest.approx(meta["metrics"]["test"]["age_mae"], abs=1e-3)
+    assert model.age_calibration is not None and meta["age_calibration_fit"]["fit_on"] == "validation split"

@@ -10,8 +10,8 @@ PRESETS = {
                        "(non-commercial research only)",
     },
     "classifier_age_utkface_48": {
-        "description": "age in years from 48x48 greyscale faces: the mean of seven CNNs trained on UTKFace "
-                       "(non-commercial research only)",
+        "description": "age in years from 48x48 greyscale faces: the mean of seven CNNs trained on UTKFace, "
+                       "calibrated on its validation split (non-commercial research only)",
     },
     "classifier_multitask_utkface_48": {
         "description": "gender, ethnicity and age on one trunk from 48x48 greyscale faces, trained on UTKFace "
