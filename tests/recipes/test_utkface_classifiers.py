@@ -138,6 +138,12 @@ def test_ensemble_of_two_runs_on_one_split(tiny_run, tmp_path, capsys):
     moved = os.path.join(tmp_path / "s", os.listdir(tmp_path / "s")[0])
     assert uc.main(["ensemble", tiny_run, moved, "--out", out]) == 2
     assert "split" in capsys.readouterr().err
+    # --calibrate-age on runs without an age head is refused before any work
+    assert uc.main([*TINY, "--task", "gender", "--steps", "1", "--out", str(tmp_path / "g")]) == 0
+    gender_run = os.path.join(tmp_path / "g", os.listdir(tmp_path / "g")[0])
+    capsys.readouterr()
+    assert uc.main(["ensemble", gender_run, gender_run, "--calibrate-age", "--out", str(tmp_path / "g")]) == 2
+    assert "needs runs with an age head" in capsys.readouterr().err
 
 
 def test_split_proportions_and_reproducibility():
