@@ -667,11 +667,14 @@ def ensemble(run_dirs: list[str], out: str, command: list[str] | None = None, ca
     split_info = _write_split(run_dir, source, parts, cfg)
     val_ds = make_labelled_dataset(source.subset(parts["validation"]), cfg, training=False)
     summary = {"members": []}
+    member_outs = []
     for d, c, m in zip(run_dirs, cfgs, members):
-        summary["members"].append({"run": d, "config": c,
-                                   "validation": headline(evaluate(*predict_dataset(m, val_ds)[:2])),
+        out_m, val_labels, _ = predict_dataset(m, val_ds)
+        member_outs.append(out_m)
+        summary["members"].append({"run": d, "config": c, "validation": headline(evaluate(out_m, val_labels)),
                                    "test": m.preset_metadata.get("metrics", {}).get("test")})
-    val_out, val_labels, _ = predict_dataset(model, val_ds)
+    # The ensemble's outputs are the mean of its members': no second pass over the validation split.
+    val_out = {t: np.mean(np.stack([o[t] for o in member_outs]), axis=0) for t in model.tasks}
     summary["validation"] = headline(evaluate(val_out, val_labels))
     notes = [f"The mean of {len(members)} runs' best models: "
              + "; ".join(f"{os.path.basename(os.path.normpath(d))} (validation "
