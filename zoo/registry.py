@@ -15,10 +15,11 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import zipfile
 
 import numpy as np
 
-from zoo.utils.io import atomic_path, read_json, sha256_file, write_json
+from zoo.utils.io import atomic_path, sha256_file, write_json
 
 PRESET_DIR = os.path.join(os.path.dirname(__file__), "presets")
 MODELS_DIR = os.path.join(os.path.dirname(__file__), "models")
@@ -26,6 +27,19 @@ MODELS_DIR = os.path.join(os.path.dirname(__file__), "models")
 
 class PresetError(ValueError):
     """A preset is unknown, incomplete or fails its integrity check."""
+
+
+def _read_preset_json(path: str) -> dict:
+    """A preset's JSON file as a dict, or a PresetError naming the file (not text, not JSON, not an object)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise PresetError(f"preset file {path} is not valid JSON ({e}); the preset is corrupt") from e
+    if not isinstance(value, dict):
+        raise PresetError(f"preset file {path} is not valid JSON for a preset: expected an object, got "
+                          f"{type(value).__name__}")
+    return value
 
 
 def _preset_modules() -> list[str]:
@@ -105,32 +119,39 @@ def save_to_preset(model, preset_dir: str, metadata: dict | None = None, weights
 
 
 def load_preset_metadata(name_or_dir: str) -> dict:
-    return read_json(os.path.join(resolve_preset(name_or_dir), "metadata.json"))
+    return _read_preset_json(os.path.join(resolve_preset(name_or_dir), "metadata.json"))
 
 
 def from_preset(name_or_dir: str):
     """Load a preset by built-in name or folder; the weights' sha256 must match its metadata."""
     import keras
 
+    from zoo.preset_pins import verify_builtin
+
     path = resolve_preset(name_or_dir)
     for f in ("config.json", "weights.npz", "metadata.json"):
         if not os.path.isfile(os.path.join(path, f)):
             raise PresetError(f"preset {path} is incomplete: {f} is missing")
-    meta = read_json(os.path.join(path, "metadata.json"))
+    verify_builtin(path)  # built-in presets must match the sha256 pinned in the package's code
+    meta = _read_preset_json(os.path.join(path, "metadata.json"))
     weights_path = os.path.join(path, "weights.npz")
     digest = sha256_file(weights_path)
     if digest != meta.get("weights_sha256"):
         raise PresetError(f"preset {path}: weights.npz has sha256 {digest} but metadata.json says "
                           f"{meta.get('weights_sha256')}; the file is corrupt or was changed")
     _import_model_families()
-    config = read_json(os.path.join(path, "config.json"))
+    config = _read_preset_json(os.path.join(path, "config.json"))
     model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     build_shape = config.get("build_config", {}).get("input_shape")
     if build_shape is None:
         raise PresetError(f"preset {path}: config.json has no build_config; re-save the model after building it")
     model.build(tuple(build_shape))
-    with np.load(weights_path, allow_pickle=False) as data:
-        values = [data[k] for k in sorted(data.files)]
+    try:
+        with np.load(weights_path, allow_pickle=False) as data:
+            values = [data[k] for k in sorted(data.files)]
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:  # object arrays need pickle: refused
+        raise PresetError(f"preset {path}: weights.npz is not a plain numeric weights archive (no pickle is "
+                          f"loaded): {e}") from e
     current = model.get_weights()
     if len(values) != len(current):
         raise PresetError(f"preset {path}: {len(values)} weight arrays for a model with {len(current)}")
