@@ -1,0 +1,151 @@
+"""Adapters: any zoo generator, decoder, encoder or classifier (Keras, or ONNX through export.runtime) seen as
+numpy functions of batches, so that the latent tools do not care which family they edit.
+
+Images are float32 [B, H, W, C] in [-1, 1] everywhere in zoo.latent; latents are float32 [B, D].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class LatentError(ValueError):
+    """A model, preset or file given to zoo.latent does not fit what the tool needs (a clear message, exit 2)."""
+
+
+def load(model_or_preset):
+    """A model object as it is, or ``zoo.from_preset(name_or_dir)`` for a string."""
+    if isinstance(model_or_preset, str):
+        from zoo.registry import from_preset
+
+        return from_preset(model_or_preset)
+    return model_or_preset
+
+
+def _batched(fn, x, batch_size):
+    return np.concatenate([np.asarray(fn(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]) \
+        if len(x) else np.zeros((0,), np.float32)
+
+
+class Generator:
+    """latents [B, D] -> images [B, H, W, C] in [-1, 1], for a generator/decoder or StyleGAN.
+
+    ``space``: ``"z"`` (the model's input, N(0, I)) for every generator; for a ``StyleGANGenerator`` also
+    ``"w"`` (the mapping's output, one w for all layers) and ``"w+"`` (latents [B, num_ws, w_dim], one w per
+    layer). StyleGAN's per-layer noise is fixed (``randomize_noise=False``) so that an edit changes only what
+    the latent changes. ``model`` may be an ``export.runtime.OnnxGenerator`` (space ``"z"`` only).
+    """
+
+    def __init__(self, model, space: str = "z", batch_size: int = 32):
+        self.model, self.space, self.batch_size = load(model), space, int(batch_size)
+        self.is_stylegan = hasattr(self.model, "synthesis") and hasattr(self.model, "mapping")
+        self.is_onnx = hasattr(self.model, "session")
+        if space not in ("z", "w", "w+"):
+            raise LatentError(f"latent space must be z, w or w+, got {space!r}")
+        if space != "z" and not self.is_stylegan:
+            raise LatentError(f"latent space {space!r} needs a StyleGAN generator; {type(self.model).__name__} "
+                              f"has only z")
+        self.z_dim = int(self.model.latent_dim)
+        self.latent_dim = int(self.model.w_dim) if space != "z" else self.z_dim
+
+    @property
+    def latent_shape(self) -> tuple:
+        return (self.model.num_ws, self.latent_dim) if self.space == "w+" else (self.latent_dim,)
+
+    def sample_latents(self, n: int, seed: int = 0) -> np.ndarray:
+        """n latents of this space: z ~ N(0, I) (seeded), mapped to w (and broadcast for w+) for StyleGAN."""
+        z = np.random.default_rng(seed).standard_normal((int(n), self.z_dim)).astype(np.float32)
+        if self.space == "z":
+            return z
+        w = _batched(lambda b: self.model.mapping(b), z, 256).astype(np.float32)
+        return np.repeat(w[:, None], self.model.num_ws, axis=1) if self.space == "w+" else w
+
+    def decode_tensor(self, latents):
+        """Differentiable images (a tensor) for latents of this space (Keras models only)."""
+        if self.is_onnx:
+            raise LatentError("an ONNX generator cannot be differentiated; project with the Keras preset")
+        if self.space == "z":
+            return self.model(latents, training=False)
+        from keras import ops
+
+        ws = self.model.broadcast(latents) if self.space == "w" else latents
+        return self.model.synthesize(ops.cast(ws, "float32"), randomize_noise=False)
+
+    def __call__(self, latents) -> np.ndarray:
+        latents = np.asarray(latents, np.float32)
+        if latents.shape[1:] != self.latent_shape:
+            raise LatentError(f"latents of shape {latents.shape[1:]} for a {self.space} space of shape "
+                              f"{self.latent_shape}")
+        if self.is_onnx:
+            return self.model.generate(latents, self.batch_size)
+        return _batched(lambda b: self.decode_tensor(b), latents, self.batch_size).astype(np.float32)
+
+    def first_activations(self, latents) -> np.ndarray:
+        """The output of the first (linear) layer ``project`` [B, F] for GANSpace-style PCA of a z-only GAN."""
+        layer = getattr(self.model, "project", None)
+        if layer is None or self.space != "z":
+            raise LatentError(f"{type(self.model).__name__} has no first 'project' layer to take activations of")
+        return _batched(lambda b: layer(b), np.asarray(latents, np.float32), 256).astype(np.float32)
+
+
+def encode(encoder, images, batch_size: int = 64) -> np.ndarray:
+    """Posterior means [N, D] of images [N, H, W, C] in [-1, 1] through a VAE encoder (Keras or ONNX)."""
+    encoder = load(encoder)
+    images = np.asarray(images, np.float32)
+    shape = _input_shape(encoder)
+    if shape is not None and tuple(images.shape[1:]) != tuple(shape):
+        images = resize_images(images, shape[0], shape[2])
+
+    def one(b):
+        if hasattr(encoder, "session"):
+            return encoder.run(b)[encoder.output_names[0]]
+        out = encoder(b, training=False)
+        return out[0] if isinstance(out, (tuple, list)) else out
+
+    return _batched(one, images, batch_size).astype(np.float32)
+
+
+def _input_shape(model):
+    if hasattr(model, "input_shape_for"):
+        return tuple(model.input_shape_for()[1:])
+    if hasattr(model, "image_size") and hasattr(model, "channels"):
+        return (model.image_size, model.image_size, model.channels)
+    return None
+
+
+def resize_images(images, size: int, channels: int) -> np.ndarray:
+    """images [B, H, W, C] in [-1, 1] -> [B, size, size, channels] (antialiased resize; RGB <-> greyscale)."""
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(np.asarray(images, np.float32))
+    if x.shape[1] != size or x.shape[2] != size:
+        x = tf.image.resize(x, (size, size), method="bilinear", antialias=True)
+    if x.shape[-1] == 3 and channels == 1:
+        x = tf.image.rgb_to_grayscale(x)  # linear, so [-1, 1] maps to [-1, 1]
+    elif x.shape[-1] == 1 and channels == 3:
+        x = tf.image.grayscale_to_rgb(x)
+    return np.asarray(x, np.float32)
+
+
+class AttributeClassifier:
+    """A zoo face classifier (preset name or model) as scores of generated or real images of any size.
+
+    ``scores(images, task)``: ``gender`` -> P(female) [B]; ``age`` -> years [B]; ``ethnicity`` -> probabilities
+    [B, 5]. Images are resized and converted to the classifier's input (e.g. 48x48 greyscale).
+    """
+
+    def __init__(self, model, batch_size: int = 64):
+        self.model, self.batch_size = load(model), int(batch_size)
+        self.size, _, self.channels = _input_shape(self.model)
+        self.tasks = tuple(getattr(self.model, "tasks", ()))
+
+    def scores(self, images, task: str) -> np.ndarray:
+        if self.tasks and task not in self.tasks:
+            raise LatentError(f"the classifier predicts {list(self.tasks)}, not {task!r}")
+        x = resize_images(images, self.size, self.channels)
+
+        def one(b):
+            y = np.asarray(self.model(b, training=False)[task])
+            return y[:, 1] if task == "gender" else y
+
+        return _batched(one, x, self.batch_size).astype(np.float32)
