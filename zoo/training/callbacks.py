@@ -110,9 +110,18 @@ class MetricsLog(keras.callbacks.Callback):
         self.state, self.path, self.every_steps, self.plot_path = state, path, every_steps, plot_path
         self.fields: list[str] | None = None
         if os.path.isfile(path):
-            with open(path) as f:
-                header = f.readline().strip()
-            self.fields = header.split(",") if header else None
+            with open(path, newline="") as f:
+                reader = csv.DictReader(f)
+                rows = list(reader)
+                self.fields = list(reader.fieldnames or []) or None
+            kept = [r for r in rows if _int(r.get("step")) <= state.step]
+            if len(kept) < len(rows):
+                # A resume from a checkpoint older than the last logged step re-runs those steps: drop their rows
+                # so that the file keeps one row per step (and the epoch-end row), as an uninterrupted run would.
+                with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+                    writer = csv.DictWriter(f, self.fields, restval="", extrasaction="ignore")
+                    writer.writeheader()
+                    writer.writerows(kept)
 
     def _write(self, logs):
         row = {"step": self.state.step, "epoch": self.state.epoch,
@@ -145,6 +154,13 @@ class MetricsLog(keras.callbacks.Callback):
             from zoo.training.plots import plot_metrics
 
             plot_metrics(self.path, self.plot_path)
+
+
+def _int(text) -> int:
+    try:
+        return int(float(text))
+    except (TypeError, ValueError):
+        return -1
 
 
 class SampleGrid(keras.callbacks.Callback):
