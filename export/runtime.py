@@ -16,6 +16,11 @@ import os
 import numpy as np
 import onnxruntime as ort
 
+# Limits that turn an out-of-memory crash deep in ONNX Runtime into a message: images per session.run call, and
+# the size of any one array a call allocates (latents, outputs).
+MAX_BATCH = 1024
+MAX_ARRAY_BYTES = 2 << 30
+
 _ONNX_DTYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(float16)": np.float16,
                 "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(uint8)": np.uint8}
 
@@ -77,10 +82,29 @@ class OnnxModel:
                              f"{self.expected()}, got {x.dtype.name} {list(x.shape)}")
         return x
 
-    def run(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """{output name: array} for the input batch ``x`` (checked first)."""
+    def run(self, x: np.ndarray, batch_size: int = 64) -> dict[str, np.ndarray]:
+        """{output name: array} for the input batch ``x`` (checked first), run ``batch_size`` rows at a time."""
         x = self.check_input(x)
-        return dict(zip(self.output_names, self.session.run(None, {self.input_name: x})))
+        batch_size = check_batch_size(batch_size)
+        parts = [self.session.run(None, {self.input_name: x[i: i + batch_size]}) for i in range(0, len(x), batch_size)]
+        return {name: np.concatenate([p[k] for p in parts]) for k, name in enumerate(self.output_names)}
+
+
+def check_batch_size(batch_size) -> int:
+    """``batch_size`` as an int in 1..MAX_BATCH, or a ValueError saying so."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or not 1 <= batch_size <= MAX_BATCH:
+        raise ValueError(f"batch_size must be an integer from 1 to {MAX_BATCH} (images per ONNX Runtime call), "
+                         f"got {batch_size!r}")
+    return int(batch_size)
+
+
+def _check_size(what: str, n: int, shape, itemsize: int) -> None:
+    per_item = itemsize * int(np.prod([d or 1 for d in shape]))
+    if n * per_item > MAX_ARRAY_BYTES:
+        raise ValueError(f"{what}: {n} items of shape {list(shape)} would need {n * per_item / 2**30:.1f} GiB; at "
+                         f"most {MAX_ARRAY_BYTES // per_item} fit the runtime's {MAX_ARRAY_BYTES / 2**30:g} GiB "
+                         f"limit per call: ask for fewer and call again")
 
 
 def _range(entry, default=(-1.0, 1.0)) -> tuple[float, float]:
@@ -115,11 +139,18 @@ class OnnxGenerator(OnnxModel):
         """n standard-normal latents float32 [n, latent_dim], reproducible from ``seed``."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
+        _check_size(f"latents({n})", int(n), (self.latent_dim,), 4)
         return np.random.default_rng(seed).standard_normal((int(n), self.latent_dim)).astype(np.float32)
 
     def generate(self, latents: np.ndarray, batch_size: int = 64) -> np.ndarray:
-        """float32 images [B, H, W, C] in ``value_range`` for latents float32 [B, latent_dim]."""
+        """float32 images [B, H, W, C] in ``value_range`` for latents float32 [B, latent_dim] (finite values)."""
         latents = self.check_input(latents)
+        batch_size = check_batch_size(batch_size)
+        bad = ~np.isfinite(latents).all(axis=1)
+        if bad.any():
+            raise ValueError(f"{os.path.basename(self.path)}: latents must be finite; rows "
+                             f"{np.flatnonzero(bad)[:10].tolist()} hold NaN or inf (they would give blank images)")
+        _check_size(f"{os.path.basename(self.path)}: generate", len(latents), self.image_shape, 4)
         out = [self.session.run(None, {self.input_name: latents[i: i + batch_size]})[0]
                for i in range(0, len(latents), batch_size)]
         return np.concatenate(out)
@@ -130,6 +161,9 @@ class OnnxGenerator(OnnxModel):
 
     def sample(self, n: int, seed: int | None = None, batch_size: int = 64) -> np.ndarray:
         """n uint8 images [n, H, W, C] from latents drawn with ``seed`` (same seed, same images)."""
+        batch_size = check_batch_size(batch_size)
+        if isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0:
+            _check_size(f"sample({n})", int(n), self.image_shape, 4)  # before drawing n latents
         return self.decode(self.latents(n, seed), batch_size)
 
 
@@ -142,21 +176,31 @@ class _ImageInput(OnnxModel):
         self.input_range = _range((self.card.get("inputs") or [{}])[0])
 
     def prepare(self, images: np.ndarray) -> np.ndarray:
-        """uint8 images [B, H, W, C] (scaled to the model's input range) or float32 ones (passed as they are)."""
+        """uint8 images [B, H, W, C] (scaled to the model's input range) or float32 ones already in that range."""
+        name = os.path.basename(self.path)
         if isinstance(images, np.ndarray) and images.dtype == np.uint8:
-            self.check_input(images.astype(np.float32))
+            self.check_input(images[:1].astype(np.float32))
             return from_uint8(images, self.input_range)
         if isinstance(images, np.ndarray) and images.dtype != np.float32:
-            raise TypeError(f"{os.path.basename(self.path)}: images must be uint8 [0, 255] or float32 in "
+            raise TypeError(f"{name}: images must be uint8 [0, 255] or float32 in "
                             f"{list(self.input_range)}, shape {self.expected()[len('float32 '):]}; got {images.dtype}")
-        return self.check_input(images)
+        images = self.check_input(images)
+        lo, hi = self.input_range
+        if not np.isfinite(images).all():
+            raise ValueError(f"{name}: images hold NaN or inf values; expected float32 in [{lo:g}, {hi:g}]")
+        tol = 1e-3 * (hi - lo)
+        if images.size and (images.min() < lo - tol or images.max() > hi + tol):
+            hint = " (they look like 0-255 pixel values: pass them as uint8 or scale them)" if images.max() > 2 else ""
+            raise ValueError(f"{name}: float32 images must be in [{lo:g}, {hi:g}], got values from "
+                             f"{images.min():g} to {images.max():g}{hint}")
+        return images
 
 
 class OnnxClassifier(_ImageInput):
     """A classifier: images [B, H, W, C] -> {output name: predictions [B, ...]}."""
 
-    def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
-        return self.run(self.prepare(images))
+    def predict(self, images: np.ndarray, batch_size: int = 64) -> dict[str, np.ndarray]:
+        return self.run(self.prepare(images), batch_size)
 
 
 class OnnxVAE:

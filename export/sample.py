@@ -33,10 +33,10 @@ def main(argv=None) -> int:
 
     try:
         generator = OnnxGenerator(args.model)
-    except (FileNotFoundError, ValueError) as e:
+        images = generator.sample(args.n, seed=args.seed)
+    except (FileNotFoundError, ValueError) as e:  # unreadable model, or --n beyond the runtime's memory cap
         print(f"python -m export.sample: error: {e}", file=sys.stderr)
         return 2
-    images = generator.sample(args.n, seed=args.seed)
     grid = make_grid(images, args.cols)
     img = Image.fromarray(np.ascontiguousarray(grid))
     if args.scale > 1:

@@ -120,3 +120,56 @@ def test_sample_cli_rejects_a_classifier(exported, tmp_path, capsys):
     assert main([exported("face_classifier", "onnx")[2], "--out", str(tmp_path / "x.png")]) == 2
     assert "a generator takes latents [batch, latent_dim]" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_batch_size_and_counts_are_checked_before_onnx_runtime(exported):
+    from export.runtime import MAX_BATCH, OnnxGenerator
+
+    g = OnnxGenerator(exported("dcgan_generator", "onnx")[2])
+    z = np.zeros((2, 8), np.float32)
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match=rf"batch_size must be an integer from 1 to {MAX_BATCH} .*, got {bad!r}"):
+            g.decode(z, batch_size=bad)
+    with pytest.raises(ValueError, match="batch_size must be an integer"):
+        g.sample(2, batch_size=0)
+    with pytest.raises(ValueError, match="batch_size must be an integer"):
+        g.sample(2, batch_size=MAX_BATCH + 1)
+    # 10**9 images would need terabytes: refused with the number that fits, before any latent is drawn.
+    with pytest.raises(ValueError, match=r"sample\(1000000000\): .* GiB; at most \d+ fit"):
+        g.sample(10**9)
+    with pytest.raises(ValueError, match=r"latents\(1000000000000\): .* GiB"):
+        g.latents(10**12)
+    assert g.sample(3, seed=0, batch_size=1).shape == (3, 16, 16, 3)
+
+
+def test_sample_cli_refuses_a_huge_count_with_exit_2(exported, tmp_path, capsys):
+    from export.sample import main
+
+    assert main([exported("dcgan_generator", "onnx")[2], "--n", str(10**9), "--out", str(tmp_path / "x.png")]) == 2
+    assert "sample(1000000000)" in capsys.readouterr().err and not (tmp_path / "x.png").exists()
+
+
+def test_non_finite_latents_are_refused(exported):
+    from export.runtime import OnnxGenerator
+
+    g = OnnxGenerator(exported("dcgan_generator", "onnx")[2])
+    z = np.random.default_rng(0).standard_normal((4, 8)).astype(np.float32)
+    z[1, 3], z[3, 0] = np.nan, np.inf
+    with pytest.raises(ValueError, match=r"latents must be finite; rows \[1, 3\] hold NaN or inf"):
+        g.decode(z)
+
+
+def test_float_images_outside_the_input_range_are_refused(exported):
+    from export.runtime import OnnxClassifier
+
+    c = OnnxClassifier(exported("face_classifier", "onnx")[2])
+    pixels = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 1)).astype(np.float32)
+    with pytest.raises(ValueError, match=r"must be in \[-1, 1\], got values from .* look like 0-255"):
+        c.predict(pixels)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        c.predict(np.full((1, 16, 16, 1), np.nan, np.float32))
+    scaled = pixels / 127.5 - 1.0
+    whole, one_by_one = c.predict(scaled), c.predict(scaled, batch_size=1)  # run in chunks, same answers
+    for task in whole:
+        np.testing.assert_allclose(one_by_one[task], whole[task], atol=1e-5)
+        np.testing.assert_allclose(c.predict(pixels.astype(np.uint8))[task], whole[task], atol=1e-5)
