@@ -7,8 +7,8 @@ from zoo.layers.equalized_dense import EqualizedDense
 from zoo.layers.minibatch_stddev import MinibatchStddev
 from zoo.layers.noise_input import NoiseInput
 from zoo.layers.pixel_norm import PixelNorm
-from zoo.layers.resample import downsample2x, lerp, upsample2x
+from zoo.layers.resample import blur2d, box_blur2x, downsample2x, lerp, upsample2x
 from zoo.layers.sampling import GaussianSampling
 
 __all__ = ["AdaIN", "EqualizedConv2D", "EqualizedDense", "GaussianSampling", "MinibatchStddev", "NoiseInput", "PixelNorm",
-           "downsample2x", "lerp", "upsample2x"]
+           "blur2d", "box_blur2x", "downsample2x", "lerp", "upsample2x"]

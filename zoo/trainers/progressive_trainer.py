@@ -3,8 +3,11 @@
 The position in the schedule lives in checkpointed variables (``level``, ``alpha``, ``level_images``,
 ``images_seen``), updated inside ``train_step`` together with the optimizer steps, so that a checkpoint taken
 at any step restores the level, the fade-in and the image count exactly. The learning rate follows an inverse
-sigmoid over each level and starts again at the next. An exponential moving average of the generator's weights
-(``ema_decay``) is kept for sampling and evaluation.
+sigmoid over each level and starts again at the next (slope 0: constant). An exponential moving average of the
+generator's weights (``ema_decay``, or a half-life in images) is kept for sampling and evaluation. The real images
+are processed as in NVlabs' ``process_reals``: mirrored at random (``mirror_augment``) and, during a fade-in,
+blended with their 2x2-box down-then-up version by the generator's alpha (``fade_reals``), so that the
+discriminator sees reals and fakes at the same effective resolution.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import tensorflow as tf
 from zoo.losses import adversarial
 from zoo.losses.penalties import gradient_penalty
 from zoo.losses.progressive import drift_penalty, r1_penalty
+from zoo.layers import box_blur2x, lerp
 from zoo.trainers.base import TrainerMixin, mean_trackers
+from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 
 LOSSES = ("wgan_gp", "logistic_r1", "logistic")
 
@@ -36,6 +41,18 @@ def inverse_sigmoid_factor(progress, slope: float):
     return (1.0 + math.exp(-slope / 2)) / (1.0 + tf.exp(slope * (p - 0.5)))
 
 
+def fade_reals(images, alpha):
+    """images [B, R, R, C] -> ``alpha * images + (1 - alpha) * box_blur2x(images)``: at alpha 0 the reals of the
+    previous level shown at this size (each 2x2 block its mean), at alpha 1 the images themselves. The fade of the
+    real images that matches the generator's fade-in (NVlabs ``process_reals``, 'FadeLOD')."""
+    return lerp(box_blur2x(images), images, alpha)
+
+
+def ema_beta(images_per_step, half_life_images: float):
+    """StyleGAN's EMA decay per step: 0.5 ** (images per step / half-life in images) (``G_smoothing_kimg``)."""
+    return tf.pow(0.5, tf.cast(images_per_step, tf.float32) / float(half_life_images))
+
+
 @keras.saving.register_keras_serializable(package="facezoo")
 class ProgressiveTrainer(TrainerMixin, keras.Model):
     """Trains a progressive ``generator`` (``ProGANGenerator`` or ``StyleGANGenerator``: ``call(z, level, alpha,
@@ -46,13 +63,16 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
     default), ``logistic_r1`` (non-saturating logistic + ``r1_gamma`` / 2 R1 on reals, StyleGAN's FFHQ setup) or
     ``logistic``. Penalties and losses are computed in float32 whatever the models' precision policy.
     ``compile(g_optimizer=, d_optimizer=)``: their learning rates at compile time are the base rates of the
-    inverse-sigmoid schedule. Call ``enter_level`` before training a level; a fresh level also starts the
+    inverse-sigmoid schedule. ``ema_half_life_images`` > 0 replaces the fixed ``ema_decay`` by StyleGAN's
+    0.5 ** (global batch / half-life). ``mirror_augment`` flips each real image left-right with probability 1/2.
+    Call ``enter_level`` before training a level; a fresh level also starts the
     optimizers' state afresh (``reset_optimizers``, as ProGAN does), so steps are counted by ``steps_done``.
     """
 
     def __init__(self, generator, discriminator, loss: str = "wgan_gp", gp_weight: float = 10.0,
                  drift_weight: float = 0.001, r1_gamma: float = 10.0, ema_decay: float = 0.999,
-                 lr_sigmoid_slope: float = 6.0, seed: int = 0, reset_optimizers: bool = True, **kwargs):
+                 lr_sigmoid_slope: float = 6.0, seed: int = 0, reset_optimizers: bool = True,
+                 ema_half_life_images: float = 0.0, mirror_augment: bool = False, **kwargs):
         super().__init__(**kwargs)
         if loss not in LOSSES:
             raise ValueError(f"unknown progressive GAN loss {loss!r}; expected one of {LOSSES}")
@@ -66,8 +86,10 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
             float(r1_gamma)
         self.ema_decay, self.lr_sigmoid_slope, self.seed = float(ema_decay), float(lr_sigmoid_slope), seed
         self.reset_optimizers = bool(reset_optimizers)
+        self.ema_half_life_images, self.mirror_augment = float(ema_half_life_images), bool(mirror_augment)
         self.latent_dim, self.num_levels = generator.latent_dim, generator.num_levels
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        # Its own stream (not the models' noise or mixing streams), different on every replica.
+        self.seed_generator = ReplicaSeedGenerator(derive_seed(seed, "progressive_trainer"))
         self.trackers = mean_trackers("d_loss", "g_loss", "penalty", "d_real", "d_fake")
 
         def state(name, dtype, value=0):
@@ -174,6 +196,16 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
         ratio = tf.cast(self.level_images, tf.float32) / tf.maximum(fade, 1.0)
         return tf.where(fade > 0, tf.clip_by_value(ratio, 0.0, 1.0), 1.0)
 
+    def process_reals(self, real, alpha):
+        """The reals as the discriminator sees them: mirrored at random (``mirror_augment``), then faded like the
+        generator's output during a fade-in (``fade_reals``; level 0 has no fade)."""
+        if self.mirror_augment:
+            flip = keras.random.uniform((tf.shape(real)[0], 1, 1, 1), seed=self.seed_generator) < 0.5
+            real = tf.where(flip, tf.reverse(real, axis=[2]), real)
+        if self.current_level > 0:
+            real = fade_reals(real, alpha)
+        return real
+
     def learning_rate_factor(self):
         progress = tf.cast(self.level_images, tf.float32) / tf.cast(self.level_length, tf.float32)
         return inverse_sigmoid_factor(tf.clip_by_value(progress, 0.0, 1.0), self.lr_sigmoid_slope)
@@ -227,6 +259,7 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
         for attr, base in self.base_learning_rates.items():
             getattr(self, attr).learning_rate = base * factor
 
+        real = self.process_reals(real, alpha)
         with tf.GradientTape() as tape:
             fake = self.generate(self.sample_latent(batch), alpha)
             real_scores = self.critic(real, alpha)
@@ -242,9 +275,10 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
             scaled = self.g_optimizer.scale_loss(g_loss)
         self._apply_present(self.g_optimizer, tape, scaled, self.generator.trainable_variables)
 
-        for e, v in zip(self.ema_weights, self.generator.trainable_variables):
-            e.assign(self.ema_decay * e + (1.0 - self.ema_decay) * tf.cast(v, tf.float32))
         shown = tf.cast(batch * replicas, tf.int64)
+        beta = ema_beta(shown, self.ema_half_life_images) if self.ema_half_life_images > 0 else self.ema_decay
+        for e, v in zip(self.ema_weights, self.generator.trainable_variables):
+            e.assign(beta * e + (1.0 - beta) * tf.cast(v, tf.float32))
         self.level_images.assign_add(shown)
         self.images_seen.assign_add(shown)
         self.steps_done.assign_add(1)
@@ -290,7 +324,8 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "loss": self.loss, "gp_weight": self.gp_weight, "drift_weight": self.drift_weight,
             "r1_gamma": self.r1_gamma, "ema_decay": self.ema_decay, "lr_sigmoid_slope": self.lr_sigmoid_slope,
-            "seed": self.seed, "reset_optimizers": self.reset_optimizers, "name": self.name,
+            "seed": self.seed, "reset_optimizers": self.reset_optimizers,
+            "ema_half_life_images": self.ema_half_life_images, "mirror_augment": self.mirror_augment, "name": self.name,
         }
 
     @classmethod

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from zoo.layers import (AdaIN, EqualizedConv2D, EqualizedDense, MinibatchStddev, NoiseInput, PixelNorm,
-                        downsample2x, upsample2x)
+from zoo.layers import (AdaIN, EqualizedConv2D, EqualizedDense, MinibatchStddev, NoiseInput, PixelNorm, blur2d,
+                        box_blur2x, downsample2x, upsample2x)
 
 
 def test_equalized_dense_applies_the_he_constant_at_run_time():
@@ -73,7 +73,38 @@ def test_noise_input_starts_at_zero_weight_and_can_be_switched_off():
     layer.weight.assign([1.0, 0.0, 2.0])
     y = np.asarray(layer(x))
     assert np.std(y[..., 0]) > 0 and np.allclose(y[..., 1], 1) and np.allclose(y[..., 2] - 1, 2 * (y[..., 0] - 1), atol=1e-5)
-    np.testing.assert_allclose(layer(x, randomize=False), x)
+    np.testing.assert_allclose(layer(x, noise=np.zeros((2, 4, 4, 1), "float32")), x)  # explicit zeros: no noise
+
+
+def test_fixed_noise_is_a_stored_buffer_shared_by_the_batch_and_saved_with_the_weights():
+    # Deterministic mode reads the layer's stored noise image (NVlabs' noise_inputs), not "no noise".
+    layer = NoiseInput(seed=1)
+    x = np.zeros((2, 4, 4, 2), "float32")
+    layer(x)
+    layer.weight.assign([1.0, 3.0])
+    y = np.asarray(layer(x, randomize=False))
+    buffer = layer.noise_buffer.numpy()
+    assert buffer.shape == (1, 4, 4, 1) and np.std(buffer) > 0.3 and not layer.noise_buffer.trainable
+    np.testing.assert_allclose(y[0], y[1])  # the same noise image for every example
+    np.testing.assert_allclose(y[..., 1], 3 * y[..., 0], rtol=1e-6)
+    np.testing.assert_allclose(y[0, ..., 0], buffer[0, ..., 0])
+    np.testing.assert_allclose(layer(x, randomize=False), y)  # fixed: the same at every call
+    clone = NoiseInput.from_config(layer.get_config())
+    clone(x)
+    clone.set_weights(layer.get_weights())
+    np.testing.assert_allclose(clone(x, randomize=False), y)
+
+
+def test_blur_is_the_normalised_121_filter_and_box_fade_averages_2x2_blocks():
+    x = np.zeros((1, 5, 5, 2), "float32")
+    x[0, 2, 2, 0] = 16.0
+    y = np.asarray(blur2d(x))
+    np.testing.assert_allclose(y[0, 1:4, 1:4, 0], [[1, 2, 1], [2, 4, 2], [1, 2, 1]])  # outer([1,2,1])/16 * 16
+    assert y[..., 1].max() == 0 and y[0, 0].max() == 0 and y.sum() == pytest.approx(16.0)
+    assert blur2d(x, ()) is x
+    img = np.array([[1, 3, 0, 0], [5, 7, 0, 4], [2, 2, 8, 8], [2, 2, 8, 8]], "float32").reshape(1, 4, 4, 1)
+    box = np.array([[4, 4, 1, 1], [4, 4, 1, 1], [2, 2, 8, 8], [2, 2, 8, 8]], "float32").reshape(1, 4, 4, 1)
+    np.testing.assert_allclose(box_blur2x(img), box)
 
 
 def test_resample_helpers_are_nearest_and_box():

@@ -62,3 +62,13 @@ def test_save_and_load_give_identical_outputs(gen, disc, tmp_path):
         assert loaded.get_config() == model.get_config()
         kwargs = {"level": 1} if model is gen else {}
         np.testing.assert_allclose(loaded(arg, alpha=0.3, **kwargs), model(arg, alpha=0.3, **kwargs), atol=1e-6)
+
+
+def test_discriminator_blur_option_low_passes_before_the_downsampling_conv(disc):
+    assert disc.get_config()["blur_filter"] == []  # ProGAN has none; StyleGAN's recipe passes (1, 2, 1)
+    blurred = ProGANDiscriminator.from_config({**disc.get_config(), "blur_filter": [1, 2, 1]})
+    blurred.build((None, 16, 16, 3))
+    blurred.set_weights(disc.get_weights())  # the blur has no weights
+    x = np.random.default_rng(1).uniform(-1, 1, (4, 16, 16, 3)).astype("float32")
+    np.testing.assert_allclose(blurred(x[:, ::4, ::4]), disc(x[:, ::4, ::4]), atol=1e-6)  # 4 px: no block
+    assert np.abs(np.asarray(blurred(x)) - np.asarray(disc(x))).max() > 1e-5

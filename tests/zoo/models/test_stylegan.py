@@ -77,3 +77,52 @@ def test_save_and_load_give_identical_outputs(gen, tmp_path):
     assert loaded.get_config() == gen.get_config()
     np.testing.assert_allclose(loaded(Z, level=2, alpha=0.4, randomize_noise=False),
                                gen(Z, level=2, alpha=0.4, randomize_noise=False), atol=1e-6)
+
+
+def _noisy_copy(gen, noise_weight):
+    """A clone of ``gen`` with the same weights and every NoiseInput weight set to ``noise_weight``."""
+    clone = StyleGANGenerator.from_config(gen.get_config())
+    clone.build((None, 8))
+    clone.set_weights(gen.get_weights())
+    for v in clone.weights:
+        if v.path.endswith("noise/weight"):
+            v.assign(np.full(v.shape, noise_weight, "float32"))
+    return clone
+
+
+def test_deterministic_mode_reads_fixed_stored_noise_not_none(gen, tmp_path):
+    # Item 9: randomize_noise=False is the trained distribution with the layers' stored noise images (NVlabs'
+    # noise_inputs), the same at every call and after saving; it used to add no noise at all.
+    noisy, silent = _noisy_copy(gen, 0.5), _noisy_copy(gen, 0.0)
+    a = np.asarray(noisy(Z, level=2, randomize_noise=False))
+    np.testing.assert_allclose(noisy(Z, level=2, randomize_noise=False), a)
+    assert np.abs(a - np.asarray(silent(Z, level=2, randomize_noise=False))).max() > 1e-3
+    assert np.abs(a - np.asarray(noisy(Z, level=2, randomize_noise=True))).max() > 1e-3
+    path = str(tmp_path / "noisy.keras")
+    noisy.save(path)
+    np.testing.assert_allclose(keras.saving.load_model(path)(Z, level=2, randomize_noise=False), a, atol=1e-6)
+
+
+def test_truncation_cutoff_pulls_only_the_first_layers_towards_the_mean(gen):
+    gen.w_avg.assign(np.linspace(-1, 1, 8).astype("float32"))
+    ws = np.asarray(gen.broadcast(gen.mapping(Z)))
+    cut = np.asarray(gen.truncate(ws, 0.0, cutoff=2))
+    np.testing.assert_allclose(cut[:, :2], np.broadcast_to(gen.w_avg.numpy(), (3, 2, 8)), atol=1e-6)
+    np.testing.assert_allclose(cut[:, 2:], ws[:, 2:], atol=1e-6)
+    # the default cutoff is the reference's 8 layers: a 16 px model has 6, all truncated
+    same = np.asarray(gen(Z, level=2, truncation_psi=0.0, randomize_noise=False))
+    np.testing.assert_allclose(same[0], same[2], atol=1e-5)
+    differs = np.asarray(gen(Z, level=2, truncation_psi=0.0, truncation_cutoff=4, randomize_noise=False))
+    assert np.abs(differs[0] - differs[2]).max() > 1e-4
+
+
+def test_blur_filter_defaults_to_121_and_is_part_of_the_config(gen):
+    assert gen.get_config()["blur_filter"] == [1, 2, 1] and gen.synthesis.styled[2].blur_filter == (1, 2, 1)
+    assert gen.synthesis.styled[0].blur_filter == () and gen.synthesis.styled[3].blur_filter == ()
+    sharp = StyleGANGenerator.from_config({**gen.get_config(), "blur_filter": []})
+    sharp.build((None, 8))
+    sharp.set_weights(gen.get_weights())
+    np.testing.assert_allclose(sharp(Z, level=0, randomize_noise=False), gen(Z, level=0, randomize_noise=False),
+                               atol=1e-6)  # no upsampling at 4 px: nothing to blur
+    assert np.abs(np.asarray(sharp(Z, level=2, randomize_noise=False))
+                  - np.asarray(gen(Z, level=2, randomize_noise=False))).max() > 1e-4

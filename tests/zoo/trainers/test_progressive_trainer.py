@@ -10,16 +10,17 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import ROOT
+from zoo.layers import downsample2x, upsample2x
 from zoo.models.progan import ProGANDiscriminator, ProGANGenerator
-from zoo.trainers.progressive_trainer import ProgressiveTrainer, inverse_sigmoid_factor
+from zoo.trainers.progressive_trainer import ProgressiveTrainer, ema_beta, fade_reals, inverse_sigmoid_factor
 from zoo.training.progressive import level_schedule, resume_position, train_progressive
 from zoo.training.setup import make_optimizer
 
 
-def _trainer(loss="wgan_gp", mixed=False, run_eagerly=True):
+def _trainer(loss="wgan_gp", mixed=False, run_eagerly=True, **kwargs):
     g = ProGANGenerator(8, 8, 3, fmap_base=16, fmap_max=8)
     d = ProGANDiscriminator(8, 3, fmap_base=16, fmap_max=8, mbstd_group_size=2)
-    t = ProgressiveTrainer(g, d, loss=loss, ema_decay=0.5)
+    t = ProgressiveTrainer(g, d, loss=loss, **{"ema_decay": 0.5, **kwargs})
     t.compile(g_optimizer=make_optimizer("adam", 1e-3, 0.0, 0.99, mixed),
               d_optimizer=make_optimizer("adam", 1e-3, 0.0, 0.99, mixed), jit_compile=False, run_eagerly=run_eagerly)
     t.build_all()
@@ -55,6 +56,84 @@ def test_a_step_in_the_fade_in_updates_weights_state_and_ema(loss):
     assert t.sample(np.zeros((2, 8), "float32")).shape == (2, 8, 8, 3)
     with pytest.raises(ValueError, match="trains on 8 px images"):
         t.train_step(tf.constant(_images(size=4)))
+
+
+def test_fade_reals_blends_with_the_2x2_box_version_by_alpha():
+    img = np.array([[1, 3, 0, 0], [5, 7, 0, 4], [2, 2, 8, 8], [2, 2, 8, 8]], "float32").reshape(1, 4, 4, 1)
+    box = np.array([[4, 4, 1, 1], [4, 4, 1, 1], [2, 2, 8, 8], [2, 2, 8, 8]], "float32").reshape(1, 4, 4, 1)
+    np.testing.assert_allclose(fade_reals(img, 0.25), 0.25 * img + 0.75 * box, rtol=1e-6)
+    np.testing.assert_allclose(fade_reals(img, 0.0), box)
+    np.testing.assert_allclose(fade_reals(img, 1.0), img)
+
+
+class _Spy(ProgressiveTrainer):
+    """Records the first image batch the critic sees in each step (the reals)."""
+
+    def critic(self, images, alpha, training=True):
+        if getattr(self, "seen", None) is None:
+            self.seen = images.numpy()
+        return super().critic(images, alpha, training)
+
+
+def _spy(**kwargs):
+    g = ProGANGenerator(8, 8, 3, fmap_base=16, fmap_max=8)
+    d = ProGANDiscriminator(8, 3, fmap_base=16, fmap_max=8, mbstd_group_size=2)
+    t = _Spy(g, d, loss="logistic", ema_decay=0.5, **kwargs)
+    t.compile(g_optimizer=make_optimizer("adam", 1e-3, 0.0, 0.99), d_optimizer=make_optimizer("adam", 1e-3, 0.0, 0.99),
+              jit_compile=False, run_eagerly=True)
+    t.build_all()
+    return t
+
+
+def test_the_discriminator_sees_reals_faded_like_the_fakes_during_a_fade_in():
+    t = _spy()
+    t.enter_level(1, images=16, fade_images=8)
+    x = _images()
+    t.train_step(tf.constant(x))  # alpha 0: the reals of the 4 px level, shown at 8 px
+    np.testing.assert_allclose(t.seen, upsample2x(downsample2x(x)), atol=1e-6)
+    t.seen = None
+    t.train_step(tf.constant(x))  # alpha 0.5
+    np.testing.assert_allclose(t.seen, 0.5 * x + 0.5 * np.asarray(upsample2x(downsample2x(x))), atol=1e-6)
+    t.enter_level(1, images=16, fade_images=0)  # no fade-in: the reals as they are
+    t.seen = None
+    t.train_step(tf.constant(x))
+    np.testing.assert_allclose(t.seen, x, atol=1e-6)
+
+
+def test_mirror_augment_flips_some_reals_left_right():
+    t = _spy(mirror_augment=True)
+    t.enter_level(0, images=64, fade_images=0)
+    x = _images(16, 4)
+    t.train_step(tf.constant(x))
+    flipped = [np.allclose(s, r[:, ::-1]) for s, r in zip(t.seen, x)]
+    kept = [np.allclose(s, r) for s, r in zip(t.seen, x)]
+    assert all(f or k for f, k in zip(flipped, kept)) and 0 < sum(flipped) < 16
+
+
+def test_ema_half_life_in_images_sets_the_decay_from_the_global_batch():
+    assert float(ema_beta(32, 10_000)) == pytest.approx(0.5 ** (32 / 10_000), rel=1e-6)
+    t = _trainer(ema_half_life_images=4.0)  # a batch of 4 is one half-life: beta 0.5
+    t.enter_level(1, images=16, fade_images=8)
+    for e, v in zip(t.ema_weights, t.generator.trainable_variables):
+        e.assign(v + 1.0)
+    before = [e.numpy().copy() for e in t.ema_weights]
+    t.train_step(tf.constant(_images()))
+    for e, b, v in zip(t.ema_weights, before, t.generator.trainable_variables):
+        np.testing.assert_allclose(e.numpy(), 0.5 * b + 0.5 * v.numpy(), atol=1e-6)
+    assert ProgressiveTrainer.from_config(t.get_config()).ema_half_life_images == 4.0
+
+
+def test_trainer_latents_style_mixing_and_noise_draw_from_distinct_streams():
+    from zoo.models.stylegan import StyleGANGenerator
+
+    g = StyleGANGenerator(8, 8, 8, 3, mapping_layers=1, fmap_base=16, fmap_max=8, seed=0)
+    d = ProGANDiscriminator(8, 3, fmap_base=16, fmap_max=8, mbstd_group_size=2)
+    t = ProgressiveTrainer(g, d, seed=0)
+    z = t.sample_latent(4).numpy()
+    z2 = keras.random.normal((4, 8), seed=g.mixing_seed).numpy()  # the first draw of the mixing z2
+    noise = [keras.random.normal((4, 8), seed=layer.noise.seed_generator).numpy() for layer in g.synthesis.styled[:2]]
+    assert np.abs(z - z2).max() > 0.1 and np.abs(noise[0] - noise[1]).max() > 0.1
+    assert np.abs(noise[0] - z).max() > 0.1 and np.abs(noise[0] - z2).max() > 0.1
 
 
 def test_a_fresh_level_restarts_the_optimizers_but_not_the_step_count():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import keras
 from keras import layers, ops
 
-from zoo.layers import EqualizedConv2D, EqualizedDense, MinibatchStddev, downsample2x, lerp
+from zoo.layers import EqualizedConv2D, EqualizedDense, MinibatchStddev, blur2d, downsample2x, lerp
 from zoo.models.progan.levels import check_level, level_filters, level_of, level_resolution, num_levels
 
 
@@ -17,11 +19,14 @@ class ProGANDiscriminator(keras.Model):
     entering block level - 1 are ``alpha * block_level(fromRGB_level(x)) + (1 - alpha) * fromRGB_{level-1}(
     downsample(x))``, the mirror of the generator's fade-in. The 4x4 block appends the minibatch standard
     deviation (groups of ``mbstd_group_size``), then a 3x3 convolution, a 4x4 dense and a linear output.
+    ``blur_filter`` (StyleGAN's (1, 2, 1); ProGAN: none) low-passes each block's features before its
+    downsampling convolution.
     """
 
     def __init__(self, resolution: int = 1024, channels: int = 3, fmap_base: int = 8192, fmap_max: int = 512,
-                 mbstd_group_size: int = 4, **kwargs):
+                 mbstd_group_size: int = 4, blur_filter=(), **kwargs):
         super().__init__(**kwargs)
+        self.blur_filter = tuple(int(t) for t in (blur_filter or ()))
         self.resolution, self.channels, self.fmap_base, self.fmap_max = int(resolution), int(channels), \
             int(fmap_base), int(fmap_max)
         self.mbstd_group_size = int(mbstd_group_size)
@@ -32,6 +37,8 @@ class ProGANDiscriminator(keras.Model):
                          for k in range(self.num_levels)]
         self.blocks = [None] + [
             keras.Sequential([EqualizedConv2D(nf[k], 3, name=f"block{k}_conv0"), layers.LeakyReLU(0.2),
+                              *([layers.Lambda(functools.partial(blur2d, taps=self.blur_filter),
+                                               name=f"block{k}_blur")] if self.blur_filter else []),
                               EqualizedConv2D(nf[k - 1], 3, name=f"block{k}_conv1"), layers.LeakyReLU(0.2),
                               layers.Lambda(downsample2x, name=f"block{k}_down")], name=f"block{k}")
             for k in range(1, self.num_levels)]
@@ -71,4 +78,4 @@ class ProGANDiscriminator(keras.Model):
 
     def get_config(self):
         return {"resolution": self.resolution, "channels": self.channels, "fmap_base": self.fmap_base,
-                "fmap_max": self.fmap_max, "mbstd_group_size": self.mbstd_group_size, "name": self.name}
+                "fmap_max": self.fmap_max, "mbstd_group_size": self.mbstd_group_size, "blur_filter": list(self.blur_filter), "name": self.name}

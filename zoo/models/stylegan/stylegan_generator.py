@@ -7,16 +7,19 @@ from keras import ops
 
 from zoo.models.stylegan.stylegan_mapping import StyleGANMapping
 from zoo.models.stylegan.stylegan_synthesis import StyleGANSynthesis
+from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
 class StyleGANGenerator(keras.Model):
     """z [B, latent_dim] -> images [B, R, R, channels] (float32), R = 4 * 2^level.
 
-    ``call(z, level=None, alpha=1.0, truncation_psi=1.0, randomize_noise=True, training=False)``. In training the
+    ``call(z, level=None, alpha=1.0, truncation_psi=1.0, truncation_cutoff=8, randomize_noise=True,
+    training=False)``. ``blur_filter``: the synthesis' low-pass after each upsampling conv ([1, 2, 1]; () none). In training the
     running mean of w (``w_avg``, decay ``w_avg_beta``) is updated and, with probability ``style_mixing_prob``,
     each example switches from w(z1) to w(z2) at a random layer among those in use (style mixing
-    regularisation). ``truncation_psi`` < 1 pulls every w towards ``w_avg`` (the truncation trick).
+    regularisation). ``truncation_psi`` < 1 pulls w towards ``w_avg`` on the first ``truncation_cutoff`` layers
+    (the truncation trick; 8 as in the reference, None for all layers).
     For control over the styles use ``mapping``, ``broadcast``, ``mix_styles``, ``ws_per_level``, ``truncate``
     and ``synthesize`` directly.
     """
@@ -24,7 +27,7 @@ class StyleGANGenerator(keras.Model):
     def __init__(self, latent_dim: int = 512, w_dim: int = 512, resolution: int = 1024, channels: int = 3,
                  mapping_layers: int = 8, mapping_lr_multiplier: float = 0.01, fmap_base: int = 8192,
                  fmap_max: int = 512, style_mixing_prob: float = 0.9, w_avg_beta: float = 0.995,
-                 seed: int | None = None, **kwargs):
+                 seed: int | None = None, blur_filter=(1, 2, 1), **kwargs):
         super().__init__(**kwargs)
         if not 0.0 <= style_mixing_prob <= 1.0:
             raise ValueError(f"style_mixing_prob must be in [0, 1], got {style_mixing_prob}")
@@ -34,13 +37,15 @@ class StyleGANGenerator(keras.Model):
         self.fmap_base, self.fmap_max = int(fmap_base), int(fmap_max)
         self.style_mixing_prob, self.w_avg_beta, self.seed = float(style_mixing_prob), float(w_avg_beta), seed
         self.mapping = StyleGANMapping(latent_dim, w_dim, mapping_layers, mapping_lr_multiplier, name="mapping")
+        self.blur_filter = tuple(int(t) for t in (blur_filter or ()))
         self.synthesis = StyleGANSynthesis(w_dim, resolution, channels, fmap_base, fmap_max, seed=seed,
-                                           name="synthesis")
+                                           blur_filter=self.blur_filter, name="synthesis")
         self.num_levels, self.num_ws = self.synthesis.num_levels, self.synthesis.num_ws
         # Mean aggregation: under tf.distribute each replica assigns its own batch's update; the mean is kept.
         self.w_avg = self.add_weight(shape=(w_dim,), name="w_avg", initializer="zeros", trainable=False,
                                      aggregation="mean")
-        self.mixing_seed = keras.random.SeedGenerator(seed)
+        # A stream of its own: seeded like the trainer's latents it would draw z2 == z.
+        self.mixing_seed = ReplicaSeedGenerator(None if seed is None else derive_seed(seed, "style_mixing"))
 
     def build(self, input_shape):
         self.mapping.build((None, self.latent_dim))
@@ -64,10 +69,15 @@ class StyleGANGenerator(keras.Model):
         cross = ops.reshape(ops.cast(crossover, "int32"), (-1, 1, 1))
         return ops.where(layer < cross, ws1, ws2)
 
-    def truncate(self, ws, psi):
-        """w_avg + psi * (w - w_avg): psi = 1 leaves w as it is, psi = 0 gives the mean w."""
+    def truncate(self, ws, psi, cutoff=None):
+        """w_avg + psi * (w - w_avg) on the first ``cutoff`` layers (None: all), the others left as they are:
+        psi = 1 leaves w as it is, psi = 0 gives the mean w."""
         avg = ops.cast(self.w_avg, ws.dtype)
-        return avg + ops.cast(psi, ws.dtype) * (ws - avg)
+        coef = ops.cast(psi, ws.dtype)
+        if cutoff is not None and cutoff < self.num_ws:
+            layer = ops.reshape(ops.arange(self.num_ws), (1, self.num_ws, 1))
+            coef = ops.where(layer < int(cutoff), coef, ops.ones_like(coef))
+        return avg + coef * (ws - avg)
 
     def synthesize(self, ws, level=None, alpha=1.0, randomize_noise=True):
         return self.synthesis(ws, level=level, alpha=alpha, randomize_noise=randomize_noise)
@@ -89,7 +99,8 @@ class StyleGANGenerator(keras.Model):
         crossover = ops.where(mixed, crossover, self.num_ws)
         return self.mix_styles(ws, ws2, crossover)
 
-    def call(self, z, level=None, alpha=1.0, truncation_psi=1.0, randomize_noise=True, training=False):
+    def call(self, z, level=None, alpha=1.0, truncation_psi=1.0, truncation_cutoff=8, randomize_noise=True,
+             training=False):
         level = self.synthesis.num_levels - 1 if level is None else level
         w = self.mapping(z)
         if training:
@@ -98,7 +109,7 @@ class StyleGANGenerator(keras.Model):
         if training and self.style_mixing_prob > 0:
             ws = self._mixing(ws, level)
         if not (isinstance(truncation_psi, (int, float)) and truncation_psi == 1):
-            ws = self.truncate(ws, truncation_psi)
+            ws = self.truncate(ws, truncation_psi, truncation_cutoff)
         return self.synthesize(ws, level, alpha, randomize_noise)
 
     def output_resolution(self, level=None) -> int:
@@ -112,4 +123,5 @@ class StyleGANGenerator(keras.Model):
                 "channels": self.channels, "mapping_layers": self.mapping_layers,
                 "mapping_lr_multiplier": self.mapping_lr_multiplier, "fmap_base": self.fmap_base,
                 "fmap_max": self.fmap_max, "style_mixing_prob": self.style_mixing_prob,
-                "w_avg_beta": self.w_avg_beta, "seed": self.seed, "name": self.name}
+                "w_avg_beta": self.w_avg_beta, "seed": self.seed, "blur_filter": list(self.blur_filter),
+                "name": self.name}

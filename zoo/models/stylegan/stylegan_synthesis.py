@@ -5,16 +5,18 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from zoo.layers import AdaIN, EqualizedConv2D, NoiseInput, lerp, upsample2x
+from zoo.layers import AdaIN, EqualizedConv2D, NoiseInput, blur2d, lerp, upsample2x
 from zoo.models.progan.levels import check_level, level_filters, level_resolution, num_levels
+from zoo.utils.random import derive_seed
 
 
 class _StyledLayer(layers.Layer):
-    """[optional upsample + 3x3 conv] -> noise -> bias -> leaky ReLU -> AdaIN(w)."""
+    """[optional upsample + 3x3 conv (+ blur after an upsample)] -> noise -> bias -> leaky ReLU -> AdaIN(w)."""
 
-    def __init__(self, filters: int, conv: bool, upsample: bool, seed, **kwargs):
+    def __init__(self, filters: int, conv: bool, upsample: bool, seed, blur_filter=(), **kwargs):
         super().__init__(**kwargs)
         self.filters, self.has_conv, self.upsample = filters, conv, upsample
+        self.blur_filter = tuple(blur_filter) if upsample else ()
         self.conv = EqualizedConv2D(filters, 3, use_bias=False, name="conv") if conv else None
         self.noise = NoiseInput(seed=seed, name="noise")
         self.adain = AdaIN(name="adain")
@@ -28,6 +30,7 @@ class _StyledLayer(layers.Layer):
             x = upsample2x(x)
         if self.conv is not None:
             x = self.conv(x)
+        x = blur2d(x, self.blur_filter)
         x = self.act(self.noise(x, randomize=randomize_noise) + self.bias)
         return self.adain([x, w])
 
@@ -37,23 +40,26 @@ class StyleGANSynthesis(keras.Model):
     """ws [B, num_ws, w_dim] -> images [B, R, R, channels] (float32), R = 4 * 2^level; ``num_ws = 2 *
     num_levels``: level k's two layers take ws[:, 2k] and ws[:, 2k + 1].
 
-    Level 0 starts from a learned 4x4 constant; each later level upsamples (nearest) and convolves twice.
+    Level 0 starts from a learned 4x4 constant; each later level upsamples (nearest) and convolves twice, the first
+    convolution followed by the ``blur_filter`` low-pass (StyleGAN's [1, 2, 1]; empty for none).
     ``call(ws, level=None, alpha=1.0, randomize_noise=True)`` blends toRGB outputs like ProGAN: alpha = 0 gives the
     upscaled image of level - 1, alpha = 1 the new level alone.
     """
 
     def __init__(self, w_dim: int = 512, resolution: int = 1024, channels: int = 3, fmap_base: int = 8192,
-                 fmap_max: int = 512, seed: int | None = None, **kwargs):
+                 fmap_max: int = 512, seed: int | None = None, blur_filter=(1, 2, 1), **kwargs):
         super().__init__(**kwargs)
         self.w_dim, self.resolution, self.channels = int(w_dim), int(resolution), int(channels)
+        self.blur_filter = tuple(int(t) for t in (blur_filter or ()))
         self.fmap_base, self.fmap_max, self.seed = int(fmap_base), int(fmap_max), seed
         self.num_levels = num_levels(self.resolution)
         self.num_ws = 2 * self.num_levels
         nf = [level_filters(k, fmap_base, fmap_max) for k in range(self.num_levels)]
-        s = (lambda i: None if seed is None else seed * 1000 + i)
+        s = (lambda i: None if seed is None else derive_seed(seed, f"noise{i}"))  # one stream per layer
         self.styled = []
         for k in range(self.num_levels):
-            self.styled.append(_StyledLayer(nf[k], conv=k > 0, upsample=k > 0, seed=s(2 * k), name=f"level{k}_0"))
+            self.styled.append(_StyledLayer(nf[k], conv=k > 0, upsample=k > 0, seed=s(2 * k),
+                                            blur_filter=self.blur_filter, name=f"level{k}_0"))
             self.styled.append(_StyledLayer(nf[k], conv=True, upsample=False, seed=s(2 * k + 1), name=f"level{k}_1"))
         self.to_rgb = [EqualizedConv2D(channels, 1, gain=1.0, name=f"to_rgb{k}") for k in range(self.num_levels)]
         self.nf0 = nf[0]
@@ -90,4 +96,5 @@ class StyleGANSynthesis(keras.Model):
 
     def get_config(self):
         return {"w_dim": self.w_dim, "resolution": self.resolution, "channels": self.channels,
-                "fmap_base": self.fmap_base, "fmap_max": self.fmap_max, "seed": self.seed, "name": self.name}
+                "fmap_base": self.fmap_base, "fmap_max": self.fmap_max, "seed": self.seed, "blur_filter": list(self.blur_filter),
+                "name": self.name}
