@@ -73,23 +73,33 @@ class GANTrainer(TrainerMixin, keras.Model):
     def call(self, z, training=False):
         return self.generator(z, training=training)
 
+    def discriminator_logits(self, real, fake):
+        """(real_logits, fake_logits) from ONE discriminator call on the concatenated batch, so that
+        batch-dependent layers (batch norm, even on the score itself as in Cheng et al.) normalise real and fake
+        with the same statistics; two calls would centre each batch on its own and erase their difference."""
+        logits = self.discriminator(tf.concat([real, tf.cast(fake, real.dtype)], axis=0), training=True)
+        batch = tf.shape(real)[0]
+        return logits[:batch], logits[batch:]
+
     def discriminator_step(self, real):
         batch = tf.shape(real)[0]
         z = self.sample_latent(batch)
         with tf.GradientTape() as tape:
             fake = self.generator(z, training=True)
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
+            real_logits, fake_logits = self.discriminator_logits(real, fake)
             loss = self.reduce_loss(self.discriminator_loss(real_logits, fake_logits))
             loss = loss + self.discriminator_penalty(real, fake)
         self.apply(self.d_optimizer, tape, loss, self.discriminator.trainable_variables)
         self.after_discriminator_step()
         return loss, real_logits, fake_logits
 
-    def generator_step(self, batch):
-        z = self.sample_latent(batch)
+    def generator_step(self, real):
+        """One generator update; ``real`` (a real batch) joins the fakes in the discriminator call, so its batch
+        statistics are those the discriminator step used (on fakes alone a norm on the score would centre them,
+        and the generator would get no gradient towards 'more real')."""
+        z = self.sample_latent(tf.shape(real)[0])
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(z, training=True), training=True)
+            _, fake_logits = self.discriminator_logits(real, self.generator(z, training=True))
             loss = self.reduce_loss(self.generator_loss(fake_logits))
         self.apply(self.g_optimizer, tape, loss, self.generator.trainable_variables)
         return loss
@@ -98,7 +108,7 @@ class GANTrainer(TrainerMixin, keras.Model):
         real = data[0] if isinstance(data, (tuple, list)) else data
         for _ in range(self.n_critic):
             d_loss, real_logits, fake_logits = self.discriminator_step(real)
-        g_loss = self.generator_step(tf.shape(real)[0])
+        g_loss = self.generator_step(real)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         # reduce_loss divides by the global batch; the tracked value is this replica's share times replicas.
         self.trackers["d_loss"].update_state(d_loss * replicas)

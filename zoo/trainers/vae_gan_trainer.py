@@ -58,9 +58,12 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
         z_prior = keras.random.normal(tf.shape(mean), seed=self.seed_generator)
         recon = self.decoder(z, training=training)
         prior_images = self.decoder(z_prior, training=training)
-        real_logits, real_features = self.discriminator(images, training=training)
-        recon_logits, recon_features = self.discriminator(recon, training=training)
-        prior_logits, _ = self.discriminator(prior_images, training=training)
+        # One discriminator call on all three batches: its batch norms see them with the same statistics.
+        logits, features = self.discriminator(
+            tf.concat([images, tf.cast(recon, images.dtype), tf.cast(prior_images, images.dtype)], axis=0),
+            training=training)
+        real_logits, recon_logits, prior_logits = tf.split(logits, 3)
+        real_features, recon_features, _ = tf.split(features, 3)
         kl = self.reduce_loss(kl_divergence(mean, log_var))
         similarity = self.reduce_loss(summed_squared_error(real_features, recon_features))
         g_loss = self.reduce_loss(adversarial.bce_generator_loss(recon_logits)

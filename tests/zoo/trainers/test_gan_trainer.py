@@ -80,3 +80,19 @@ def test_completed_steps_counts_generator_steps_with_several_critic_updates():
     t.build_all()
     t.fit(data(), steps_per_epoch=2, epochs=1, verbose=0)
     assert t.completed_steps() == 2 and int(t.d_optimizer.iterations.numpy()) == 10
+
+
+def test_batch_norm_on_the_logit_sees_real_and_fake_together():
+    # Cheng et al.'s discriminator batch-normalises its scalar score. Called on the real and the fake batch
+    # separately, each batch's scores are normalised to the same mean, so mean D(real) == mean D(fake) always.
+    from tests.zoo.trainers._family import gan_parts
+
+    g, d = gan_parts(norm="batch", output_norm=True)
+    t = GANTrainer(g, d, seed=0)
+    t.compile(g_optimizer=keras.optimizers.Adam(0.0), d_optimizer=keras.optimizers.Adam(0.0))
+    t.build_all()
+    real = np.ones((4, 16, 16, 3), "float32")  # far from anything the generator makes
+    _, real_logits, fake_logits = t.discriminator_step(tf.constant(real))
+    assert real_logits.shape == (4, 1) and fake_logits.shape == (4, 1)
+    gap = abs(float(np.mean(real_logits)) - float(np.mean(fake_logits)))
+    assert gap > 0.1, gap
