@@ -9,6 +9,19 @@ import os
 import tempfile
 
 
+def fsync_path(path: str) -> None:
+    """Flush a file's data, or a folder's entries (a rename into it), to the disk."""
+    is_dir = os.path.isdir(path)
+    fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if is_dir else 0))
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not is_dir:  # some file systems cannot fsync a folder; a file must be synced
+            raise
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str):
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename."""
@@ -22,7 +35,9 @@ def atomic_path(path: str):
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
+        fsync_path(tmp)  # the data is on disk before the rename makes it visible: a power loss leaves old or new
         os.replace(tmp, path)
+        fsync_path(folder)  # and the rename itself is durable
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

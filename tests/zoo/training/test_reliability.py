@@ -6,6 +6,7 @@ import os
 import shutil
 
 import numpy as np
+import pytest
 
 from tests.zoo.trainers.test_gan_trainer import data, make_trainer
 from zoo.training.loop import train
@@ -40,3 +41,63 @@ def test_metrics_keep_one_row_per_step_after_a_resume_from_an_older_checkpoint(t
     _, state = _run(crashed, 5, resume=True)
     assert state.step == 5
     assert _steps(crashed) == _steps(straight)  # step 4 once, not once per attempt
+
+
+def _ckpt_names(ckpt_dir):
+    return sorted(d for d in os.listdir(ckpt_dir) if d.startswith("ckpt-"))
+
+
+def test_a_truncated_newest_checkpoint_falls_back_to_the_older_one_with_a_warning(tmp_path, caplog):
+    run_dir = _dirs(tmp_path)
+    _run(run_dir, 4)  # checkpoints at steps 3 and 4
+    ckpts = os.path.join(run_dir, "checkpoints")
+    npz = os.path.join(ckpts, "ckpt-00000004", "variables.npz")
+    with open(npz, "r+b") as f:  # a power loss mid-write: the file is cut short
+        f.truncate(os.path.getsize(npz) // 2)
+    with caplog.at_level("WARNING"):
+        t, state = _run(run_dir, 4, resume=True)
+    assert "ckpt-00000004" in caplog.text and "damaged" in caplog.text
+    assert t.completed_steps() == 4 and state.step == 4  # resumed at 3, trained step 4 again
+    # the damaged future was replaced by the new checkpoint of step 4, which loads
+    from zoo.training.checkpoint import latest_checkpoint, load_checkpoint
+    assert _ckpt_names(ckpts) == ["ckpt-00000003", "ckpt-00000004"]
+    assert load_checkpoint(latest_checkpoint(ckpts), make_trainer().checkpoint_variables())["step"] == 4
+
+
+def test_verify_catches_a_flipped_byte_and_a_missing_variable(tmp_path):
+    import keras
+    import zipfile
+
+    from zoo.training.checkpoint import DamagedCheckpointError, save_checkpoint, verify_checkpoint
+
+    v = [keras.Variable(np.arange(64.0)), keras.Variable(np.ones(3))]
+    path = save_checkpoint(str(tmp_path), {"g": v}, {"step": 1})
+    assert verify_checkpoint(path)["step"] == 1
+    npz = os.path.join(path, "variables.npz")
+    raw = bytearray(open(npz, "rb").read())
+    at = raw.index(np.arange(64.0).tobytes()) + 100
+    raw[at] ^= 0xFF  # same length, one bit pattern changed: only the CRC sees it
+    open(npz, "wb").write(bytes(raw))
+    with pytest.raises(DamagedCheckpointError, match="CRC"):
+        verify_checkpoint(path)
+    path = save_checkpoint(str(tmp_path), {"g": v}, {"step": 2})
+    with zipfile.ZipFile(os.path.join(path, "variables.npz"), "w") as z:  # one array lost
+        z.writestr("g/00000.npy", b"")
+    with pytest.raises(DamagedCheckpointError, match="lists 2 variables"):
+        verify_checkpoint(path)
+
+
+def test_the_latest_pointer_does_not_hide_a_newer_checkpoint_and_orphans_are_removed(tmp_path):
+    import keras
+
+    from zoo.training.checkpoint import latest_checkpoint, save_checkpoint
+
+    v = [keras.Variable(np.zeros(2))]
+    save_checkpoint(str(tmp_path), {"g": v}, {"step": 5})
+    save_checkpoint(str(tmp_path), {"g": v}, {"step": 6})
+    open(tmp_path / "latest", "w").write("ckpt-00000005\n")  # a kill between the rename and the pointer update
+    assert latest_checkpoint(str(tmp_path)).endswith("ckpt-00000006")
+    os.makedirs(tmp_path / ".tmp-abc123")  # a kill during a write
+    open(tmp_path / ".tmp-def456.tmp", "w").write("x")
+    save_checkpoint(str(tmp_path), {"g": v}, {"step": 7})
+    assert sorted(os.listdir(tmp_path)) == ["ckpt-00000006", "ckpt-00000007", "latest"]
