@@ -16,10 +16,12 @@ NAME = "ffhq_progan"
 
 @dataclasses.dataclass(frozen=True)
 class Config(ProgressiveOptions):
-    """ProGAN: z 512, 4 -> 128 px, 800k images per level (half fade-in), Adam(1e-3, 0, 0.99), WGAN-GP (10) + drift
-    (0.001), minibatch stddev groups of 4, generator EMA 0.999."""
+    """ProGAN (NVlabs progressive_growing_of_gans): z 512, 4 -> 128 px, 800k images per level (half fade-in),
+    Adam(1e-3, 0, 0.99, eps 1e-8) at a constant learning rate, WGAN-GP (10) + drift (0.001), minibatch stddev groups
+    of 4, mirror augmentation, generator EMA 0.999."""
 
     images_per_level: int = 800_000
+    lr_sigmoid_slope: float = 0.0  # constant, as the paper (the inverse sigmoid is the StyleGAN study's choice)
     batch_sizes: tuple[int, ...] = (128, 128, 128, 64, 32, 16)
 
 def build(cfg: Config):
@@ -43,14 +45,10 @@ def run(cfg: Config, run_dir: str, resume: bool = False, extra_callbacks=()):
 
 
 def describe(cfg: Config):
-    from recipes.ffhq_stylegan import schedule
+    from recipes.ffhq_stylegan import describe_training, schedule
     from zoo.training.progressive import describe_schedule
-    from zoo.training.setup import describe_optimizer
 
-    return [*describe_schedule(schedule(cfg)), f"background: {cfg.background}",
-            describe_optimizer("adam", cfg.learning_rate, cfg.beta_1, cfg.beta_2)
-            + f", inverse-sigmoid decay per level (slope {cfg.lr_sigmoid_slope:g})",
-            f"loss: {cfg.loss}", f"precision: {cfg.precision}"]
+    return [*describe_schedule(schedule(cfg)), f"background: {cfg.background}", *describe_training(cfg)]
 
 
 def main(argv=None) -> int:

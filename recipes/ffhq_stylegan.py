@@ -22,8 +22,9 @@ NAME = "ffhq_stylegan"
 
 @dataclasses.dataclass(frozen=True)
 class ProgressiveOptions(RunOptions):
-    """The fields the progressive recipes share (this one and ``ffhq_progan``), with StyleGAN's defaults: data,
-    level schedule, WGAN-GP + drift (or logistic + R1), Adam(1e-3, 0, 0.99), EMA, precision, per-level FID/KID."""
+    """The fields the progressive recipes share (this one and ``ffhq_progan``): data, level schedule, loss,
+    Adam(1e-3, 0, 0.99, eps 1e-8), mirror augmentation, EMA, precision, per-level FID/KID. Defaults are ProGAN's
+    (NVlabs progressive_growing_of_gans) where the two papers differ; StyleGAN's Config overrides its own."""
 
     data: Literal["ffhq", "utkface", "celeba", "synthetic"] = "ffhq"
     data_dir: str | None = None
@@ -45,8 +46,11 @@ class ProgressiveOptions(RunOptions):
     learning_rate: float = 1e-3
     beta_1: float = 0.0
     beta_2: float = 0.99
-    lr_sigmoid_slope: float = 6.0  # inverse-sigmoid decay within each level; 0 = constant
-    ema_decay: float = 0.999
+    adam_epsilon: float = 1e-8  # both NVlabs references (Keras' default is 1e-7)
+    lr_sigmoid_slope: float = 6.0  # inverse-sigmoid decay within each level; 0 = constant (the papers' choice)
+    mirror_augment: bool = True  # random left-right flips of the reals (both references on faces)
+    ema_decay: float = 0.999  # generator EMA per step (ProGAN's G_smoothing); used when ema_kimg is 0
+    ema_kimg: float = 0.0  # > 0: EMA half-life in thousands of images, beta = 0.5 ** (batch / (1000 ema_kimg))
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
     num_synthetic: int = 256
     run_eagerly: bool = False  # debugging, or tiny CPU runs where tracing each level costs more than the steps
@@ -59,14 +63,21 @@ class ProgressiveOptions(RunOptions):
 
 @dataclasses.dataclass(frozen=True)
 class Config(ProgressiveOptions):
-    """StyleGAN: mapping 8 x 512, w 512, 4 -> 128 px progressive, 600k images per level (300k fade-in), Adam(1e-3,
-    0, 0.99), WGAN-GP + drift (logistic + R1 as an option), style mixing 0.9, EMA 0.999, truncation 0.7 for samples."""
+    """StyleGAN (NVlabs stylegan, FFHQ): mapping 8 x 512, w 512, 4 -> 128 px progressive, 600k images per level
+    (300k fade-in), Adam(1e-3, 0, 0.99, eps 1e-8), non-saturating logistic + R1 (gamma 10), [1, 2, 1] blur, style
+    mixing 0.9, mirror augmentation, EMA half-life 10k images, truncation 0.7 on the first 8 layers for samples.
+    Deviation kept as this background study's own choice: the inverse-sigmoid learning-rate decay within each level
+    (--lr-sigmoid-slope 0 for the reference's constant rate)."""
 
+    loss: Literal["wgan_gp", "logistic_r1", "logistic"] = "logistic_r1"
+    ema_kimg: float = 10.0
+    blur_filter: tuple[int, ...] = (1, 2, 1)  # G after each upsampling conv, D before each downsampling conv
     w_dim: int = 512
     mapping_layers: int = 8
     mapping_lr_multiplier: float = 0.01
     style_mixing_prob: float = 0.9
     truncation_psi: float = 0.7  # sample grids only
+    truncation_cutoff: int = 8  # layers the truncation applies to (the reference's 8)
 
 def schedule(cfg):
     from zoo.training.progressive import level_schedule
@@ -82,10 +93,12 @@ def make_trainer(cfg, generator, discriminator):
 
     trainer = ProgressiveTrainer(generator, discriminator, loss=cfg.loss, gp_weight=cfg.gp_weight,
                                  drift_weight=cfg.drift_weight, r1_gamma=cfg.r1_gamma, ema_decay=cfg.ema_decay,
-                                 lr_sigmoid_slope=cfg.lr_sigmoid_slope, seed=cfg.seed)
+                                 lr_sigmoid_slope=cfg.lr_sigmoid_slope, seed=cfg.seed,
+                                 ema_half_life_images=1000.0 * cfg.ema_kimg, mirror_augment=cfg.mirror_augment)
     mixed = cfg.precision == "mixed_float16"  # loss scaling is needed for float16 only
-    trainer.compile(g_optimizer=make_optimizer("adam", cfg.learning_rate, cfg.beta_1, cfg.beta_2, mixed),
-                    d_optimizer=make_optimizer("adam", cfg.learning_rate, cfg.beta_1, cfg.beta_2, mixed),
+    adam = dict(name="adam", learning_rate=cfg.learning_rate, beta_1=cfg.beta_1, beta_2=cfg.beta_2,
+                mixed_precision=mixed, epsilon=cfg.adam_epsilon)
+    trainer.compile(g_optimizer=make_optimizer(**adam), d_optimizer=make_optimizer(**adam),
                     jit_compile=cfg.jit_compile, run_eagerly=cfg.run_eagerly)
     return trainer
 
@@ -99,9 +112,10 @@ def build(cfg: Config):
     keras.utils.set_random_seed(cfg.seed)
     top = cfg.resolutions[-1]
     generator = StyleGANGenerator(cfg.latent_dim, cfg.w_dim, top, 3, cfg.mapping_layers, cfg.mapping_lr_multiplier,
-                                  cfg.fmap_base, cfg.fmap_max, cfg.style_mixing_prob, seed=cfg.seed, name="generator")
+                                  cfg.fmap_base, cfg.fmap_max, cfg.style_mixing_prob, seed=cfg.seed,
+                                  blur_filter=cfg.blur_filter, name="generator")
     discriminator = ProGANDiscriminator(top, 3, cfg.fmap_base, cfg.fmap_max, cfg.mbstd_group_size,
-                                        name="discriminator")
+                                        blur_filter=cfg.blur_filter, name="discriminator")
     return make_trainer(cfg, generator, discriminator)
 
 
@@ -166,24 +180,38 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
 
 
 def run(cfg: Config, run_dir: str, resume: bool = False, extra_callbacks=()):
-    return run_levels(cfg, build, run_dir, resume, {"truncation_psi": cfg.truncation_psi, "randomize_noise": False},
-                      extra_callbacks)
+    return run_levels(cfg, build, run_dir, resume, {"truncation_psi": cfg.truncation_psi,
+                                                    "truncation_cutoff": cfg.truncation_cutoff,
+                                                    "randomize_noise": False}, extra_callbacks)
+
+
+def describe_training(cfg) -> list[str]:
+    """The optimizer, learning-rate schedule, loss, EMA and augmentation lines of both progressive recipes."""
+    from zoo.training.setup import describe_optimizer
+
+    lr = ("constant learning rate" if cfg.lr_sigmoid_slope == 0 else
+          f"inverse-sigmoid decay per level (slope {cfg.lr_sigmoid_slope:g})")
+    ema = (f"EMA half-life {cfg.ema_kimg:g}k images (beta = 0.5 ** (batch / {1000 * cfg.ema_kimg:g}))"
+           if cfg.ema_kimg > 0 else f"EMA decay {cfg.ema_decay:g} per step")
+    return [describe_optimizer("adam", cfg.learning_rate, cfg.beta_1, cfg.beta_2)[:-1]
+            + f", epsilon={cfg.adam_epsilon:g}), {lr}",
+            f"loss: {cfg.loss}" + (f" (gp {cfg.gp_weight:g}, drift {cfg.drift_weight:g})" if cfg.loss == "wgan_gp"
+                                   else f" (R1 gamma {cfg.r1_gamma:g})" if cfg.loss == "logistic_r1" else ""),
+            f"generator {ema}; mirror augmentation {'on' if cfg.mirror_augment else 'off'}",
+            f"precision: {cfg.precision}"]
 
 
 def describe(cfg: Config):
     from zoo.training.progressive import describe_schedule
-    from zoo.training.setup import describe_optimizer
 
     return [*describe_schedule(schedule(cfg)),
             f"mapping network: {cfg.mapping_layers} layers {cfg.latent_dim} -> {cfg.w_dim} "
             f"(lr x {cfg.mapping_lr_multiplier:g}); mapping depth {cfg.mapping_layers}",
+            f"blur filter: {list(cfg.blur_filter) or 'none'}; samples: truncation psi {cfg.truncation_psi:g} on the "
+            f"first {cfg.truncation_cutoff} layers",
             f"background: {cfg.background}" + ("" if cfg.background == "raw" else
                                                 " (foreground masks: synthetic labels or <data_dir>_rembg)"),
-            describe_optimizer("adam", cfg.learning_rate, cfg.beta_1, cfg.beta_2)
-            + f", inverse-sigmoid decay per level (slope {cfg.lr_sigmoid_slope:g})",
-            f"loss: {cfg.loss}" + (f" (gp {cfg.gp_weight:g}, drift {cfg.drift_weight:g})" if cfg.loss == "wgan_gp"
-                                   else f" (R1 gamma {cfg.r1_gamma:g})" if cfg.loss == "logistic_r1" else ""),
-            f"precision: {cfg.precision}"]
+            *describe_training(cfg)]
 
 
 def main(argv=None) -> int:

@@ -19,6 +19,30 @@ def test_dry_run_shows_the_level_schedule_and_mapping_depth_8(capsys):
     assert "128 px" in capsys.readouterr().out
 
 
+def test_defaults_are_the_references_and_reach_the_trainer(capsys):
+    # NVlabs stylegan train.py (FFHQ) / training_loop.py / networks_stylegan.py and progressive_growing_of_gans.
+    assert ffhq_stylegan.main(["--dry-run"]) == 0
+    out = capsys.readouterr().out
+    cfg = json.loads(out[: out.rindex("}") + 1])
+    assert (cfg["loss"], cfg["r1_gamma"], cfg["blur_filter"], cfg["truncation_cutoff"]) == ("logistic_r1", 10.0,
+                                                                                           [1, 2, 1], 8)
+    assert (cfg["mirror_augment"], cfg["ema_kimg"], cfg["adam_epsilon"]) == (True, 10.0, 1e-8)
+    assert "epsilon=1e-08" in out and "half-life 10k images" in out and "first 8 layers" in out
+    assert ffhq_progan.main(["--dry-run"]) == 0
+    out = capsys.readouterr().out
+    cfg = json.loads(out[: out.rindex("}") + 1])
+    assert (cfg["lr_sigmoid_slope"], cfg["loss"], cfg["ema_decay"], cfg["ema_kimg"]) == (0.0, "wgan_gp", 0.999, 0.0)
+    assert "constant learning rate" in out and (cfg["mirror_augment"], cfg["adam_epsilon"]) == (True, 1e-8)
+
+    tiny = dict(resolutions=(4, 8), latent_dim=8, fmap_base=16, fmap_max=8, mbstd_group_size=2, jit_compile=False)
+    t = ffhq_stylegan.build(ffhq_stylegan.Config(w_dim=8, mapping_layers=1, **tiny))
+    assert t.loss == "logistic_r1" and t.ema_half_life_images == 10_000 and t.mirror_augment
+    assert t.generator.blur_filter == (1, 2, 1) and t.discriminator.blur_filter == (1, 2, 1)
+    assert t.g_optimizer.epsilon == 1e-8 and t.d_optimizer.epsilon == 1e-8 and t.lr_sigmoid_slope == 6.0
+    p = ffhq_progan.build(ffhq_progan.Config(**tiny))
+    assert p.lr_sigmoid_slope == 0.0 and p.ema_half_life_images == 0 and p.discriminator.blur_filter == ()
+
+
 def test_grey_background_on_a_folder_without_masks_is_a_clear_error(ffhq_dir, tmp_path, capsys):
     code = ffhq_stylegan.main(["--data", "ffhq", "--data-dir", ffhq_dir, "--background", "grey",
                                "--resolutions", "4,8", "--out", str(tmp_path)])

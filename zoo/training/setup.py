@@ -14,10 +14,11 @@ OPTIMIZERS = ("adam", "rmsprop", "sgd")
 
 
 def make_optimizer(name: str, learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999,
-                   mixed_precision: bool = False):
-    """A Keras optimizer by name (``adam``, ``rmsprop``, ``sgd``); wrapped for loss scaling under float16."""
+                   mixed_precision: bool = False, epsilon: float = 1e-7):
+    """A Keras optimizer by name (``adam``, ``rmsprop``, ``sgd``); wrapped for loss scaling under float16.
+    ``epsilon``: Adam's (Keras' default 1e-7; the NVlabs progressive GANs use 1e-8)."""
     if name == "adam":
-        opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
+        opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
     elif name == "rmsprop":
         opt = keras.optimizers.RMSprop(learning_rate)
     elif name == "sgd":
