@@ -1,0 +1,105 @@
+"""Every ``python -m zoo.latent`` command runs on tiny presets and writes its figure(s) and JSON; bad input
+exits 2 with a message."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from zoo.latent.__main__ import main
+
+DATA = ["--data", "synthetic", "--count", "24", "--image-size", "16"]
+
+
+def _run(out, *argv):
+    assert main([*argv, "--out", str(out)]) == 0
+    name = "directions_report" if argv[0] == "directions" else argv[0]
+    return json.load(open(os.path.join(out, f"{name}.json")))
+
+
+def test_pca_grid_and_sample_over_generators_and_an_encoder(tiny, tmp_path):
+    r = _run(tmp_path, "pca", "--model", tiny["gen"], "--encoder", tiny["enc"], *DATA, "--samples", "200")
+    assert len(r["models"]) == 2 and os.path.isfile(tmp_path / "pca_spectrum.png")
+    for m in r["models"].values():
+        assert abs(m["cumulative_explained_variance"][-1] - 1.0) < 1e-4
+    g = _run(tmp_path, "grid", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA, "--components", "0,1",
+             "--steps", "3", "--at", "0")
+    assert g["components"] == [0, 1] and os.path.isfile(tmp_path / "eigen_grid.png")
+    _run(tmp_path, "grid", "--model", tiny["gen"], "--activations", "--samples", "100", "--steps", "3")
+    s = _run(tmp_path, "sample", "--model", tiny["gen"], "--samples", "100", "--num-components", "3",
+             "--count-samples", "4")
+    assert s["num_components"] == 3 and os.path.isfile(tmp_path / "pca_samples.png")
+
+
+def test_attribute_directions_and_edits(tiny, tmp_path, photo):
+    a = _run(tmp_path / "a", "attribute", "--model", tiny["gen"], "--classifier", tiny["clf"], "--task", "age",
+             "--samples", "60", "--edit-count", "2", "--edit-steps", "3")
+    assert 0 <= a["heldout_accuracy"] <= 1 and len(a["edit"]["mean_per_step"]) == 3
+    assert os.path.isfile(tmp_path / "a" / "edit_age.png") and os.path.isfile(tmp_path / "a" / "directions.npz")
+    e = _run(tmp_path / "e", "attribute", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA, "--label",
+             "age>=40", "--edit-count", "2")
+    assert e["method"].startswith("mean difference") and "heldout_accuracy" in e["svm"]
+    d = _run(tmp_path / "d", "directions", "--model", tiny["gen"], "--samples", "60", "--classifier", tiny["clf"],
+             "--tasks", "gender,age", "--edit-count", "1", "--edit-steps", "3")
+    assert set(d["directions"]) == {"gender", "age"}
+    ed = _run(tmp_path / "ed", "edit", "--model", tiny["gen"], "--directions", str(tmp_path / "d"), "--direction",
+              "gender", "--condition", "age", "--classifier", tiny["clf"], "--edit-count", "1")
+    assert ed["edit"]["classifier_output"] == "P(female)"
+    _run(tmp_path / "ep", "edit", "--model", tiny["dec"], "--encoder", tiny["enc"], "--image", photo,
+         "--directions", str(tmp_path / "e"), "--direction", "age>=40")
+
+
+def test_interpolate_matrix_restore_project_scatter_mean_faces(tiny, tmp_path, photo):
+    i = _run(tmp_path, "interpolate", "--model", tiny["gen"], "--seeds", "3,4", "--steps", "5")
+    assert len(i["latent_norms"]["slerp"]) == 5 and os.path.isfile(tmp_path / "interpolation.png")
+    _run(tmp_path, "matrix", "--model", tiny["dec"], "--encoder", tiny["enc"], "--images", ",".join([photo] * 4),
+         "--steps", "3")
+    r = _run(tmp_path, "restore", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA)
+    assert set(r["table"]) == {"clean", "noise", "erase"} and os.path.isfile(tmp_path / "restoration.png")
+    assert set(r["table"]["noise"]) == {"damaged", "mean_filter", "median_filter", "vae"}
+    _run(tmp_path / "d", "directions", "--model", tiny["gen"], "--samples", "60", "--classifier", tiny["clf"],
+         "--tasks", "gender", "--edit-count", "1")
+    p = _run(tmp_path, "project", "--model", tiny["gen"], "--image", photo, "--steps", "5", "--classifier",
+             tiny["clf"], "--directions", str(tmp_path / "d"), "--direction", "gender", "--edit-count", "1")
+    assert np.isfinite(p["loss_last"]) and os.path.isfile(tmp_path / "projection.npz")
+    with np.load(tmp_path / "projection.npz") as f:
+        assert f["latent"].shape == (1, 8) and len(f["losses"]) == 5
+    s = _run(tmp_path, "scatter", "--encoder", tiny["enc"], *DATA, "--label", "gender")
+    assert sum(s["counts"].values()) == 24 and os.path.isfile(tmp_path / "scatter_gender.png")
+    m = _run(tmp_path, "mean-faces", "--encoder", tiny["enc"], "--model", tiny["dec"], *DATA)
+    assert sum(v for k, v in m["counts"].items() if not k.startswith("age")) == 24
+    assert os.path.isfile(tmp_path / "mean_latent_faces_age.png")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["grid", "--model", "no_such_preset"], "unknown preset"),
+    (["project", "--model", "GEN", "--image", "/nonexistent.png"], "photo not found"),
+    (["project", "--model", "GEN", "--image", "BAD"], "not a readable image"),
+    (["edit", "--model", "GEN", "--directions", "GEN", "--direction", "x"], "ships no direction set"),
+    (["grid", "--model", "GEN", "--space", "w"], "needs a StyleGAN"),
+])
+def test_bad_input_exits_2_with_a_message(tiny, tmp_path, capsys, argv, message):
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("not an image")
+    argv = [{"GEN": tiny["gen"], "BAD": str(bad)}.get(a, a) for a in argv]
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_stylegan_w_space_layer_range_edit_changes_the_image_and_w_latents_decode():
+    from zoo.latent import pca
+    from zoo.latent.models import Generator
+    from zoo.models.stylegan import StyleGANGenerator
+
+    g = StyleGANGenerator(8, 8, 16, 3, mapping_layers=2, fmap_base=32, fmap_max=16, seed=1)
+    g.build((None, 8))
+    w = Generator(g, "w")
+    lat = w.sample_latents(3, seed=0)
+    assert lat.shape == (3, 8)
+    np.testing.assert_allclose(w(lat), w(lat), atol=1e-6)  # fixed noise: the same w gives the same image
+    wplus = Generator(g, "w+")
+    ws = wplus.sample_latents(1, seed=0)
+    np.testing.assert_allclose(wplus(ws), w(lat[:1]), atol=1e-5)
+    edited = pca.edit_layers(ws, np.ones(8, np.float32), 3.0, (0, 2))
+    assert np.abs(wplus(edited) - wplus(ws)).max() > 1e-3

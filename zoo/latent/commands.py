@@ -1,0 +1,252 @@
+"""The CLI's commands over a generator's latent space: pca, grid, sample, attribute, directions, edit.
+
+Each takes the parsed arguments and returns the JSON-able dict of its numbers; figures go to ``args.out``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from zoo.latent import attributes, figures
+from zoo.latent import pca as pca_lib
+from zoo.latent.data import label_rule, load_images
+from zoo.latent.directions import DirectionSet, directions_of, load_directions
+from zoo.latent.models import AttributeClassifier, Generator, LatentError, encode
+
+
+def load_model(spec: str):
+    """A preset name or folder, or an exported ``.onnx`` generator file."""
+    if spec.endswith(".onnx"):
+        from export.runtime import OnnxGenerator
+
+        if not os.path.isfile(spec):
+            raise LatentError(f"ONNX file not found: {spec}")
+        return OnnxGenerator(spec)
+    from zoo.registry import from_preset
+
+    return from_preset(spec)
+
+
+def generator(args) -> Generator:
+    return Generator(load_model(args.model), getattr(args, "space", "z"))
+
+
+def _out(args, name: str) -> str:
+    os.makedirs(args.out, exist_ok=True)
+    return os.path.join(args.out, name)
+
+
+def _real(args, gen: Generator | None = None):
+    size = gen.model.image_size if gen is not None and hasattr(gen.model, "image_size") else args.image_size
+    channels = gen.model.channels if gen is not None and hasattr(gen.model, "channels") else 3
+    return load_images(args.data, args.data_dir, args.count, size, channels, args.split, args.seed)
+
+
+def fit_space(args, gen: Generator):
+    """``(LatentPCA, how)``: from the encoder's posterior means of real images, the stored direction set's PCA,
+    the generator's first activations (GANSpace for z-only GANs) or sampled latents."""
+    if getattr(args, "encoder", None):
+        images, _, info = _real(args, gen)
+        return pca_lib.fit_pca(encode(args.encoder, images)), {"source": "encoder posterior means", **info,
+                                                               "encoder": args.encoder}
+    if getattr(args, "directions", None):
+        ds = _direction_set(args.directions)
+        if ds.pca is None:
+            raise LatentError(f"the direction set of {args.directions} has no PCA")
+        return ds.pca, {"source": f"direction set of {args.directions}", **ds.pca_info}
+    z = gen.sample_latents(args.samples, args.seed)
+    if getattr(args, "activations", False):
+        k = min(args.samples, gen.latent_dim)
+        return pca_lib.fit_pca_through_activations(z, gen.first_activations(z), k), {
+            "source": "first-layer activations regressed to z (GANSpace)", "samples": args.samples}
+    return pca_lib.fit_pca(z.reshape(len(z), -1)), {"source": f"sampled {gen.space}", "samples": args.samples}
+
+
+def _direction_set(spec: str) -> DirectionSet:
+    return load_directions(spec) if os.path.isfile(os.path.join(spec, "directions.npz")) else directions_of(spec)
+
+
+def cmd_pca(args) -> dict:
+    if not args.model and not args.encoder:
+        raise LatentError("pca needs at least one --model (generator) or --encoder (VAE, with --data)")
+    spectra, report = {}, {}
+    for m in args.model or []:
+        gen = Generator(load_model(m), args.space)
+        p, how = fit_space(_with(args, model=m, encoder=None), gen)
+        name = f"{os.path.basename(os.path.normpath(m))} ({'activations' if args.activations else gen.space})"
+        spectra[name], report[name] = p.explained_variance_ratio, {**p.summary(args.top), **how}
+    for e in args.encoder or []:
+        images, _, info = load_images(args.data, args.data_dir, args.count, args.image_size, 3, args.split, args.seed)
+        p = pca_lib.fit_pca(encode(e, images))
+        name = f"{os.path.basename(os.path.normpath(e))} (posterior means)"
+        spectra[name], report[name] = p.explained_variance_ratio, {**p.summary(args.top), **info}
+    figures.plot_spectra(_out(args, "pca_spectrum.png"), spectra, top=args.top)
+    return {"models": report}
+
+
+def _with(args, **kw):
+    import argparse
+
+    return argparse.Namespace(**{**vars(args), **kw})
+
+
+def _base(args, gen: Generator, p):
+    if args.at == "mean":
+        return None
+    return gen.sample_latents(int(args.at) + 1, args.seed)[int(args.at)].reshape(-1) if not args.encoder else \
+        encode(args.encoder, _real(args, gen)[0][:1])[0]
+
+
+def cmd_grid(args) -> dict:
+    gen = generator(args)
+    p, how = fit_space(args, gen)
+    comps = [int(c) for c in args.components.split(",")]
+    latents = pca_lib.eigen_grid_latents(p, _base(args, gen, p), comps, args.steps, args.span)
+    if gen.space == "w+":
+        raise LatentError("grid edits w; use --space w (with --layers for a layer range)")
+    if args.layers:
+        start, stop = (int(v) for v in args.layers.split(":"))
+        base = _base(args, gen, p)
+        base = p.mean if base is None else base
+        offsets = np.tile(np.linspace(-args.span, args.span, args.steps), len(comps))
+        dirs = np.repeat(np.stack([p.components[c] * p.stds[c] for c in comps]), args.steps, 0)
+        ws = np.repeat(np.repeat(base[None, None].astype(np.float32), gen.model.num_ws, 1), len(offsets), 0)
+        ws = ws + 0.0
+        for i in range(len(offsets)):  # one direction per row: edit_layers takes one direction at a time
+            ws[i:i + 1] = pca_lib.edit_layers(ws[i:i + 1], dirs[i], offsets[i], (start, stop))
+        images = Generator(gen.model, "w+")(ws)
+    else:
+        images = gen(latents)
+    cols = [f"{v:+.1f} sd" for v in np.linspace(-args.span, args.span, args.steps)]
+    figures.plot_image_grid(_out(args, "eigen_grid.png"), images, len(comps), [f"PC{c}" for c in comps], cols,
+                            title=f"{args.model}: {how['source']}")
+    return {"components": comps, "stds": [float(p.stds[c]) for c in comps], "span": args.span,
+            "layers": args.layers, "pca": how, **p.summary(len(comps))}
+
+
+def cmd_sample(args) -> dict:
+    gen = generator(args)
+    p, how = fit_space(args, gen)
+    k = args.num_components or len(p.stds)
+    latents = pca_lib.pca_sample(p, args.count_samples, k, args.seed)
+    figures.plot_image_grid(_out(args, "pca_samples.png"), gen(latents), int(np.sqrt(args.count_samples)),
+                            title=f"PCA sampling, {k} components")
+    return {"num_components": k, "pca": how}
+
+
+def _scores(clf: AttributeClassifier, images, task: str):
+    s = clf.scores(images, task.split(":")[0])
+    if ":" in task:  # ethnicity:K -> P(class K)
+        s = s[:, int(task.split(":")[1])]
+    return s
+
+
+def edit_response(gen: Generator, latents, direction, intensities, clf=None, task=None) -> tuple:
+    """Images [N, T, ...] of latents moved along ``direction``, and the classifier's scores [N, T] if given."""
+    moved = attributes.apply(latents, direction, intensities)
+    n, t = moved.shape[:2]
+    images = gen(moved.reshape(n * t, *moved.shape[2:]))
+    scores = _scores(clf, images, task).reshape(n, t) if clf is not None else None
+    return images, scores
+
+
+def _response_report(intensities, scores, task):
+    if scores is None:
+        return {}
+    what = {"gender": "P(female)", "age": "predicted age (years)"}.get(task.split(":")[0], f"P({task})")
+    return {"classifier_output": what, "intensities": list(map(float, intensities)),
+            "mean_per_step": scores.mean(0).tolist(), "std_per_step": scores.std(0).tolist(),
+            "change_end_to_end": float(scores[:, -1].mean() - scores[:, 0].mean())}
+
+
+def find_direction(args, gen: Generator):
+    """``(direction, report)`` by InterFaceGAN on a classifier's scores of generated images, or by the mean
+    difference of encoded real images split by a label rule (with a linear SVM's held-out accuracy)."""
+    if args.encoder:
+        images, labels, info = _real(args, gen)
+        y = label_rule(labels, args.label)
+        lat = encode(args.encoder, images)
+        b = attributes.svm_direction(lat, y, seed=args.seed)
+        return attributes.mean_difference(lat, y), {"method": "mean difference of posterior means",
+                                                    "label": args.label, "positives": int(y.sum()),
+                                                    "examples": int(len(y)), "svm": b.report(), **info}
+    if not args.classifier:
+        raise LatentError("attribute needs --classifier (InterFaceGAN on generated images) or --encoder with "
+                          "--data and --label")
+    clf = AttributeClassifier(args.classifier)
+    z = gen.sample_latents(args.samples, args.seed)
+    scores = _scores(clf, gen(z), args.task)
+    b = attributes.from_scores(z.reshape(len(z), -1), scores, args.chosen_fraction, seed=args.seed)
+    return b.direction, {"method": "InterFaceGAN linear SVM on classifier scores", "classifier": args.classifier,
+                         "task": args.task, "samples": args.samples, "chosen_fraction": args.chosen_fraction,
+                         "score_mean": float(scores.mean()), **b.report()}
+
+
+def _intensities(args):
+    return np.linspace(-args.max_intensity, args.max_intensity, args.edit_steps)
+
+
+def cmd_attribute(args) -> dict:
+    gen = generator(args)
+    direction, report = find_direction(args, gen)
+    ds = DirectionSet(gen.space, gen.latent_dim, meta={"model": args.model})
+    name = args.name or (args.task if not args.encoder else args.label)
+    ds.add(name, direction, **report)
+    ds.save(args.out)
+    report.update(_edit_figure(args, gen, direction, name))
+    return {"direction": name, **report}
+
+
+def _edit_figure(args, gen, direction, name, latents=None) -> dict:
+    t = _intensities(args)
+    latents = gen.sample_latents(args.edit_count, args.seed + 1) if latents is None else latents
+    clf = AttributeClassifier(args.classifier) if args.classifier else None
+    task = args.task if clf is not None else None
+    images, scores = edit_response(gen, latents, direction, t, clf, task)
+    labels = [f"{v:+.2g}" for v in t]
+    if scores is not None:
+        rows = [f"{s:.2f}" if task.startswith("gender") else f"{s:.0f}y" for s in scores.reshape(-1)]
+        labels = [f"{a}\n{b}" for a, b in zip(labels, rows[:len(t)])]
+        figures.plot_edit_response(_out(args, f"edit_{name}_response.png"), t, {name: scores},
+                                   _response_report(t, scores, task)["classifier_output"], f"edit along {name}")
+    figures.plot_image_grid(_out(args, f"edit_{name}.png"), images, len(latents), col_labels=labels,
+                            title=f"{args.model}: {name}")
+    return {"edit": _response_report(t, scores, task) if scores is not None else {"intensities": t.tolist()}}
+
+
+def cmd_edit(args) -> dict:
+    gen = generator(args)
+    ds = _direction_set(args.directions)
+    direction = ds[args.direction]
+    if args.condition:
+        direction = attributes.condition(direction, *(ds[c] for c in args.condition.split(",")))
+    latents = None
+    if args.latent:
+        with np.load(args.latent, allow_pickle=False) as f:
+            latents = f["latent"].reshape(1, *gen.latent_shape)
+    elif args.image:
+        from zoo.latent.data import load_photo
+
+        if not args.encoder:
+            raise LatentError("editing a photo needs --encoder (or project it first and pass --latent)")
+        latents = encode(args.encoder, load_photo(args.image, gen.model.image_size, gen.model.channels))
+    return {"direction": args.direction, "condition": args.condition,
+            **_edit_figure(args, gen, direction, args.direction, latents)}
+
+
+def cmd_directions(args) -> dict:
+    """A direction set for a generator: PCA (and per task an InterFaceGAN direction), saved to --out."""
+    gen = generator(args)
+    p, how = fit_space(args, gen)
+    ds = DirectionSet(gen.space, gen.latent_dim, pca=p, pca_info=how, meta={"model": args.model,
+                                                                            "seed": args.seed})
+    for spec in args.tasks.split(",") if args.tasks else []:
+        name, _, preset = spec.partition("=")
+        sub = _with(args, task=name, classifier=preset or args.classifier, encoder=None)
+        direction, report = find_direction(sub, gen)
+        report.update(_edit_figure(sub, gen, direction, name.replace(":", "_")))
+        ds.add(name.replace(":", "_"), direction, **report)
+    ds.save(args.out)
+    return {"space": gen.space, "pca": {**p.summary(10), **how}, "directions": ds.info}

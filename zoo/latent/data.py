@@ -1,0 +1,87 @@
+"""Real images and labels for the latent tools: a dataset split as float arrays, one photo file, label rules."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+
+from zoo.latent.models import LatentError
+
+AGE_BUCKETS = ((0, 19), (20, 39), (40, 59), (60, 200))
+_RULE = re.compile(r"^([A-Za-z_0-9]+)\s*(>=|<=|==|=|>|<)?\s*(-?\d+(?:\.\d+)?)?$")
+
+
+def load_images(data: str, data_dir: str | None = None, count: int = 256, image_size: int = 64,
+                channels: int = 3, split: str = "test", seed: int = 0, num_synthetic: int = 2000):
+    """``(images float32 [n, S, S, C] in [-1, 1], labels {name: [n]}, info)`` for ``count`` images of a dataset.
+
+    ``split``: ``test`` takes the images of the classifier presets' test split (the recipes' seeded 70/20/10
+    partition, seed ``seed``), ``all`` any images; then ``count`` of them at random (seeded), in a fixed order.
+    """
+    from recipes.utkface_classifiers import split_indices
+    from zoo.data import load_source, make_dataset
+
+    source = load_source(data, data_dir, image_size=image_size, num_synthetic=num_synthetic, seed=seed)
+    n = len(source)
+    if n == 0:
+        raise LatentError(f"{data} ({data_dir}) has no images")
+    if split not in ("test", "all"):
+        raise LatentError(f"split must be test or all, got {split!r}")
+    split = split if n >= 10 else "all"  # a split of under 10 images would leave a part empty
+    pool = split_indices(n, seed=seed)["test"] if split == "test" else np.arange(n)
+    rng = np.random.default_rng(seed + 1)
+    idx = np.sort(rng.choice(pool, size=min(int(count), len(pool)), replace=False))
+    sub = source.subset(idx)
+    names = tuple(k for k, v in sub.labels.items() if np.ndim(v) == 1)
+    ds = make_dataset(sub, image_size, 64, channels=channels, labels=names, shuffle=False, cache=False,
+                      repeat=False, drop_remainder=False)
+    images, labels = [], {k: [] for k in names}
+    for batch in ds:
+        x, y = batch if names else (batch, {})
+        images.append(np.asarray(x))
+        for k in names:
+            labels[k].append(np.asarray(y[k]))
+    info = {"dataset": data, "split": split, "split_seed": seed,
+            "pool": int(len(pool)), "images": int(sum(len(x) for x in images)), "skipped": source.skipped}
+    return np.concatenate(images), {k: np.concatenate(v) for k, v in labels.items()}, info
+
+
+def load_photo(path: str, image_size: int, channels: int = 3) -> np.ndarray:
+    """One photo file -> [1, S, S, C] in [-1, 1]: centre square crop, antialiased resize."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not os.path.isfile(path):
+        raise LatentError(f"photo not found: {path}")
+    try:
+        img = Image.open(path)
+        img = img.convert("RGB" if channels == 3 else "L")
+    except (UnidentifiedImageError, OSError) as e:
+        raise LatentError(f"{path} is not a readable image ({e})") from e
+    w, h = img.size
+    s = min(w, h)
+    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+    img = img.resize((image_size, image_size), Image.LANCZOS)
+    x = np.asarray(img, np.float32) / 127.5 - 1.0
+    return (x[..., None] if x.ndim == 2 else x)[None]
+
+
+def label_rule(labels: dict, rule: str) -> np.ndarray:
+    """Binary labels [N] from a rule on a label column: ``gender`` (non-zero), ``age>=40``, ``race=2``,
+    ``Smiling`` (CelebA / synthetic columns)."""
+    m = _RULE.match(rule.strip())
+    if not m or m.group(1) not in labels:
+        raise LatentError(f"label rule {rule!r}: expected NAME or NAME>=VALUE with NAME one of {sorted(labels)}")
+    v = np.asarray(labels[m.group(1)], np.float64)
+    op, value = m.group(2), m.group(3)
+    if op is None:
+        return v != 0
+    t = float(value)
+    return {">=": v >= t, "<=": v <= t, ">": v > t, "<": v < t, "=": v == t, "==": v == t}[op]
+
+
+def age_bucket(ages) -> np.ndarray:
+    """Index into AGE_BUCKETS for ages in years [N]."""
+    ages = np.asarray(ages)
+    return np.select([(ages >= lo) & (ages <= hi) for lo, hi in AGE_BUCKETS], np.arange(len(AGE_BUCKETS)), -1)

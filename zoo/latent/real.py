@@ -1,0 +1,153 @@
+"""The CLI's commands that start from seeds or real faces: interpolate, matrix, restore, project, scatter,
+mean-faces. Each returns the JSON-able dict of its numbers; figures go to ``args.out``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zoo.latent import figures, interpolate
+from zoo.latent.commands import _direction_set, _edit_figure, _out, _real, generator
+from zoo.latent.data import AGE_BUCKETS, age_bucket, load_images, load_photo
+from zoo.latent.models import Generator, LatentError, encode
+
+GENDERS = ("male", "female")
+RACES = ("White", "Black", "Asian", "Indian", "Others")
+
+
+def _endpoints(args, gen: Generator, n: int):
+    """n latents: encoded photos (--images with --encoder) or the generator's latents of --seeds."""
+    if args.images:
+        paths = args.images.split(",")
+        if len(paths) != n or not args.encoder:
+            raise LatentError(f"give {n} comma-separated --images and an --encoder (got {len(paths)} images, "
+                              f"encoder {args.encoder!r})")
+        photos = np.concatenate([load_photo(p, gen.model.image_size, gen.model.channels) for p in paths])
+        return encode(args.encoder, photos), paths
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else list(range(n))
+    if len(seeds) != n:
+        raise LatentError(f"give {n} comma-separated --seeds, got {args.seeds!r}")
+    return np.concatenate([gen.sample_latents(1, s) for s in seeds]), seeds
+
+
+def cmd_interpolate(args) -> dict:
+    gen = generator(args)
+    (a, b), ends = _endpoints(args, gen, 2)
+    rows = [interpolate.interpolate(a, b, args.steps, m) for m in ("lerp", "slerp")]
+    norms = {m: np.linalg.norm(r.reshape(len(r), -1), axis=1).tolist() for m, r in zip(("lerp", "slerp"), rows)}
+    figures.plot_image_grid(_out(args, "interpolation.png"), gen(np.concatenate(rows)), 2, ["lerp", "slerp"],
+                            [f"{t:.2f}" for t in np.linspace(0, 1, args.steps)], title=f"{args.model}: {ends}")
+    return {"endpoints": ends, "steps": args.steps, "latent_norms": norms}
+
+
+def cmd_matrix(args) -> dict:
+    gen = generator(args)
+    corners, ends = _endpoints(args, gen, 4)
+    latents = interpolate.corner_matrix(corners, args.steps)
+    figures.plot_image_grid(_out(args, "matrix.png"), gen(latents), args.steps,
+                            title=f"{args.model}: 4-corner interpolation of {ends}")
+    return {"corners": ends, "steps": args.steps}
+
+
+def cmd_restore(args) -> dict:
+    from zoo.latent.restore import format_table, restoration_table
+
+    if not args.encoder:
+        raise LatentError("restore needs --encoder (the VAE's) and --model (its decoder)")
+    gen = generator(args)
+    images, _, info = _real(args, gen)
+    table, rows = restoration_table(images, args.encoder, gen.model, filter_size=args.filter_size, seed=args.seed)
+    n = min(args.show, len(images))
+    order = [k for k in rows]
+    figures.plot_image_grid(_out(args, "restoration.png"), np.concatenate([rows[k][:n] for k in order]),
+                            len(order), [k.replace("/", "\n") for k in order], title="VAE restoration")
+    text = format_table(table)
+    with open(_out(args, "restoration.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)
+    return {"table": table, **info, "filter_size": args.filter_size, "noise_std": 0.2,
+            "erase": "2 blocks of 1/4 the side, set to 0 (mid grey)"}
+
+
+def cmd_project(args) -> dict:
+    from zoo.latent.project import PerceptualDistance, project
+
+    gen = generator(args)
+    photo = load_photo(args.image, gen.model.image_size, gen.model.channels)
+    perceptual = PerceptualDistance(args.classifier) if args.classifier else None
+    res = project(gen, photo, steps=args.steps, perceptual=perceptual, perceptual_weight=args.perceptual_weight,
+                  initial_lr=args.lr, seed=args.seed)
+    res.save(_out(args, "projection.npz"))
+    pick = np.unique(np.linspace(0, len(res.trajectory) - 1, 6).round().astype(int))
+    frames = gen(res.trajectory[pick])
+    figures.plot_projection(_out(args, "projection.png"), photo[0], frames, res.trajectory_steps[pick], res.losses)
+    final = gen(res.latent)
+    from zoo.metrics.reconstruction import reconstruction_metrics
+
+    out = {"image": args.image, "space": gen.space, "steps": args.steps, "loss_first": float(res.losses[0]),
+           "loss_last": float(res.losses[-1]), "pixel_mse_last": float(res.pixel[-1]),
+           "perceptual_last": float(res.perceptual[-1]), "metrics": reconstruction_metrics(photo, final)}
+    if args.direction:
+        direction = _direction_set(args.directions or args.model)[args.direction]
+        out.update(_edit_figure(args, gen, direction, args.direction, res.latent))
+    return out
+
+
+def cmd_scatter(args) -> dict:
+    from zoo.latent.pca import fit_pca
+
+    if not args.encoder:
+        raise LatentError("scatter needs --encoder (a VAE encoder) and --data")
+    images, labels, info = load_images(args.data, args.data_dir, args.count, args.image_size, 3, args.split,
+                                       args.seed)
+    lat = encode(args.encoder, images)
+    if args.label not in labels and args.label != "age_bucket":
+        raise LatentError(f"no label {args.label!r}; {args.data} has {sorted(labels)} (or age_bucket)")
+    y = age_bucket(labels["age"]) if args.label == "age_bucket" else labels[args.label]
+    names = {"gender": GENDERS, "race": RACES, "age_bucket": [f"{lo}-{hi}" for lo, hi in AGE_BUCKETS]}
+    if lat.shape[1] == 2:
+        pts, axes = lat, ("z1", "z2")
+    else:
+        p = fit_pca(lat, 2)
+        pts, axes = p.coordinates(lat), ("PC1", "PC2")
+    figures.plot_scatter(_out(args, f"scatter_{args.label}.png"), pts, y, names.get(args.label), axis_names=axes,
+                         title=f"{args.encoder} posterior means by {args.label}")
+    from sklearn.metrics import silhouette_score
+
+    sil = float(silhouette_score(pts, y)) if len(np.unique(y)) > 1 else float("nan")
+    return {"label": args.label, "axes": axes, "silhouette_2d": sil,
+            "counts": {str(v): int((y == v).sum()) for v in np.unique(y)}, **info}
+
+
+def cmd_mean_faces(args) -> dict:
+    """Pixel means of real faces per gender x race and per age bucket (and, with --encoder and --model, the
+    decoder's image of each group's mean latent)."""
+    images, labels, info = load_images(args.data, args.data_dir, args.count, args.image_size, 3, args.split,
+                                       args.seed)
+    for k in ("gender", "race", "age"):
+        if k not in labels:
+            raise LatentError(f"mean-faces needs gender, race and age labels; {args.data} has {sorted(labels)}")
+    groups = [(f"{g} {r}", (labels["gender"] == gi) & (labels["race"] == ri))
+              for gi, g in enumerate(GENDERS) for ri, r in enumerate(RACES)]
+    buckets = age_bucket(labels["age"])
+    groups += [(f"age {lo}-{hi}", buckets == i) for i, (lo, hi) in enumerate(AGE_BUCKETS)]
+    latents = encode(args.encoder, images) if args.encoder else None
+    dec = generator(args) if args.encoder and args.model else None
+    counts, means, decoded = {}, [], []
+    for name, sel in groups:
+        counts[name] = int(sel.sum())
+        means.append(images[sel].mean(0) if sel.any() else np.zeros(images.shape[1:], np.float32))
+        if dec is not None:
+            decoded.append(latents[sel].mean(0) if sel.any() else np.zeros(latents.shape[1], np.float32))
+    means = np.stack(means)
+    cols = [f"{n}\n({counts[n]})" for n, _ in groups]
+    figures.plot_image_grid(_out(args, "mean_faces_gender_race.png"), means[:10], 2, GENDERS,
+                            RACES, title="pixel mean faces by gender (rows) and race")
+    figures.plot_image_grid(_out(args, "mean_faces_age.png"), means[10:], 1, (), cols[10:],
+                            title="pixel mean faces by age")
+    if dec is not None:
+        faces = dec(np.stack(decoded))
+        figures.plot_image_grid(_out(args, "mean_latent_faces_gender_race.png"), faces[:10], 2, GENDERS, RACES,
+                                title="decoded mean latents by gender (rows) and race")
+        figures.plot_image_grid(_out(args, "mean_latent_faces_age.png"), faces[10:], 1, (), cols[10:],
+                                title="decoded mean latents by age")
+    return {"counts": counts, **info}
