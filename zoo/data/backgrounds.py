@@ -1,13 +1,17 @@
 """Background variants of a face dataset: ``raw`` (as is), ``grey`` (flat grey behind the person) or ``blur``
 (the photo's own background, Gaussian-blurred), from foreground masks.
 
-Masks come with the synthetic set (``labels["mask"]``); for a folder of photos they are the outputs of rembg
-(https://github.com/danielgatis/rembg) in a sibling folder ``<data_dir>_rembg`` (or ``mask_dir``) with the
-same relative paths and a ``.png`` suffix: RGBA cut-outs (alpha = mask) or single-channel masks.
+Masks come with the synthetic set (``labels["mask"]``); for a folder of photos they are the outputs of
+``python -m zoo.data.remove_background`` (or of ``rembg p``) in a sibling folder ``<data_dir>_rembg`` (or
+``mask_dir``) with the same relative paths and a ``.png`` suffix: single-channel masks or RGBA cut-outs
+(alpha = mask). When that folder also holds the finished copies ``<mask_dir>/<mode>/<relative path>`` (written
+by ``remove_background`` with the same blur), those files are read instead, so labels and splits are kept.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 import os
 
@@ -70,6 +74,20 @@ def _mask_path(image_path: str, root: str, mask_dir: str) -> str:
     return os.path.join(mask_dir, os.path.splitext(rel)[0] + ".png")
 
 
+def _finished_copies(paths, root: str, mask_dir: str, mode: str, blur_sigma: float):
+    """The paths of ``remove_background``'s ``<mask_dir>/<mode>/`` copies of ``paths`` when all exist and were
+    made with this ``blur_sigma`` (recorded in its manifest.json), else None."""
+    manifest = os.path.join(mask_dir, "manifest.json")
+    if not os.path.isfile(manifest):
+        return None
+    with open(manifest) as f:
+        made = json.load(f)
+    if mode not in made.get("variants", ()) or (mode == "blur" and made.get("blur_sigma") != blur_sigma):
+        return None
+    copies = [os.path.join(mask_dir, mode, os.path.relpath(p, root)) for p in paths]
+    return copies if all(os.path.isfile(c) for c in copies) else None
+
+
 def _read_mask(path):
     m = tf.io.decode_png(tf.io.read_file(path), channels=0)
     return tf.cond(tf.shape(m)[-1] == 4, lambda: m[..., 3:4], lambda: m[..., :1])  # RGBA: alpha
@@ -101,10 +119,13 @@ def with_background(source: ImageSource, mode: str, mask_dir: str | None = None,
                         f"folder of images with rembg masks")
     root = source.info.get("root") or os.path.commonpath([os.path.dirname(p) for p in source.paths])
     mask_dir = mask_dir or default_mask_dir(root)
-    how = (f"Make them with rembg (not a facezoo requirement): pip install rembg && rembg p {root} {mask_dir} "
-           f"(RGBA cut-outs, same relative paths, .png), or pass --mask-dir.")
+    how = f"Make them with: python -m zoo.data.remove_background {root} {mask_dir} (or pass --mask-dir)."
     if not os.path.isdir(mask_dir):
         raise DataError(f"--background {mode} needs foreground masks: no folder {mask_dir}. {how}")
+    copies = _finished_copies(source.paths, root, mask_dir, mode, blur_sigma)
+    if copies is not None:
+        return dataclasses.replace(source, name=f"{source.name}-{mode}", paths=copies,
+                                   info={**source.info, "background": mode, "mask_dir": mask_dir})
     mask_paths = [_mask_path(p, root, mask_dir) for p in source.paths]
     missing = [m for m in mask_paths if not os.path.isfile(m)]
     if missing:

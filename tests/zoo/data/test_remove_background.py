@@ -1,0 +1,116 @@
+"""remove_background: the layout with_background reads, resuming, corrupt inputs, unwritable outputs."""
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from zoo.data.remove_background import main, output_paths, remove_background
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_rembg_models(tmp_path, monkeypatch):
+    """``--model auto`` must resolve to the shipped segmenter whatever this machine has cached."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("REMBG_HOME", str(tmp_path / "xdg" / "rembg"))
+    monkeypatch.delenv("U2NET_HOME", raising=False)
+
+
+def _faces_folder(root, count=4, size=24):
+    """``count`` synthetic faces as PNGs (lossless, so grey pixels can be checked exactly), one in a subfolder."""
+    from zoo.data.synthetic import render_faces
+
+    faces = render_faces(0, count, size, seed=5)
+    rels = [os.path.join("sub", "f0.png")] + [f"f{i}.png" for i in range(1, count)]
+    for rel, im in zip(rels, faces.images):
+        os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+        Image.fromarray(im).save(os.path.join(root, rel))
+    return rels
+
+
+def test_writes_masks_and_copies_that_with_background_reads(tmp_path):
+    import tensorflow as tf
+
+    from zoo.data.backgrounds import with_background
+    from zoo.data.source import ImageSource
+
+    src, dst = str(tmp_path / "faces"), str(tmp_path / "faces_rembg")
+    rels = _faces_folder(src)
+    m = remove_background(src, dst, workers=2, progress=False)
+    assert m["counts"] == {"images": 4, "already_done": 0, "written": 4, "corrupt": 0}
+    assert m["model"] == "mediapipe-selfie" and m["runs"][-1]["complete"]
+    for rel in rels:
+        paths = output_paths(rel, dst)
+        mask = np.asarray(Image.open(paths["mask"]))
+        image = np.asarray(Image.open(os.path.join(src, rel)))
+        grey = np.asarray(Image.open(paths["grey"]))
+        assert mask.ndim == 2 and mask.shape == image.shape[:2]
+        np.testing.assert_array_equal(grey[mask == 0], 128)
+        np.testing.assert_array_equal(grey[mask == 255], image[mask == 255])
+        assert np.asarray(Image.open(paths["blur"])).shape == image.shape
+    # The default mask folder of the source is <root>_rembg; the finished copies are read, labels kept.
+    source = ImageSource(name="faces", paths=[os.path.join(src, r) for r in rels], labels={"age": np.arange(4)},
+                         info={"root": src})
+    grey = with_background(source, "grey")
+    assert grey.paths == [output_paths(r, dst)["grey"] for r in rels] and list(grey.labels["age"]) == [0, 1, 2, 3]
+    # Without the manifest the masks are applied on the fly: same pixels.
+    os.remove(os.path.join(dst, "manifest.json"))
+    streamed = [x["image"].numpy() for x in with_background(source, "grey").dataset_fn()]
+    for img, rel in zip(streamed, rels):
+        np.testing.assert_array_equal(img, np.asarray(Image.open(output_paths(rel, dst)["grey"])))
+
+
+def test_a_killed_run_resumes_where_it_stopped(tmp_path):
+    """Simulates a kill: one image lost its mask (written last) and a temporary file was left behind."""
+    src, dst = str(tmp_path / "faces"), str(tmp_path / "out")
+    rels = _faces_folder(src)
+    remove_background(src, dst, progress=False)
+    lost = output_paths(rels[2], dst)
+    os.remove(lost["mask"])
+    stale = os.path.join(os.path.dirname(lost["grey"]), ".tmp-abc123.png")
+    open(stale, "wb").write(b"half")
+    kept = output_paths(rels[0], dst)["mask"]
+    before = os.stat(kept).st_mtime_ns
+    m = remove_background(src, dst, progress=False)
+    assert m["counts"] == {"images": 4, "already_done": 3, "written": 1, "corrupt": 0}
+    assert os.path.isfile(lost["mask"]) and not os.path.exists(stale)
+    assert os.stat(kept).st_mtime_ns == before  # finished images are not redone
+    assert len(m["runs"]) == 2 and m["runs"][-1]["stale_temporaries_removed"] == 1
+    leftovers = [f for _, _, fs in os.walk(dst) for f in fs if f.startswith(".tmp-")]
+    assert leftovers == []
+
+
+def test_corrupt_images_are_skipped_and_counted(tmp_path):
+    src, dst = str(tmp_path / "faces"), str(tmp_path / "out")
+    _faces_folder(src, count=2)
+    good = open(os.path.join(src, "f1.png"), "rb").read()
+    open(os.path.join(src, "truncated.png"), "wb").write(good[: len(good) // 2])
+    open(os.path.join(src, "text.jpg"), "w").write("not an image")
+    m = remove_background(src, dst, variants=("grey",), progress=False)
+    assert m["counts"] == {"images": 4, "already_done": 0, "written": 2, "corrupt": 2}
+    assert m["corrupt"] == ["text.jpg", "truncated.png"]
+    assert not os.path.exists(os.path.join(dst, "text.png")) and not os.path.exists(os.path.join(dst, "blur"))
+
+
+def test_cli_unwritable_output_exits_2_with_a_clear_message(tmp_path, capsys):
+    src = str(tmp_path / "faces")
+    _faces_folder(src, count=1)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert main([src, str(blocker / "out")]) == 2  # a folder cannot be made under a file (root ignores chmod)
+    err = capsys.readouterr().err
+    assert "cannot write to the output folder" in err and str(blocker / "out") in err
+    assert main([str(tmp_path / "nowhere"), str(tmp_path / "o")]) == 2
+    assert "no folder" in capsys.readouterr().err
+
+
+def test_source_folder_named_like_a_copy_is_refused(tmp_path):
+    from zoo.data.errors import DataError
+
+    src = str(tmp_path / "faces")
+    _faces_folder(src, count=1)
+    os.makedirs(os.path.join(src, "grey"))
+    Image.new("RGB", (8, 8)).save(os.path.join(src, "grey", "x.png"))
+    with pytest.raises(DataError, match="collide"):
+        remove_background(src, str(tmp_path / "out"), progress=False)

@@ -1,0 +1,225 @@
+"""Foreground masks and grey/blurred-background copies of a folder of face photos, with any rembg segmenter.
+
+    python -m zoo.data.remove_background ../shared/data/utkface ../utkface_rembg            # offline default
+    python -m zoo.data.remove_background SRC DST --model u2net_human_seg --alpha-matting      # a rembg model
+    python -m zoo.data.remove_background SRC DST --model-path my_seg.onnx                     # a custom ONNX
+
+Layout under DST (what ``zoo.data.backgrounds.with_background(source, mode, mask_dir=DST)`` reads; DST defaults
+to ``<SRC>_rembg``, the folder the recipes' ``--background`` looks in):
+
+    DST/<relative path without suffix>.png   the mask, single channel, 255 = person (soft edges kept)
+    DST/grey/<relative path>                 the photo with 128 grey behind the person
+    DST/blur/<relative path>                 the photo with its own background Gaussian-blurred
+    DST/manifest.json                        counts, model, timings (one entry per run, resumes appended)
+
+Resumable: an image whose outputs all exist is skipped, every file is written under a temporary name and
+renamed, and temporaries left by a killed run are removed at start. Unreadable images are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import sys
+import time
+
+import numpy as np
+
+from zoo.data.backgrounds import BACKGROUNDS, GREY, default_mask_dir, replace_background
+from zoo.data.errors import DataError
+from zoo.utils.io import atomic_path, read_json, write_json
+
+VARIANTS = tuple(b for b in BACKGROUNDS if b != "raw")  # grey, blur
+MANIFEST = "manifest.json"
+
+
+def list_images(src: str, dst: str) -> list[str]:
+    """Relative paths of the images under ``src`` (sorted; ``dst`` excluded when it lies inside ``src``)."""
+    from zoo.data import files
+
+    if not os.path.isdir(src):
+        raise DataError(f"no folder {src} (expected a folder of face images)")
+    inside = os.path.abspath(dst) + os.sep
+    rels = [os.path.relpath(p, src) for p in files.list_images(src) if not os.path.abspath(p).startswith(inside)]
+    clash = next((r for r in rels if r.split(os.sep)[0] in VARIANTS), None)
+    if clash:
+        raise DataError(f"{os.path.join(src, clash)}: a top-level folder named {clash.split(os.sep)[0]!r} in the "
+                        f"source would collide with the {VARIANTS} copies under {dst}")
+    return rels
+
+
+def output_paths(rel: str, dst: str, variants=VARIANTS) -> dict:
+    """{"mask": DST/<rel without suffix>.png, "<variant>": DST/<variant>/<rel>} for one image."""
+    out = {"mask": os.path.join(dst, os.path.splitext(rel)[0] + ".png")}
+    out.update({v: os.path.join(dst, v, rel) for v in variants})
+    return out
+
+
+def _check_writable(dst: str) -> None:
+    try:
+        os.makedirs(dst, exist_ok=True)
+        with atomic_path(os.path.join(dst, ".write-test")) as tmp, open(tmp, "w") as f:
+            f.write("ok")
+        os.remove(os.path.join(dst, ".write-test"))
+    except OSError as e:
+        raise DataError(f"cannot write to the output folder {dst}: {e.strerror or e}") from e
+
+
+def _remove_stale_temporaries(dst: str) -> int:
+    """Delete ``.tmp-*`` files a killed run left (atomic_path's temporaries); returns how many."""
+    count = 0
+    for folder, _, files in os.walk(dst):
+        for f in files:
+            if f.startswith(".tmp-"):
+                os.remove(os.path.join(folder, f))
+                count += 1
+    return count
+
+
+def read_rgb(path: str) -> np.ndarray:
+    """uint8 [H, W, 3] as stored (no EXIF rotation, as tf.io.decode_image reads it); OSError if unreadable."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.load()
+        return np.asarray(im.convert("RGB"))
+
+
+def segment(image: np.ndarray, session, alpha_matting: bool = False) -> np.ndarray:
+    """image uint8 [H, W, 3] -> mask uint8 [H, W] (255 = foreground) from rembg's ``remove`` with ``session``;
+    with ``alpha_matting`` the alpha of rembg's matted cut-out."""
+    from PIL import Image
+    from rembg import remove
+
+    pil = Image.fromarray(image)
+    if alpha_matting:
+        return np.asarray(remove(pil, session=session, alpha_matting=True).convert("RGBA"))[..., 3]
+    return np.asarray(remove(pil, session=session, only_mask=True).convert("L"))
+
+
+def _save(array: np.ndarray, path: str) -> None:
+    from PIL import Image
+
+    ext = os.path.splitext(path)[1].lower()
+    fmt = "PNG" if ext == ".png" else "JPEG"
+    with atomic_path(path) as tmp:
+        Image.fromarray(array).save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+
+
+def process_one(src: str, rel: str, dst: str, session, variants=VARIANTS, alpha_matting: bool = False,
+                blur_sigma: float = 0.04) -> str:
+    """Segment ``src/rel`` and write its outputs; returns ``"done"`` or ``"corrupt"`` (unreadable image)."""
+    try:
+        image = read_rgb(os.path.join(src, rel))
+    except (OSError, SyntaxError, ValueError):
+        return "corrupt"
+    mask = segment(image, session, alpha_matting)
+    paths = output_paths(rel, dst, variants)
+    for v in variants:  # the mask last: an image with a mask has all its copies
+        _save(replace_background(image[None], mask[None], v, blur_sigma)[0].numpy(), paths[v])
+    _save(mask, paths["mask"])
+    return "done"
+
+
+def remove_background(src: str, dst: str | None = None, model: str = "auto", model_path: str | None = None,
+                      workers: int = 2, variants=VARIANTS, alpha_matting: bool = False, blur_sigma: float = 0.04,
+                      progress: bool = True) -> dict:
+    """Write masks and background variants of every image under ``src`` into ``dst`` (see the module doc);
+    returns the manifest (also written to ``dst/manifest.json``). ``workers`` threads share one session."""
+    from tqdm import tqdm
+
+    from zoo.segmentation import make_session, resolve_model
+
+    dst = dst or default_mask_dir(src)
+    if os.path.abspath(dst) == os.path.abspath(src):
+        raise DataError(f"the output folder must differ from the source ({src})")
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise DataError(f"unknown variants {unknown}; expected some of {VARIANTS}")
+    rels = list_images(src, dst)
+    if not rels:
+        raise DataError(f"no .jpg/.jpeg/.png images under {src}")
+    _check_writable(dst)
+    stale = _remove_stale_temporaries(dst)
+    todo = [r for r in rels if not all(os.path.isfile(p) for p in output_paths(r, dst, variants).values())]
+    name = resolve_model(model, model_path)
+    session = make_session(model, model_path, threads=1)
+    counts = {"images": len(rels), "already_done": len(rels) - len(todo), "written": 0, "corrupt": 0}
+    corrupt, start, complete = [], time.time(), False
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max(1, int(workers))) as pool, \
+                tqdm(total=len(todo), desc=f"segmenting ({name})", unit="img", disable=not progress) as bar:
+            futures = {pool.submit(process_one, src, r, dst, session, variants, alpha_matting, blur_sigma): r
+                       for r in todo}
+            try:
+                for fut in concurrent.futures.as_completed(futures):
+                    status = fut.result()
+                    counts["written" if status == "done" else "corrupt"] += 1
+                    if status == "corrupt":
+                        corrupt.append(futures[fut])
+                    bar.update(1)
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+        complete = True
+    finally:
+        seconds = time.time() - start
+        manifest = _manifest(src, dst, name, model_path, variants, alpha_matting, blur_sigma, workers, counts,
+                             sorted(corrupt), seconds, stale, complete)
+        write_json(os.path.join(dst, MANIFEST), manifest)
+    return manifest
+
+
+def _manifest(src, dst, model, model_path, variants, alpha_matting, blur_sigma, workers, counts, corrupt, seconds,
+              stale, complete) -> dict:
+    path = os.path.join(dst, MANIFEST)
+    runs = read_json(path).get("runs", []) if os.path.isfile(path) else []
+    run = {"model": model, "model_path": model_path, "alpha_matting": alpha_matting, "workers": workers,
+           "counts": counts, "corrupt": corrupt, "stale_temporaries_removed": stale, "seconds": round(seconds, 2),
+           "images_per_second": round(counts["written"] / seconds, 2) if seconds > 0 else None,
+           "complete": complete, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return {"source": os.path.abspath(src), "model": model, "variants": list(variants), "grey": GREY,
+            "blur_sigma": blur_sigma, "counts": counts, "corrupt": corrupt, "complete": complete,
+            "layout": {"mask": "<relative path without suffix>.png (L, 255 = person)",
+                       **{v: f"{v}/<relative path>" for v in variants}},
+            "runs": runs + [run]}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m zoo.data.remove_background", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("src", help="folder of face images (searched recursively)")
+    parser.add_argument("dst", nargs="?", default=None, help="output folder (default: <SRC>_rembg)")
+    parser.add_argument("--model", default="auto",
+                        help="auto (a cached rembg portrait/human model, else the shipped mediapipe-selfie), "
+                             "mediapipe-selfie, or a rembg model: u2net, u2net_human_seg, isnet-general-use, "
+                             "birefnet-portrait, ... (default: auto)")
+    parser.add_argument("--model-path", default=None, help="a custom ONNX segmenter, run by rembg's u2net_custom "
+                        "session (or --model dis_custom / ben_custom)")
+    parser.add_argument("--workers", type=int, default=2, help="images processed in parallel (default: 2)")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help=f"copies to write besides the masks, comma-separated (default: {','.join(VARIANTS)})")
+    parser.add_argument("--alpha-matting", action="store_true", help="refine the mask with rembg's alpha matting")
+    parser.add_argument("--blur-sigma", type=float, default=0.04, help="blur: Gaussian sigma x image height")
+    args = parser.parse_args(argv)
+    variants = tuple(v for v in args.variants.split(",") if v.strip())
+    try:
+        m = remove_background(args.src, args.dst, args.model, args.model_path, args.workers, variants,
+                              args.alpha_matting, args.blur_sigma)
+    except DataError as e:
+        print(f"{parser.prog}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to continue", file=sys.stderr)
+        return 130
+    run = m["runs"][-1]
+    print(f"{m['counts']['written']} written, {m['counts']['already_done']} already done, "
+          f"{m['counts']['corrupt']} corrupt (skipped) of {m['counts']['images']} images with {m['model']} "
+          f"in {run['seconds']:.1f} s ({run['images_per_second']} img/s) -> {args.dst or default_mask_dir(args.src)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

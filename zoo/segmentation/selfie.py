@@ -1,0 +1,44 @@
+"""MediaPipe's selfie segmentation network as a rembg session, with its weights shipped in facezoo.
+
+``weights/selfie_segmentation.onnx`` is Google's ``selfie_segmentation.tflite`` (MediaPipe 0.10.21, Apache-2.0,
+licence in ``weights/LICENCE``) converted by ``zoo.segmentation.convert``; nothing is downloaded at run time.
+The network takes RGB [1, 256, 256, 3] in [0, 1] (the photo stretched, as MediaPipe's graph does) and returns
+the person's probability [1, 256, 256, 1], resized back to the photo.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PIL import Image
+from rembg.sessions.base import BaseSession
+
+WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights", "selfie_segmentation.onnx")
+INPUT_SIZE = 256
+
+
+class SelfieSegmentationSession(BaseSession):
+    """rembg session of the shipped selfie segmenter: ``remove(img, session=SelfieSegmentationSession())``."""
+
+    def __init__(self, model_name: str = "mediapipe-selfie", sess_opts=None, *args, **kwargs):
+        import onnxruntime as ort
+
+        kwargs.setdefault("providers", ["CPUExecutionProvider"])
+        super().__init__(model_name, sess_opts or ort.SessionOptions(), *args, **kwargs)
+
+    def predict(self, img, *args, **kwargs) -> list:
+        """img: PIL image -> [mask], one PIL ``L`` image of the photo's size (255 = person)."""
+        x = np.asarray(img.convert("RGB").resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR), np.float32)
+        prob = self.inner_session.run(None, {self.inner_session.get_inputs()[0].name: x[None] / 255.0})[0]
+        mask = Image.fromarray(np.round(np.clip(prob[0, :, :, 0], 0, 1) * 255).astype(np.uint8), mode="L")
+        return [mask.resize(img.size, Image.Resampling.BILINEAR)]
+
+    @classmethod
+    def download_models(cls, *args, **kwargs):
+        """The shipped file (never a download)."""
+        return WEIGHTS
+
+    @classmethod
+    def name(cls, *args, **kwargs):
+        return "mediapipe-selfie"
