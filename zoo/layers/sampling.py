@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+from zoo.utils.random import ReplicaSeedGenerator
+
 
 @keras.saving.register_keras_serializable(package="facezoo")
 class GaussianSampling(keras.layers.Layer):
@@ -16,7 +18,7 @@ class GaussianSampling(keras.layers.Layer):
     def __init__(self, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = ReplicaSeedGenerator(seed, name="seed_generator")  # different noise per replica
 
     def call(self, mean, log_var):
         eps = keras.random.normal(keras.ops.shape(mean), seed=self.seed_generator, dtype="float32")

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from zoo.losses import adversarial
 from zoo.trainers.base import TrainerMixin, mean_trackers
+from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -29,7 +30,9 @@ class GANTrainer(TrainerMixin, keras.Model):
         super().__init__(**kwargs)
         self.generator, self.discriminator, self.seed = generator, discriminator, seed
         self.latent_dim = generator.latent_dim
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        # Its own stream (not the bare run seed, which other parts of a run also derive from), different on
+        # each replica of a distribution strategy.
+        self.seed_generator = ReplicaSeedGenerator(derive_seed(seed, "latents"), name="seed_generator")
         self.trackers = mean_trackers("d_loss", "g_loss", "d_real", "d_fake")
 
     # -- configuration -------------------------------------------------------------------------------------

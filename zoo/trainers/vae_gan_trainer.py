@@ -10,6 +10,7 @@ from zoo.layers.sampling import GaussianSampling
 from zoo.losses import adversarial
 from zoo.losses.vae import kl_divergence, summed_squared_error
 from zoo.trainers.base import AutoencoderMixin, TrainerMixin, mean_trackers
+from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -38,8 +39,8 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
         self.encoder, self.decoder, self.discriminator = encoder, decoder, discriminator
         self.gamma, self.seed = float(gamma), seed
         self.latent_dim = decoder.latent_dim
-        self.sampling = GaussianSampling(seed, name="sampling")
-        self.seed_generator = keras.random.SeedGenerator(seed + 1)
+        self.sampling = GaussianSampling(derive_seed(seed, "posterior"), name="sampling")
+        self.seed_generator = ReplicaSeedGenerator(derive_seed(seed, "prior"), name="seed_generator")
         self.trackers = mean_trackers("kl", "similarity", "g_loss", "d_loss")
 
     def compile(self, encoder_optimizer, decoder_optimizer, d_optimizer, **kwargs):

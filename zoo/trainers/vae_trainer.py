@@ -8,6 +8,7 @@ import tensorflow as tf
 from zoo.layers.sampling import GaussianSampling
 from zoo.losses.vae import kl_divergence, reconstruction_loss
 from zoo.trainers.base import AutoencoderMixin, TrainerMixin, mean_trackers
+from zoo.utils.random import derive_seed
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -36,7 +37,7 @@ class VAETrainer(AutoencoderMixin, TrainerMixin, keras.Model):
         self.beta, self.recon_weight = float(beta), float(recon_weight)
         self.feature_loss, self.feature_weight = feature_loss, float(feature_weight)
         self.latent_dim = decoder.latent_dim
-        self.sampling = GaussianSampling(seed, name="sampling")
+        self.sampling = GaussianSampling(derive_seed(seed, "posterior"), name="sampling")
         names = ["loss", "reconstruction", "kl"] + (["feature"] if feature_loss is not None else [])
         self.trackers = mean_trackers(*names)
 

@@ -8,6 +8,7 @@ import tensorflow as tf
 from zoo.losses import adversarial
 from zoo.losses.penalties import gradient_penalty
 from zoo.trainers.gan_trainer import GANTrainer
+from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -23,6 +24,8 @@ class WGANGPTrainer(GANTrainer):
             raise ValueError(f"n_critic must be at least 1, got {n_critic}")
         self.gp_weight, self.n_critic = float(gp_weight), int(n_critic)
         self.trackers["gp"] = keras.metrics.Mean(name="gp")
+        self.epsilon_generator = ReplicaSeedGenerator(derive_seed(seed, "gradient_penalty"),
+                                                      name="epsilon_generator")
 
     def discriminator_loss(self, real_logits, fake_logits):
         return adversarial.wasserstein_critic_loss(real_logits, fake_logits)
@@ -31,7 +34,7 @@ class WGANGPTrainer(GANTrainer):
         return adversarial.wasserstein_generator_loss(fake_logits)
 
     def discriminator_penalty(self, real, fake):
-        epsilon = keras.random.uniform((tf.shape(real)[0],), seed=self.seed_generator)
+        epsilon = keras.random.uniform((tf.shape(real)[0],), seed=self.epsilon_generator)
         per_example = gradient_penalty(self.discriminator, real, fake, epsilon, self.gp_weight)
         penalty = self.reduce_loss(per_example)
         self.trackers["gp"].update_state(penalty * tf.distribute.get_strategy().num_replicas_in_sync)
