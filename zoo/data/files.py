@@ -1,20 +1,31 @@
-"""Listing and checking image files before they reach tf.data.
+"""Listing, checking and reading image files: one decoding path for training, evaluation, predict and the demo.
 
-A corrupt file inside a tf.data map crashes the whole run deep in TensorFlow, so files are checked up front:
-a cheap test of the format's first and last bytes (a truncated JPEG lacks its end marker, a PNG its IEND
-chunk) in a thread pool. Bad files are skipped and counted; anything that still fails to decode later is
-dropped by the pipeline's ``ignore_errors`` with a logged warning.
+A corrupt file inside a tf.data map crashes the whole run deep in TensorFlow (or is silently dropped), so files
+are checked up front in a thread pool: the format's first and last bytes (a truncated JPEG lacks its end
+marker, a PNG its IEND chunk), the size in the header (an image over ``MAX_PIXELS`` is refused before it is
+decoded), then a real decode: JPEGs by libjpeg-turbo in strict mode at 1/8 scale (so "Corrupt JPEG data"
+warnings count as errors), PNGs by Pillow (chunk CRCs and the compressed image data). Bad files are skipped,
+counted and named in one warning. ``read_image`` decodes one file exactly as the training pipeline does.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
+import struct
+import warnings
 from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from zoo.data.errors import DataError
 
 log = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
+MAX_PIXELS = 8192 * 8192  # a larger image is refused before decoding (14000 x 14000 RGB would need 588 MB)
+LISTED_IN_WARNING = 20
 
 
 def list_images(root: str, recursive: bool = True) -> list[str]:
@@ -50,12 +61,108 @@ def looks_like_image(path: str) -> bool:
     return False
 
 
+def header_size(path: str) -> tuple[int, int]:
+    """(width, height) from the file's header, without decoding the pixels; DataError when unreadable."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+            if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+                return struct.unpack(">II", head[16:24])
+            if head[:3] == b"\xff\xd8\xff":
+                import simplejpeg
+
+                f.seek(0)
+                height, width = simplejpeg.decode_jpeg_header(f.read())[:2]
+                return int(width), int(height)
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path} is not a readable image: {e}") from e
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's decompression-bomb warning: the size is checked below
+            with Image.open(path) as im:
+                return im.size
+    except Image.DecompressionBombError as e:
+        raise DataError(f"{path} is too large to decode ({e}); the limit is {MAX_PIXELS:,} pixels") from e
+    except Exception as e:  # Pillow raises many types for files that are not images
+        raise DataError(f"{path} is not a readable image (expected JPEG, PNG, BMP, GIF or WebP): {e}") from e
+
+
+def check_size(path: str, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
+    """(width, height) of ``path``, or a DataError when it has more than ``max_pixels`` pixels (nothing decoded)."""
+    width, height = header_size(path)
+    if width * height > max_pixels:
+        raise DataError(f"{path} is {width}x{height} pixels, more than the {max_pixels:,} pixels allowed; "
+                        f"refused without decoding it (shrink it first)")
+    return width, height
+
+
+def problem(path: str) -> str | None:
+    """Why ``path`` cannot be used as a training image (None when it can): incomplete, too large or corrupt."""
+    if not looks_like_image(path):
+        return "not a complete JPEG or PNG file (truncated, empty or another format)"
+    try:
+        check_size(path)
+        with open(path, "rb") as f:
+            data = f.read()
+        if data[:3] == b"\xff\xd8\xff":
+            import simplejpeg
+
+            # strict: libjpeg's recoverable "Corrupt JPEG data" warnings are errors; min size: decode at 1/8.
+            simplejpeg.decode_jpeg(data, strict=True, min_height=1, min_width=1)
+        else:
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as im:
+                im.load()  # checks every chunk's CRC and inflates the image data
+    except DataError as e:
+        return str(e).removeprefix(f"{path} ")
+    except Exception as e:  # decoders raise ValueError, OSError, SyntaxError, zlib.error ...
+        return f"corrupt: {e}"
+    return None
+
+
+_checked: dict[tuple, str | None] = {}  # (path, size, mtime) -> problem: a folder loaded again is not decoded again
+
+
+def _cached_problem(path: str) -> str | None:
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        return f"cannot be read: {e.strerror}"
+    key = (path, st.st_size, st.st_mtime_ns)
+    if key not in _checked:
+        _checked[key] = problem(path)
+    return _checked[key]
+
+
 def check_images(paths: list[str], what: str = "images") -> tuple[list[int], list[str]]:
-    """Indices of the usable files in ``paths`` and the list of skipped ones (a warning is logged once)."""
-    with ThreadPoolExecutor(16) as pool:
-        ok = list(pool.map(looks_like_image, paths, chunksize=256))
-    good = [i for i, k in enumerate(ok) if k]
-    bad = [p for p, k in zip(paths, ok) if not k]
+    """Indices of the usable files in ``paths`` and the list of skipped ones; one warning names the skipped
+    files and why (the first ``LISTED_IN_WARNING``) and gives the count used."""
+    with ThreadPoolExecutor(8) as pool:
+        reasons = list(pool.map(_cached_problem, paths, chunksize=64))
+    good = [i for i, r in enumerate(reasons) if r is None]
+    bad = [p for p, r in zip(paths, reasons) if r is not None]
     if bad:
-        log.warning("skipped %d unreadable or corrupt %s (for example %s)", len(bad), what, bad[0])
+        listed = "\n".join(f"  {p}: {r}" for p, r in zip(paths, reasons) if r is not None)
+        lines = listed.split("\n")
+        more = f"\n  ... and {len(lines) - LISTED_IN_WARNING} more" if len(lines) > LISTED_IN_WARNING else ""
+        log.warning("skipped %d of %d %s (unreadable, too large or corrupt); using %d:\n%s%s", len(bad),
+                    len(paths), what, len(good), "\n".join(lines[:LISTED_IN_WARNING]), more)
     return good, bad
+
+
+def read_image(path: str, channels: int = 3, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """One image file -> uint8 [H, W, channels], decoded as the training pipeline decodes (``tf.io.decode_image``:
+    16-bit PNGs scaled to 8 bits, not clipped). The size in the header is checked first: a file over
+    ``max_pixels`` is refused before decoding. Raises DataError naming the file."""
+    import tensorflow as tf
+
+    check_size(path, max_pixels)
+    try:
+        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+    except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as e:
+        raise DataError(f"{path} is not a readable image (expected JPEG, PNG, BMP, GIF or WebP): "
+                        f"{e.message.splitlines()[0] if e.message else e}") from e
+    return image.numpy()
