@@ -36,12 +36,25 @@ CelebA is not downloaded automatically (Google Drive quotas). Either:
      then pass --data-dir ~/tensorflow_datasets (the TFDS data dir)."""
 
 
+def _read_lines(path: str, what: str) -> list[str]:
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read().splitlines()
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not a text file (byte {e.start} is {e.object[e.start:e.start + 1]!r}); expected "
+                        f"CelebA's {what}") from e
+
+
 def parse_attributes(path: str) -> tuple[list[str], np.ndarray]:
-    """Parse ``list_attr_celeba.txt``: file names and a [N, 40] int8 array of 0/1 in ``CELEBA_ATTRIBUTES`` order."""
-    with open(path) as f:
-        lines = f.read().splitlines()
+    """Parse ``list_attr_celeba.txt``: file names and a [N, 40] int8 array of 0/1 in ``CELEBA_ATTRIBUTES`` order.
+
+    The first line is the number of rows; a file with fewer or more rows (cut short by a download) is an error."""
+    lines = _read_lines(path, "list_attr_celeba.txt (a count line, 40 names, one row of 1/-1 values per image)")
     if len(lines) < 2:
         raise DataError(f"{path}: expected a count line and an attribute-name line, found {len(lines)} lines")
+    if not lines[0].strip().isdigit():
+        raise DataError(f"{path}:1: expected the number of images, found {lines[0][:80]!r}")
+    count = int(lines[0])
     names = lines[1].split()
     if sorted(names) != sorted(CELEBA_ATTRIBUTES):
         raise DataError(f"{path}:2: expected the 40 CelebA attribute names, found {len(names)} names "
@@ -56,20 +69,22 @@ def parse_attributes(path: str) -> tuple[list[str], np.ndarray]:
             raise DataError(f"{path}:{lineno}: expected a file name and 40 values of 1 or -1, found {line[:80]!r}")
         files.append(parts[0])
         rows.append([parts[1 + i] == "1" for i in order])
+    if len(files) != count:
+        raise DataError(f"{path}:{len(lines) + 1 if len(files) < count else 1}: the count line says {count} rows "
+                        f"but the file has {len(files)}" + (" (cut short?)" if len(files) < count else ""))
     return files, np.asarray(rows, np.int8).reshape(-1, 40)
 
 
 def parse_partition(path: str) -> dict[str, int]:
     """Parse ``list_eval_partition.txt`` into {file name: split code}."""
     out = {}
-    with open(path) as f:
-        for lineno, line in enumerate(f, start=1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 2 or parts[1] not in ("0", "1", "2"):
-                raise DataError(f"{path}:{lineno}: expected '<file> <0|1|2>', found {line.strip()[:80]!r}")
-            out[parts[0]] = int(parts[1])
+    for lineno, line in enumerate(_read_lines(path, "list_eval_partition.txt ('<file> <0|1|2>' lines)"), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 2 or parts[1] not in ("0", "1", "2"):
+            raise DataError(f"{path}:{lineno}: expected '<file> <0|1|2>', found {line.strip()[:80]!r}")
+        out[parts[0]] = int(parts[1])
     return out
 
 

@@ -70,6 +70,31 @@ def test_celeba_malformed_attribute_file(tmp_path, celeba_dir):
         parse_attributes(str(bad))
 
 
+def test_celeba_attribute_file_not_text_or_cut_short(tmp_path, celeba_dir):
+    from zoo.data.celeba import parse_partition
+
+    lines = open(os.path.join(celeba_dir, "list_attr_celeba.txt")).read().splitlines()
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\x1f\x8b\x08\x00" + os.urandom(200))  # e.g. the gzipped file under the text name
+    for parse in (parse_attributes, parse_partition):
+        with pytest.raises(DataError, match=r"binary\.txt: not a text file"):
+            parse(str(binary))
+    cut = tmp_path / "cut.txt"  # cut at a row boundary: the count line says 20, 8 rows follow
+    cut.write_text("\n".join(lines[:10]) + "\n")
+    with pytest.raises(DataError, match=r"cut\.txt:11: the count line says 20 rows but the file has 8 \(cut short"):
+        parse_attributes(str(cut))
+    extra = tmp_path / "extra.txt"
+    extra.write_text("\n".join(["5"] + lines[1:]))
+    with pytest.raises(DataError, match=r"extra\.txt:1: the count line says 5 rows but the file has 20"):
+        parse_attributes(str(extra))
+    nocount = tmp_path / "nocount.txt"
+    nocount.write_text("\n".join(lines[1:]))
+    with pytest.raises(DataError, match=r"nocount\.txt:1: expected the number of images"):
+        parse_attributes(str(nocount))
+    files, attrs = parse_attributes(os.path.join(celeba_dir, "list_attr_celeba.txt"))
+    assert len(files) == attrs.shape[0] == int(lines[0])
+
+
 def test_missing_datasets_say_how_to_get_them(tmp_path):
     with pytest.raises(DatasetNotFoundError) as e:
         load_source("celeba", str(tmp_path / "nope"))
