@@ -119,7 +119,8 @@ def with_background(source: ImageSource, mode: str, mask_dir: str | None = None,
                         f"folder of images with rembg masks")
     root = source.info.get("root") or os.path.commonpath([os.path.dirname(p) for p in source.paths])
     mask_dir = mask_dir or default_mask_dir(root)
-    how = f"Make them with: python -m zoo.data.remove_background {root} {mask_dir} (or pass --mask-dir)."
+    how = (f"Make them with: python -m zoo.data.remove_background {root} {mask_dir} (or rembg p {root} {mask_dir}), "
+           f"or pass --mask-dir.")
     if not os.path.isdir(mask_dir):
         raise DataError(f"--background {mode} needs foreground masks: no folder {mask_dir}. {how}")
     copies = _finished_copies(source.paths, root, mask_dir, mode, blur_sigma)

@@ -19,12 +19,14 @@ _RUN_FLAGS = ("resume", "dry_run", "verbose")
 @dataclasses.dataclass(frozen=True)
 class RunOptions:
     """The fields every recipe's ``Config`` shares, none of them part of a paper's setup: seed, synthetic-set size,
-    XLA, how often to checkpoint and log, sample-grid size and the output folder. A recipe's ``Config`` subclasses
-    it (and may re-declare a field to change its default); on the command line, in ``--dry-run`` and in
-    config.json the recipe's own fields come first."""
+    background variant of the training images, XLA, how often to checkpoint and log, sample-grid size and the
+    output folder. A recipe's ``Config`` subclasses it (and may re-declare a field to change its default); on the
+    command line, in ``--dry-run`` and in config.json the recipe's own fields come first."""
 
     seed: int = 0
     num_synthetic: int = 10_000  # images of the built-in synthetic face set (--data synthetic)
+    background: typing.Literal["raw", "grey", "blur"] = "raw"  # grey/blur: person kept, background replaced
+    mask_dir: str | None = None  # masks for grey/blur (python -m zoo.data.remove_background); default <data_dir>_rembg
     jit_compile: bool = True  # XLA-compile the train step
     checkpoint_every: int = 500  # steps between checkpoints (one is also written at each epoch end)
     log_every: int = 10  # steps between rows of logs/metrics.csv

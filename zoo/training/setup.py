@@ -35,9 +35,13 @@ def describe_optimizer(name: str, learning_rate: float, beta_1: float, beta_2: f
 
 
 def load_training_source(cfg):
-    """The ImageSource named by ``cfg.data`` / ``cfg.data_dir`` (synthetic rendered at ``cfg.image_size``)."""
+    """The ImageSource named by ``cfg.data`` / ``cfg.data_dir`` (synthetic rendered at ``cfg.image_size``), with
+    the background variant ``cfg.background`` (``raw``, ``grey``, ``blur``; masks from ``cfg.mask_dir``)."""
+    from zoo.data.backgrounds import with_background
+
     source = load_source(cfg.data, cfg.data_dir, image_size=cfg.image_size, num_synthetic=cfg.num_synthetic,
                          seed=cfg.seed)
+    source = with_background(source, cfg.background, cfg.mask_dir)
     msg = f"data: {source.name}, {len(source)} images"
     if source.skipped:
         msg += f" ({source.skipped} skipped: malformed or corrupt)"
