@@ -20,7 +20,8 @@ GRID = ((4, 1.0), (4, 0.01), (256, 1.0), (256, 0.01))  # the study's four models
 class Config(RunOptions):
     """Conv VAE: 3 x [conv, ReLU, pool, BN] encoder, 3 deconvolutions, widened dense networks; latent d and KL
     weight beta (default M(4, 1)); UTKFace 48x48 greyscale, 200 epochs, batch 64, Adam(1e-3). ``--grid`` trains
-    the study's four models one after another and writes their side-by-side reconstructions."""
+    the study's four models one after another on 90% of the images and writes their side-by-side reconstructions
+    of held-out images and their PSNR / SSIM / MSE on up to ``eval_images`` held-out images."""
 
     data: Literal["celeba", "utkface", "ffhq", "synthetic"] = "utkface"
     data_dir: str | None = None
@@ -40,6 +41,7 @@ class Config(RunOptions):
     beta_2: float = 0.999
     grid: bool = False
     num_reconstructions: int = 8
+    eval_images: int = 1000  # --grid: held-out images (the classifiers' seeded 10% test split) scored per model
 
 
 def build(cfg: Config):
@@ -85,7 +87,16 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
         return train_autoencoder(trainer, source, cfg, run_dir, resume, dataset_fn, channels=cfg.channels,
                                  num_reconstructions=cfg.num_reconstructions)
 
-    inputs = fixed_inputs(source, cfg.image_size, cfg.channels, min(cfg.num_reconstructions, len(source)))
+    from recipes.utkface_classifiers import split_indices
+    from zoo.metrics.reconstruction import reconstruction_metrics
+
+    # Hold out the seeded 10% test split of the classifier recipes (the same images for the four models).
+    parts = split_indices(len(source), seed=cfg.seed)
+    heldout = source.subset(parts["test"][:cfg.eval_images])
+    source = source.subset(np.concatenate([parts["train"], parts["validation"]]))
+    dataset_fn = image_dataset_fn(source, cfg, channels=cfg.channels)
+    scored = fixed_inputs(heldout, cfg.image_size, cfg.channels, len(heldout))
+    inputs = scored[:cfg.num_reconstructions]
     rows, summary = [inputs], {}
     for d, beta in GRID:
         sub_cfg = dataclasses.replace(cfg, latent_dim=d, beta=beta, grid=False)
@@ -95,19 +106,25 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
             trainer = build(sub_cfg)
         trainer, state = train_autoencoder(trainer, source, sub_cfg, sub_dir, resume, dataset_fn,
                                            channels=cfg.channels, num_reconstructions=cfg.num_reconstructions)
-        recon = np.asarray(trainer.reconstruct(inputs))
-        rows.append(recon)
+        recon = np.concatenate([np.asarray(trainer.reconstruct(scored[i:i + 256]))
+                                for i in range(0, len(scored), 256)])
+        rows.append(recon[:len(inputs)])
         summary[model_name(d, beta)] = {
             "steps": state.step, "run_dir": sub_dir,
-            "reconstruction_sse": float(np.mean(np.sum(((inputs - recon) / 2.0) ** 2, axis=(1, 2, 3)))),
+            "reconstruction_sse": float(np.mean(np.sum(((scored - recon) / 2.0) ** 2, axis=(1, 2, 3)))),
+            "heldout": reconstruction_metrics(scored, recon),
         }
     # Rows: inputs, then M(4,1), M(4,0.01), M(256,1), M(256,0.01) reconstructions of the same inputs.
     grid = np.concatenate(rows, axis=0)
     save_grid(os.path.join(run_dir, "comparison.png"), grid, cols=len(inputs))
     write_json(os.path.join(run_dir, "comparison.json"),
-               {"rows": ["input"] + list(summary), "models": summary})
-    print("comparison: " + ", ".join(f"{k} sse {v['reconstruction_sse']:.1f}" for k, v in summary.items()),
-          flush=True)
+               {"rows": ["input"] + list(summary), "models": summary,
+                "heldout": {"images": len(scored), "split": "test 10% of split_indices(seed)",
+                            "trained_on": len(source)}})
+    print("held-out reconstruction: " + ", ".join(
+        f"{k} PSNR {v['heldout']['psnr']['mean']:.2f} dB, SSIM "
+        f"{v['heldout'].get('ssim', {}).get('mean', float('nan')):.3f}, MSE {v['heldout']['mse']['mean']:.4f}"
+        for k, v in summary.items()), flush=True)
     return summary
 
 

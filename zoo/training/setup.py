@@ -75,9 +75,12 @@ def train_gan(cfg, run_dir: str, resume: bool, build, crop: str | None = None):
     source = load_training_source(cfg)
     with get_strategy().scope():
         trainer = build(cfg)
-    per_epoch, total = steps_for(len(source), cfg.batch_size, cfg.epochs, cfg.steps)
+    # A step takes one real batch per critic update, so an epoch (every image seen once) has N // (k * B) steps.
+    real_batches = getattr(trainer, "real_batches_per_step", 1)
+    per_epoch, total = steps_for(len(source), real_batches * cfg.batch_size, cfg.epochs, cfg.steps)
     fixed_z = np.random.default_rng(cfg.seed).standard_normal((cfg.num_samples, cfg.latent_dim)).astype("float32")
-    state = train(trainer, image_dataset_fn(source, cfg, crop=crop), run_dir, steps_per_epoch=per_epoch,
+    dataset_fn = image_dataset_fn(source, cfg, crop=crop, real_batches=real_batches)
+    state = train(trainer, dataset_fn, run_dir, steps_per_epoch=per_epoch,
                   total_steps=total, resume=resume, checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every,
                   render_samples=lambda: trainer.generator(fixed_z, training=False),
                   time_budget_s=60.0 * cfg.time_budget)
