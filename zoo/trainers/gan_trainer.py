@@ -20,7 +20,9 @@ class GANTrainer(TrainerMixin, keras.Model):
     """Trains ``generator`` (z [B, latent_dim] -> images) against ``discriminator`` (images -> logits [B, 1]).
 
     ``compile(g_optimizer=..., d_optimizer=...)``; ``fit`` on batches of real images in [-1, 1]. Each step does
-    ``n_critic`` discriminator updates (fresh z each) then one generator update. Logged: ``d_loss``, ``g_loss``
+    ``n_critic`` discriminator updates, each on a fresh real batch and fresh z (Algorithm 1 of the WGAN papers),
+    then one generator update: a step's batch holds ``real_batches_per_step`` (= n_critic) batches of B images,
+    split in order. Logged: ``d_loss``, ``g_loss``
     and ``d_real`` / ``d_fake`` (mean discriminator output on real and generated images).
     """
 
@@ -76,6 +78,23 @@ class GANTrainer(TrainerMixin, keras.Model):
     def call(self, z, training=False):
         return self.generator(z, training=training)
 
+    @property
+    def real_batches_per_step(self) -> int:
+        """Real batches one train step consumes (one per critic update): the data pipeline batches this many
+        times B images, and an epoch is counted in real images seen."""
+        return int(self.n_critic)
+
+    def split_real(self, real):
+        """The step's real images [k * B, ...] -> k batches [B, ...] in order, k = ``real_batches_per_step``."""
+        k = self.real_batches_per_step
+        if k == 1:
+            return [real]
+        n = real.shape[0]
+        if n is not None and n % k:
+            raise ValueError(f"a step's {n} real images do not split into {k} critic batches: the data pipeline must "
+                             f"batch real_batches_per_step ({k}) x B images (zoo.training.setup.image_dataset_fn)")
+        return tf.split(real, k, axis=0)
+
     def discriminator_logits(self, real, fake):
         """(real_logits, fake_logits) from ONE discriminator call on the concatenated batch, so that
         batch-dependent layers (batch norm, even on the score itself as in Cheng et al.) normalise real and fake
@@ -109,9 +128,10 @@ class GANTrainer(TrainerMixin, keras.Model):
 
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
-        for _ in range(self.n_critic):
-            d_loss, real_logits, fake_logits = self.discriminator_step(real)
-        g_loss = self.generator_step(real)
+        batches = self.split_real(real)
+        for batch in batches:
+            d_loss, real_logits, fake_logits = self.discriminator_step(batch)
+        g_loss = self.generator_step(batches[-1])
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         # reduce_loss divides by the global batch; the tracked value is this replica's share times replicas.
         self.trackers["d_loss"].update_state(d_loss * replicas)

@@ -49,16 +49,18 @@ def load_training_source(cfg):
     return source
 
 
-def image_dataset_fn(source, cfg, channels: int = 3, crop: str | None = None):
-    """``f(seed_offset)`` -> infinite batches of images in [-1, 1] for the training loop."""
+def image_dataset_fn(source, cfg, channels: int = 3, crop: str | None = None, real_batches: int = 1):
+    """``f(seed_offset)`` -> infinite batches of images in [-1, 1] for the training loop, each of
+    ``real_batches * cfg.batch_size`` images (a trainer's ``real_batches_per_step``: n_critic for WGANs)."""
     def fn(seed_offset: int = 0):
-        return make_dataset(source, cfg.image_size, cfg.batch_size, channels=channels, crop=crop,
+        return make_dataset(source, cfg.image_size, real_batches * cfg.batch_size, channels=channels, crop=crop,
                             seed=cfg.seed * 1_000_003 + seed_offset)
     return fn
 
 
 def steps_for(num_examples: int, batch_size: int, epochs: int, steps: int) -> tuple[int, int]:
-    """(steps_per_epoch, total_steps): whole batches per epoch; ``steps`` > 0 caps the total."""
+    """(steps_per_epoch, total_steps): whole batches per epoch; ``steps`` > 0 caps the total. ``batch_size`` is
+    the images one step consumes (n_critic * B for a trainer with several critic updates per step)."""
     per_epoch = max(1, num_examples // batch_size)
     total = per_epoch * epochs
     return per_epoch, (min(total, steps) if steps > 0 else total)

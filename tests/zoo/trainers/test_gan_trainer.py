@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from zoo.models.dcgan import DCGANDiscriminator, DCGANGenerator
@@ -16,9 +17,9 @@ def make_trainer(lr=2e-4, jit=False):
     return t
 
 
-def data(n=8):
+def data(n=8, batch=4):
     x = np.random.default_rng(0).uniform(-1, 1, (n, 16, 16, 3)).astype("float32")
-    return tf.data.Dataset.from_tensor_slices(x).batch(4, drop_remainder=True).repeat()
+    return tf.data.Dataset.from_tensor_slices(x).batch(batch, drop_remainder=True).repeat()
 
 
 def test_one_step_changes_both_networks_with_finite_losses():
@@ -78,8 +79,11 @@ def test_completed_steps_counts_generator_steps_with_several_critic_updates():
     t = FiveCritic(g, d)
     t.compile(g_optimizer=keras.optimizers.Adam(1e-4), d_optimizer=keras.optimizers.Adam(1e-4))
     t.build_all()
-    t.fit(data(), steps_per_epoch=2, epochs=1, verbose=0)
+    assert t.real_batches_per_step == 5
+    t.fit(data(n=20, batch=10), steps_per_epoch=2, epochs=1, verbose=0)  # 5 critic batches of 2 per step
     assert t.completed_steps() == 2 and int(t.d_optimizer.iterations.numpy()) == 10
+    with pytest.raises(ValueError, match="do not split into 5 critic batches"):
+        t.train_step(tf.zeros((4, 16, 16, 3)))
 
 
 def test_batch_norm_on_the_logit_sees_real_and_fake_together():

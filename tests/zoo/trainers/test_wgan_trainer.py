@@ -29,3 +29,27 @@ def test_wasserstein_losses_are_linear_in_the_scores():
 def test_bad_clip():
     with pytest.raises(ValueError, match="clip_value"):
         WGANTrainer(*gan_parts(output_norm=False), clip_value=-1)
+
+
+def test_each_critic_update_sees_a_fresh_real_batch():
+    # Algorithm 1 of the WGAN papers: a new real minibatch per critic iteration, not n_critic passes over one.
+    from tests.zoo.trainers._family import compile_gan, gan_parts, images
+    from zoo.models.gan import UpsampleConvDiscriminator
+
+    class RecordingCritic(UpsampleConvDiscriminator):
+        seen: list = []
+
+        def call(self, x, training=False):
+            self.seen.append(np.asarray(x))
+            return super().call(x, training=training)
+
+    g, _ = gan_parts()
+    t = compile_gan(WGANTrainer(g, RecordingCritic(16, 3, 4, norm="none", output_norm=False), n_critic=3))
+    assert t.real_batches_per_step == 3
+    real = images(n=6)  # 3 batches of 2
+    RecordingCritic.seen.clear()
+    t.train_step(real)
+    critic_reals = [x[:2] for x in RecordingCritic.seen[:3]]  # each critic call: the real batch, then the fakes
+    for i, batch in enumerate(critic_reals):
+        np.testing.assert_array_equal(batch, real[2 * i:2 * i + 2])
+    assert all(x.shape[0] == 4 for x in RecordingCritic.seen)  # B real + B fake, never the whole 3B
