@@ -471,20 +471,19 @@ class PredictError(ValueError):
 
 def load_image(path: str, image_size: int, channels: int):
     """One image file -> (float32 [1, S, S, C] in [-1, 1], original (width, height)); resized and converted
-    exactly as in training. Raises ``PredictError`` when the file is not a readable image."""
-    import numpy as np
+    exactly as in training (the pipeline's decoder: a 16-bit PNG is scaled, not clipped). Raises ``PredictError``
+    when the file is not a readable image or is too large to decode (checked from its header first)."""
     import tensorflow as tf
-    from PIL import Image, UnidentifiedImageError
 
     from zoo.data import transforms
+    from zoo.data.errors import DataError
+    from zoo.data.files import read_image
 
     try:
-        with Image.open(path) as im:
-            im.load()
-            size = im.size
-            arr = np.asarray(im.convert("RGB"))
-    except (UnidentifiedImageError, OSError, SyntaxError) as e:
-        raise PredictError(f"{path} is not a readable image (expected a JPEG/PNG face image): {e}") from e
+        arr = read_image(path, channels=3)
+    except DataError as e:
+        raise PredictError(str(e)) from e
+    size = (arr.shape[1], arr.shape[0])
     img = transforms.to_channels(transforms.resize(tf.constant(arr), image_size), channels)
     return transforms.to_float(img)[None].numpy(), size
 
