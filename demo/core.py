@@ -1,0 +1,217 @@
+"""What every tab shares: the presets sorted by kind, cached models, seeded latents, enlarged grids, uploads read
+with a pixel cap before decoding, and errors turned into a sentence in the page (``gr.Error``).
+
+The functions here and in ``demo.tabs.*`` are plain numpy in / numpy out; only ``build`` functions touch Gradio.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+
+MAX_FACES = 64  # per grid
+MAX_STEPS = 16  # interpolation steps and matrix side
+MAX_PROJECTION_STEPS = 500
+MAX_SCALE = 8
+MAX_GRID_PIXELS = 4096 * 4096  # an enlarged grid larger than this is refused (its PNG alone would be ~50 MB)
+MAX_UPLOAD_PIXELS = 4096 * 4096  # an upload larger than this is refused from its header, never decoded
+MAX_UPLOAD_MB = 20  # Gradio refuses larger files before they reach a function
+RESAMPLING = ("nearest", "lanczos")
+
+
+class DemoError(ValueError):
+    """A request the demo refuses, with the sentence shown in the page."""
+
+
+# ------------------------------------------------------------------------------------------------ presets
+
+def _config(name: str) -> dict:
+    from zoo.registry import resolve_preset
+    from zoo.utils.io import read_json
+
+    return read_json(os.path.join(resolve_preset(name), "config.json"))
+
+
+def catalogue(presets=None) -> dict[str, list[str]]:
+    """Presets (built-in names by default, or the given names/folders) by kind: ``generators`` (latent in, image
+    out), ``stylegan`` (the StyleGAN generators among them), ``encoders`` (image in, latent out) and
+    ``classifiers`` (face classifiers and their ensembles)."""
+    from zoo.registry import list_presets
+
+    kinds = {"generators": [], "stylegan": [], "encoders": [], "classifiers": []}
+    for name in presets if presets is not None else list_presets():
+        cfg = _config(name)
+        cls = cfg.get("class_name", "")
+        shape = cfg.get("build_config", {}).get("input_shape") or []
+        if cls.startswith("FaceClassifier"):
+            kinds["classifiers"].append(name)
+        elif cls.endswith("Encoder"):
+            kinds["encoders"].append(name)
+        elif len(shape) == 2:
+            kinds["generators"].append(name)
+            if cls == "StyleGANGenerator":
+                kinds["stylegan"].append(name)
+    return kinds
+
+
+@functools.lru_cache(maxsize=16)
+def model(name: str):
+    """The preset's model, loaded once per process."""
+    from zoo.registry import from_preset
+
+    if not name:
+        raise DemoError("choose a preset first")
+    return from_preset(name)
+
+
+def is_stylegan(m) -> bool:
+    return hasattr(m, "mapping") and hasattr(m, "synthesis")
+
+
+def encoder_for(generator: str, encoders: list[str]) -> str | None:
+    """The encoder preset that belongs to a decoder preset: the same name with ``_encoder`` added after its
+    first word (``vae_utkface_64`` -> ``vae_encoder_utkface_64``) or ``_encoder`` appended, when installed."""
+    head, _, tail = os.path.basename(os.path.normpath(generator)).partition("_")
+    for cand in encoders:
+        base = os.path.basename(os.path.normpath(cand))
+        if base in (f"{head}_encoder_{tail}", f"{generator}_encoder", f"{head}_encoder"):
+            return cand
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ numbers
+
+def as_int(value, what: str, lo: int, hi: int) -> int:
+    """``value`` as an int in [lo, hi], or a DemoError saying what was expected."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        f = float("nan")
+    if not np.isfinite(f) or f != int(f) or isinstance(value, bool):
+        raise DemoError(f"{what} must be a whole number from {lo} to {hi}, got {value!r}")
+    v = int(f)
+    if not lo <= v <= hi:
+        raise DemoError(f"{what} must be from {lo} to {hi}, got {v}")
+    return v
+
+
+def seed_latents(dim: int, seeds) -> np.ndarray:
+    """z [len(seeds), dim] ~ N(0, I), face i drawn from seed i alone (so seed 5 is the same face in every tab)."""
+    return np.stack([np.random.default_rng(int(s)).standard_normal(int(dim)) for s in seeds]).astype(np.float32)
+
+
+def render(name: str, z, psi: float = 1.0, backend: str = "auto") -> np.ndarray:
+    """Images [B, H, W, C] float in [-1, 1] of generator preset ``name`` for z [B, latent_dim].
+
+    StyleGAN presets apply the truncation ``psi`` with fixed noise; other generators run through ONNX Runtime
+    when ``backend`` is ``auto`` and an exported copy is cached (``demo.onnx_cache``), Keras otherwise.
+    """
+    m = model(name)
+    z = np.asarray(z, np.float32)
+    if is_stylegan(m):
+        return np.asarray(m(z, truncation_psi=float(psi), randomize_noise=False, training=False), np.float32)
+    if backend in ("auto", "onnx"):
+        from demo import onnx_cache
+
+        runner = onnx_cache.runner(name, wait=backend == "onnx")
+        if runner is not None:
+            return runner.generate(z, batch_size=64)
+    return np.asarray(m(z, training=False), np.float32)
+
+
+# ------------------------------------------------------------------------------------------------- images
+
+def enlarge(images, scale: int = 1, resample: str = "nearest") -> np.ndarray:
+    """images [N, H, W, C] (uint8 or float in [-1, 1]) -> uint8 [N, H*scale, W*scale, 3]."""
+    from PIL import Image
+
+    from zoo.utils.images import to_uint8
+
+    if resample not in RESAMPLING:
+        raise DemoError(f"resampling must be one of {', '.join(RESAMPLING)}, got {resample!r}")
+    scale = as_int(scale, "scale", 1, MAX_SCALE)
+    imgs = to_uint8(images)
+    if imgs.shape[-1] == 1:
+        imgs = np.repeat(imgs, 3, axis=-1)
+    if scale == 1:
+        return imgs
+    method = Image.NEAREST if resample == "nearest" else Image.LANCZOS
+    h, w = imgs.shape[1:3]
+    return np.stack([np.asarray(Image.fromarray(x).resize((w * scale, h * scale), method)) for x in imgs])
+
+
+def grid(images, scale: int = 1, resample: str = "nearest", cols: int | None = None) -> np.ndarray:
+    """Enlarged faces tiled into one uint8 [H, W, 3] image; refused when it would exceed MAX_GRID_PIXELS."""
+    from zoo.utils.images import make_grid
+
+    n, h, w = np.shape(images)[:3]
+    cols = cols or int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    scale = as_int(scale, "scale", 1, MAX_SCALE)
+    if rows * h * scale * cols * w * scale > MAX_GRID_PIXELS:
+        raise DemoError(f"{n} faces of {h * scale} px make an image over {MAX_GRID_PIXELS:,} pixels; lower the "
+                        f"scale or the number of faces")
+    return make_grid(enlarge(images, scale, resample), cols=cols)
+
+
+def read_upload(path, what: str = "face") -> np.ndarray:
+    """An uploaded image file -> uint8 [H, W, 3], decoded as training decodes it. The size in its header is
+    checked first: an image over MAX_UPLOAD_PIXELS is refused without being decoded."""
+    from zoo.data.errors import DataError
+    from zoo.data.files import read_image
+
+    if path is None or (isinstance(path, str) and not path):
+        raise DemoError(f"upload a {what} image first")
+    if not isinstance(path, (str, os.PathLike)):
+        raise DemoError(f"the {what} image must arrive as a file, got {type(path).__name__}")
+    try:
+        return read_image(str(path), 3, MAX_UPLOAD_PIXELS)
+    except DataError as e:
+        msg = str(e).replace(str(path), f"the uploaded {what} image")
+        raise DemoError(msg) from None
+
+
+def to_model_input(image, size: int, channels: int) -> np.ndarray:
+    """uint8 [H, W, 3] -> float32 [1, size, size, channels] in [-1, 1]: the central square, resized."""
+    from zoo.latent.models import resize_images
+
+    img = np.asarray(image)
+    h, w = img.shape[:2]
+    s = min(h, w)
+    img = img[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+    return resize_images(img[None].astype(np.float32) / 127.5 - 1.0, int(size), int(channels))
+
+
+# --------------------------------------------------------------------------------------------------- page
+
+def in_page(fn):
+    """Wrap a widget function so that any failure reaches the page as ``gr.Error`` with a sentence (a refused
+    request as it is; anything unexpected with its type), never a bare "Error" badge."""
+    import gradio as gr
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except (DemoError, ValueError, FileNotFoundError) as e:
+            raise gr.Error(str(e) or type(e).__name__) from e
+        except Exception as e:  # noqa: BLE001 - shown to the user instead of a bare badge
+            raise gr.Error(f"the demo failed: {type(e).__name__}: {e}") from e
+
+    return wrapped
+
+
+def save_png(image: np.ndarray, stem: str) -> str:
+    """Write ``image`` to a fresh temporary PNG (for a download button); returns its path."""
+    import tempfile
+
+    from zoo.utils.images import save_png as write
+
+    folder = tempfile.mkdtemp(prefix="facezoo-demo-")
+    path = os.path.join(folder, f"{stem}.png")
+    write(path, image, min_size=1)
+    return path

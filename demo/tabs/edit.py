@@ -1,0 +1,115 @@
+"""Edit: move a sampled face or an uploaded photo along the preset's PCA components and attribute directions;
+StyleGAN presets also edit a chosen range of synthesis layers and mix the styles of two seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from demo import core, latents
+from demo.tabs.generate import MAX_SEED
+
+PCA_SLIDERS = 6
+DIRECTION_SLIDERS = 6
+SPAN = 3.0  # slider range in standard deviations (PCA) or direction units (the papers go to 2.5)
+
+
+def edit(preset: str, seed: int = 0, photo=None, encoder: str | None = None, projection_steps: int = 100,
+         pca_amounts=(), attribute_amounts=None, layers=None, scale: int = 1,
+         resample: str = "nearest") -> np.ndarray:
+    """A row (uint8) of two faces: the unedited one (seed, or the uploaded photo's encoding / projection) and
+    the edited one. ``pca_amounts[k]`` in standard deviations of component k; ``attribute_amounts`` {name:
+    amount}; ``layers`` (start, stop) restricts a StyleGAN edit to those synthesis layers."""
+    if photo:
+        latent = latents.photo_latent(preset, photo, encoder, projection_steps)
+    else:
+        latent = latents.seed_latent(preset, core.as_int(seed, "seed", 0, MAX_SEED))
+    edited = latents.apply_edits(preset, latent, pca_amounts, attribute_amounts, layers)
+    faces = np.concatenate([latents.decode(preset, latent), latents.decode(preset, edited)])
+    return core.grid(faces, scale, resample, cols=2)
+
+
+def mix(preset: str, seed_a: int = 0, seed_b: int = 1, crossover: int = 4, scale: int = 1,
+        resample: str = "nearest") -> np.ndarray:
+    """A row (uint8): seed A, seed B, and A's coarse styles (layers before ``crossover``) with B's fine ones."""
+    seed_a, seed_b = (core.as_int(s, "seed", 0, MAX_SEED) for s in (seed_a, seed_b))
+    return core.grid(latents.mix_styles(preset, seed_a, seed_b, crossover), scale, resample, cols=3)
+
+
+def controls(preset: str) -> dict:
+    """What the Edit tab shows for ``preset``: slider labels (PCA then directions), the StyleGAN layer count
+    (0 for others) and a description."""
+    if not preset:
+        return {"pca": [], "directions": [], "num_ws": 0, "text": "choose a generator preset"}
+    p, _ = latents.pca(preset)
+    names = sorted(latents.attribute_directions(preset))[:DIRECTION_SLIDERS]
+    pcs = []
+    if p is not None:
+        for k in range(min(PCA_SLIDERS, len(p.stds))):
+            pcs.append(f"PC{k + 1} ({100 * float(p.explained_variance_ratio[k]):.1f}% of the variance), std")
+    m = core.model(preset)
+    num_ws = int(m.num_ws) if core.is_stylegan(m) and latents.space(preset) == "w" else 0
+    return {"pca": pcs, "directions": names, "num_ws": num_ws, "text": latents.describe(preset)}
+
+
+def build(kinds: dict, demo=None) -> None:
+    import gradio as gr
+
+    gens = kinds["generators"]
+    first = (gens or [None])[0]
+
+    with gr.Tab("Edit"):
+        info = gr.Markdown(elem_id="edit-info")
+        with gr.Row():
+            preset = gr.Dropdown(gens, value=first, label="generator preset")
+            seed = gr.Number(0, precision=0, minimum=0, label="seed (when no photo)")
+            scale = gr.Slider(1, core.MAX_SCALE, value=4, step=1, label="enlarge (x)")
+            resample = gr.Radio(list(core.RESAMPLING), value="lanczos", label="resampling")
+        with gr.Accordion("an uploaded photo instead of a seed", open=False):
+            with gr.Row():
+                photo = gr.Image(label="photo", type="filepath", sources=["upload", "clipboard"], height=200)
+                encoder = gr.Dropdown([""] + kinds["encoders"], value="", label="encoder (empty: project)")
+                proj = gr.Slider(10, core.MAX_PROJECTION_STEPS, value=100, step=10, label="projection steps")
+        with gr.Row():
+            with gr.Column():
+                gr.Markdown("**PCA components** (standard deviations)")
+                pcs = [gr.Slider(-SPAN, SPAN, value=0, step=0.25, visible=False) for _ in range(PCA_SLIDERS)]
+            with gr.Column():
+                gr.Markdown("**attribute directions**")
+                dirs = [gr.Slider(-SPAN, SPAN, value=0, step=0.25, visible=False) for _ in range(DIRECTION_SLIDERS)]
+        with gr.Accordion("StyleGAN: layer range and style mixing", open=False, visible=False) as style:
+            with gr.Row():
+                layered = gr.Checkbox(False, label="edit only layers start..stop")
+                start = gr.Slider(0, 18, value=0, step=1, label="start layer")
+                stop = gr.Slider(1, 18, value=4, step=1, label="stop layer (excluded)")
+            with gr.Row():
+                seed_b = gr.Number(1, precision=0, minimum=0, label="mixing seed B")
+                crossover = gr.Slider(0, 18, value=4, step=1, label="crossover layer (A before, B from it)")
+                mix_button = gr.Button("Mix styles")
+            mixed = gr.Image(label="A, B, A's coarse + B's fine styles", type="numpy")
+        button = gr.Button("Edit", variant="primary", elem_id="edit-button")
+        out = gr.Image(label="unedited | edited", type="numpy", elem_id="edit-output")
+
+        def show(p):
+            c = controls(p)
+            ups = [gr.update(visible=k < len(c["pca"]), label=c["pca"][k] if k < len(c["pca"]) else "", value=0)
+                   for k in range(PCA_SLIDERS)]
+            ups += [gr.update(visible=k < len(c["directions"]), value=0,
+                              label=c["directions"][k] if k < len(c["directions"]) else "")
+                    for k in range(DIRECTION_SLIDERS)]
+            n = max(c["num_ws"], 1)
+            ups += [gr.update(visible=c["num_ws"] > 0), gr.update(maximum=n - 1), gr.update(maximum=n),
+                    gr.update(maximum=n), c["text"]]
+            return ups
+
+        def run(p, s, ph, enc, ps, sc, rs, use_layers, a, b, *amounts, progress=gr.Progress(track_tqdm=True)):
+            names = controls(p)["directions"]
+            attrs = {n: v for n, v in zip(names, amounts[PCA_SLIDERS:])}
+            return edit(p, s, ph, enc, ps, amounts[:PCA_SLIDERS], attrs, (a, b) if use_layers else None, sc, rs)
+
+        shown = pcs + dirs + [style, start, stop, crossover, info]
+        preset.change(core.in_page(show), preset, shown)
+        button.click(core.in_page(run), [preset, seed, photo, encoder, proj, scale, resample, layered, start, stop,
+                                         *pcs, *dirs], out)
+        mix_button.click(core.in_page(mix), [preset, seed, seed_b, crossover, scale, resample], mixed)
+        if demo is not None:  # the first preset's sliders, once the page is open (not at build time)
+            demo.load(core.in_page(show), preset, shown)

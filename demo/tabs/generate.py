@@ -1,0 +1,52 @@
+"""Generate: a grid of faces from any generator preset, enlarged, with the truncation psi of StyleGAN presets."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from demo import core
+
+MAX_SEED = 2**31 - 1
+
+
+def generate(preset: str, seed: int = 0, count: int = 16, psi: float = 1.0, scale: int = 1,
+             resample: str = "nearest", backend: str = "auto") -> np.ndarray:
+    """A grid (uint8 [H, W, 3]) of ``count`` faces from generator ``preset``, face i drawn with seed + i,
+    each enlarged ``scale`` times (``resample``: nearest or lanczos). ``psi``: StyleGAN's truncation."""
+    count = core.as_int(count, "the number of faces", 1, core.MAX_FACES)
+    seed = core.as_int(seed, "seed", 0, MAX_SEED - count)
+    if not 0.0 <= float(psi) <= 1.0:
+        raise core.DemoError(f"truncation psi must be from 0 to 1, got {psi}")
+    m = core.model(preset)
+    z = core.seed_latents(m.latent_dim, range(seed, seed + count))
+    return core.grid(core.render(preset, z, psi, backend), scale, resample)
+
+
+def build(kinds: dict, demo=None) -> None:
+    import gradio as gr
+
+    from demo import onnx_cache
+
+    gens = kinds["generators"]
+
+    def run(preset, seed, count, psi, scale, resample):
+        image = generate(preset, seed, count, psi, scale, resample)
+        return image, core.save_png(image, f"{preset}-seed{int(seed)}"), f"answered by {onnx_cache.status(preset)}"
+
+    with gr.Tab("Generate"):
+        gr.Markdown("Faces from a generator preset: face *i* is drawn from seed + *i* (the same seed gives the "
+                    "same face in every tab). StyleGAN presets take a truncation psi (1 = none).")
+        with gr.Row():
+            preset = gr.Dropdown(gens, value=(gens or [None])[0], label="generator preset")
+            seed = gr.Number(0, precision=0, minimum=0, label="seed")
+            count = gr.Slider(1, core.MAX_FACES, value=16, step=1, label="faces")
+        with gr.Row():
+            psi = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="truncation psi (StyleGAN)")
+            scale = gr.Slider(1, core.MAX_SCALE, value=4, step=1, label="enlarge (x)")
+            resample = gr.Radio(list(core.RESAMPLING), value="nearest", label="resampling")
+        button = gr.Button("Generate", variant="primary", elem_id="generate-button")
+        out = gr.Image(label="samples", type="numpy", elem_id="generate-output")
+        with gr.Row():
+            download = gr.File(label="download the grid (PNG)")
+            backend = gr.Markdown()
+        button.click(core.in_page(run), [preset, seed, count, psi, scale, resample], [out, download, backend])
