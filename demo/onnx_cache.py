@@ -14,12 +14,14 @@ import os
 import shutil
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _runners: dict[str, object] = {}
-_exports: dict[str, threading.Thread] = {}
+_exports: dict = {}  # preset -> Future of its export
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onnx-export")  # one export at a time (2 cores)
 _failed: dict[str, str] = {}
 
 
@@ -96,14 +98,11 @@ def runner(preset: str, wait: bool = False):
         if not os.path.isfile(path):
             job = _exports.get(preset)
             if job is None:
-                job = threading.Thread(target=_export_in_background, args=(preset,), daemon=True,
-                                       name=f"onnx-export-{preset}")
-                _exports[preset] = job
-                job.start()
+                job = _exports[preset] = _worker.submit(_export_in_background, preset)
             if not wait:
                 return None
     if not os.path.isfile(path):
-        job.join()
+        job.result()
         if not os.path.isfile(path):
             return None
     from export.runtime import OnnxGenerator
@@ -119,6 +118,6 @@ def status(preset: str) -> str:
         return "ONNX Runtime"
     if preset in _failed:
         return f"Keras (ONNX export failed: {_failed[preset]})"
-    if preset in _exports and _exports[preset].is_alive():
+    if preset in _exports and not _exports[preset].done():
         return "Keras (ONNX export under way)"
     return "Keras"
