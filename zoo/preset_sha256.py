@@ -31,6 +31,8 @@ PINS = {
     },
     'dcgan_utkface_64': {
         'config.json': '5108c18f54393585aaec6b505d72636b2133d727feb63168d169ece32bdc6426',
+        'directions.json': '7a57bc7601efa5ec33263bf5ac34da320eb579ab82520bb3a621253c4f05fb72',
+        'directions.npz': '0f195d94ec290376acf0ca56eea525ae87360ec871b98954644bdd5edd67c0d3',
         'weights.npz': '7e5a21b51f52d4f73dd439606da1e393293a8fd0d70c5fd049a366f44e1f7094',
     },
     'vae_gan_utkface_64': {

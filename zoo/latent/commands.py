@@ -207,8 +207,8 @@ def _edit_figure(args, gen, direction, name, latents=None) -> dict:
     images, scores = edit_response(gen, latents, direction, t, clf, task)
     labels = [f"{v:+.2g}" for v in t]
     if scores is not None:
-        rows = [f"{s:.2f}" if task.startswith("gender") else f"{s:.0f}y" for s in scores.reshape(-1)]
-        labels = [f"{a}\n{b}" for a, b in zip(labels, rows[:len(t)])]
+        means = [f"{s:.2f}" if task.startswith("gender") else f"{s:.0f}y" for s in scores.mean(0)]
+        labels = [f"{a}\n{b}" for a, b in zip(labels, means)]  # the classifier's mean over the rows
         figures.plot_edit_response(_out(args, f"edit_{name}_response.png"), t, {name: scores},
                                    _response_report(t, scores, task)["classifier_output"], f"edit along {name}")
     figures.plot_image_grid(_out(args, f"edit_{name}.png"), images, len(latents), col_labels=labels,
