@@ -9,6 +9,7 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from zoo.training.checkpoint import save_checkpoint
 from zoo.utils.images import save_grid
@@ -16,7 +17,22 @@ from zoo.utils.io import atomic_path, write_json
 
 
 class NonFiniteLossError(RuntimeError):
-    """A loss became NaN or infinite; the run stopped and its last good checkpoint was kept."""
+    """A loss or a weight became NaN or infinite; the run stopped and its last good checkpoint was kept."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped the loop, which saved what it could and said so (re-raised for the caller)."""
+
+
+def finite_check(variables):
+    """A compiled ``f() -> bool``: whether every float variable in ``variables`` is finite (one call a step)."""
+    floats = [v for v in variables if "float" in str(v.dtype)]
+
+    @tf.function
+    def check():
+        return tf.reduce_all(tf.stack([tf.reduce_all(tf.math.is_finite(v)) for v in floats] or [True]))
+
+    return lambda: bool(check())
 
 
 class TrainState:
@@ -48,11 +64,13 @@ class TrainState:
 
 
 class StepCounter(keras.callbacks.Callback):
-    """Counts global steps; stops training at ``total_steps``; stops on a non-finite logged value (first)."""
+    """Counts global steps; stops training at ``total_steps``; stops on a non-finite logged value or a
+    non-finite weight or optimizer variable (first, so that no later callback saves or logs that step)."""
 
     def __init__(self, state: TrainState, trainer):
         super().__init__()
         self.state, self.trainer = state, trainer
+        self.weights_finite = finite_check([v for g in trainer.checkpoint_variables().values() for v in g])
 
     def on_epoch_begin(self, epoch, logs=None):
         self.state.epoch = epoch
@@ -60,6 +78,9 @@ class StepCounter(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
         bad = {k: float(v) for k, v in logs.items() if not math.isfinite(float(v))}
+        if not bad and not self.weights_finite():
+            # The update of this step made a weight NaN/Inf although the loss (computed before it) was finite.
+            bad = {"weights": "non-finite after the update"}
         if bad:
             self.state.bad_logs = bad
             self.model.stop_training = True
@@ -150,7 +171,7 @@ class MetricsLog(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.state.bad_logs is None:
             self._write(logs)
-        if self.plot_path:
+        if self.plot_path and os.path.isfile(self.path):  # no row yet when the first steps went NaN
             from zoo.training.plots import plot_metrics
 
             plot_metrics(self.path, self.plot_path)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import sys
 
 import keras
 
 from zoo.training.callbacks import (Checkpointer, MetricsLog, NonFiniteLossError, SampleGrid, StatusFile,
-                                    StepCounter, TrainState)
-from zoo.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+                                    StepCounter, TrainingInterrupted, TrainState)
+from zoo.training.checkpoint import CheckpointError, latest_checkpoint, load_checkpoint, save_checkpoint
 from zoo.utils.io import write_json
 
 log = logging.getLogger(__name__)
@@ -25,9 +24,11 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
 
     ``dataset_fn(seed_offset)`` returns an infinite dataset; it is called once per ``fit`` with the step the
     data starts at, so a resumed run draws a fresh, seeded order rather than replaying the first batches.
-    ``render_samples()`` -> images in [-1, 1] for the sample grids. With ``resume`` the newest checkpoint in
-    ``run_dir/checkpoints`` is restored first. Raises ``NonFiniteLossError`` when a loss goes NaN/Inf (the
-    last good checkpoint is kept) and saves a checkpoint before re-raising ``KeyboardInterrupt``.
+    ``render_samples()`` -> images in [-1, 1] for the sample grids. With ``resume`` the newest whole checkpoint
+    in ``run_dir/checkpoints`` is restored first. Raises ``NonFiniteLossError`` when a loss, a weight or an
+    optimizer variable goes NaN/Inf (the last checkpoint before it is kept), and on Ctrl-C / SIGTERM saves a
+    checkpoint (once a step was taken) and raises ``TrainingInterrupted``. ``status.json`` is written from the
+    start and always says how the run ended.
 
     ``time_budget_s`` > 0 also ends the run (with a checkpoint) once its training wall-clock time, summed over
     resumes, reaches that many seconds: the way to give several models the same compute budget.
@@ -55,6 +56,8 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
               f"{state.time_budget_s / 60:.1f} min budget (raise --time-budget to continue)", flush=True)
         return state
 
+    # The run has started: status.json exists from here on, whatever happens next (a kill, a NaN, a full disk).
+    write_json(status_path, {"status": "running", **state.as_dict()})
     checkpointer = Checkpointer(state, ckpt_dir, trainer, every_steps=checkpoint_every)
     callbacks = [
         StepCounter(state, trainer),
@@ -85,19 +88,29 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
                             callbacks=callbacks, verbose=verbose, shuffle=False)
             if state.step == before:
                 break
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         state.step = trainer.completed_steps()
-        checkpointer.save()
-        write_json(status_path, {"status": "interrupted", **state.as_dict()})
-        print(f"\ninterrupted at step {state.step}; checkpoint saved. Continue with --resume {run_dir}",
-              file=sys.stderr, flush=True)
+        if state.bad_logs is None:
+            checkpointer.save()
+        last = latest_checkpoint(ckpt_dir)
+        write_json(status_path, {"status": "interrupted", **state.as_dict(), "checkpoint": last})
+        if last is None:
+            where = "no checkpoint was written yet (nothing to resume)"
+        elif last.endswith(f"ckpt-{state.step:08d}"):
+            where = f"checkpoint saved: {last}. Continue with --resume {run_dir}"
+        else:
+            where = f"the last checkpoint is {last}. Continue with --resume {run_dir}"
+        print(f"\ninterrupted at step {state.step}; {where}", file=sys.stderr, flush=True)
+        raise TrainingInterrupted(str(e)) from e
+    except (OSError, CheckpointError) as e:
+        _record_failure(status_path, state, f"{type(e).__name__}: {e}")
         raise
     if state.bad_logs is not None:
-        write_json(status_path, {"status": "failed", "reason": "non-finite loss", **state.as_dict(),
-                                 "logs": state.bad_logs})
+        what = "weights" if "weights" in state.bad_logs else "loss"
+        _record_failure(status_path, state, f"non-finite {what}", logs=state.bad_logs)
         last = latest_checkpoint(ckpt_dir)
         raise NonFiniteLossError(
-            f"non-finite loss at step {state.step + 1}: {state.bad_logs}. Training stopped; the last good "
+            f"non-finite {what} at step {state.step + 1}: {state.bad_logs}. Training stopped; the last good "
             f"checkpoint is {last or '(none yet)'}. Try a lower learning rate, or resume from it with --resume.")
     if state.budget_spent:
         print(f"time budget of {state.time_budget_s / 60:.1f} min spent at step {state.step} of {total_steps}; "
@@ -105,6 +118,13 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
     write_json(status_path, {"status": "finished", "reason": "time budget" if state.budget_spent else "steps",
                              **state.as_dict()})
     return state
+
+
+def _record_failure(status_path: str, state: TrainState, reason: str, **extra) -> None:
+    try:
+        write_json(status_path, {"status": "failed", "reason": reason, **state.as_dict(), **extra})
+    except OSError:  # the disk that failed the run may refuse this too; the error message still goes out
+        log.warning("could not write %s", status_path)
 
 
 __all__ = ["NonFiniteLossError", "save_checkpoint", "train"]

@@ -13,7 +13,7 @@ import sys
 import time
 
 from zoo.training.cli import config_dict, config_to_json, parse_config
-from zoo.training.run_dir import latest_run_dir, new_run_dir
+from zoo.training.run_dir import RunDirError, discard_unused_run_dir, latest_run_dir, new_run_dir
 from zoo.utils.io import read_json, write_json
 
 
@@ -39,13 +39,54 @@ def _record_command(run_dir: str, argv: list, resumed: bool) -> None:
     write_json(path, record)
 
 
+def _interrupted_outside_the_loop(prog: str, run_dir: str | None) -> None:
+    """A kill during start-up (data loading, building) or between phases: say so and record it, naming the last
+    checkpoint only if there is one."""
+    from zoo.training.checkpoint import latest_checkpoint
+
+    if run_dir is None:
+        print(f"\n{prog}: interrupted before a run folder was made; nothing was written", file=sys.stderr, flush=True)
+        return
+    last = latest_checkpoint(os.path.join(run_dir, "checkpoints"))
+    status = {"status": "interrupted", "reason": "signal before training started or between its phases",
+              "checkpoint": last}
+    try:
+        write_json(os.path.join(run_dir, "status.json"), status)
+    except OSError:
+        pass
+    what = f"the last checkpoint is {last}; continue with --resume {run_dir}" if last else "no checkpoint was written"
+    print(f"\n{prog}: interrupted before training started; {what}", file=sys.stderr, flush=True)
+
+
 def run_recipe(name: str, config_cls, run_fn, argv=None, describe=None) -> int:
     """Parse ``argv`` for ``config_cls`` and call ``run_fn(cfg, run_dir, resume)``; returns the exit code.
 
-    ``--resume`` reopens a run folder and merges its config.json with the flags given now (which win, e.g. a
-    larger ``--steps``). ``describe(cfg)`` may return extra lines for ``--dry-run``. Data and checkpoint
-    errors end the process with their message and exit code 2, not a TensorFlow traceback.
+    ``--resume`` reopens a run folder (by default the newest run of this recipe that has a checkpoint) and
+    merges its config.json with the flags given now (which win, e.g. a larger ``--steps``). ``describe(cfg)``
+    may return extra lines for ``--dry-run``. Data, checkpoint and disk errors end the process with a one-line
+    message and exit code 2, not a traceback; a new run folder that a failure left unused is removed.
+    SIGTERM (a scheduler, ``kill``, a closing terminal) takes the Ctrl-C path from the start: exit 130 with a
+    message and ``status.json``, after a checkpoint once training runs.
     """
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    where: dict = {}  # the run folder, once known
+    try:
+        return _run_recipe(name, config_cls, run_fn, argv, describe, where)
+    except KeyboardInterrupt as e:
+        from zoo.training.callbacks import TrainingInterrupted
+
+        if not isinstance(e, TrainingInterrupted):  # the loop has already said where it stopped
+            _interrupted_outside_the_loop(f"python -m recipes.{name}", where.get("run_dir"))
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run_recipe(name, config_cls, run_fn, argv, describe, where: dict) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     prog = f"python -m recipes.{name}"
@@ -54,11 +95,18 @@ def run_recipe(name: str, config_cls, run_fn, argv=None, describe=None) -> int:
     run_dir = None
     if run["resume"]:
         out = getattr(cfg, "out", "runs")
-        run_dir = latest_run_dir(out, name) if run["resume"] == "latest" else run["resume"]
-        if run_dir is None or not os.path.isfile(os.path.join(run_dir, "config.json")):
-            print(f"{prog}: error: --resume: no run of {name} to resume "
-                  f"({'none under ' + out if run_dir is None else 'no config.json in ' + run_dir})", file=sys.stderr)
+        if run["resume"] == "latest":
+            run_dir = latest_run_dir(out, name, with_checkpoint=True)
+            if run_dir is None:
+                print(f"{prog}: error: --resume: no run of {name} with a checkpoint under {out}", file=sys.stderr)
+                return 2
+            print(f"resuming {run_dir}: the newest run of {name} under {out} with a checkpoint", flush=True)
+        else:
+            run_dir = run["resume"]
+        if not os.path.isfile(os.path.join(run_dir, "config.json")):
+            print(f"{prog}: error: --resume: no config.json in {run_dir}", file=sys.stderr)
             return 2
+        where["run_dir"] = run_dir
         stored = read_json(os.path.join(run_dir, "config.json"))
         cfg, run, passed = parse_config(config_cls, argv, prog, base=stored)
     if run["dry_run"]:
@@ -73,22 +121,22 @@ def run_recipe(name: str, config_cls, run_fn, argv=None, describe=None) -> int:
     from zoo.training.callbacks import NonFiniteLossError
     from zoo.training.checkpoint import CheckpointError
 
+    created = False
     try:
         if run_dir is None:
             run_dir = new_run_dir(getattr(cfg, "out", "runs"), name)
+            created = True
+            where["run_dir"] = run_dir
         write_json(os.path.join(run_dir, "config.json"), config_dict(cfg))
         _record_command(run_dir, [prog, *argv], resumed=bool(run["resume"]))
         print(f"run folder: {run_dir}", flush=True)
-        # A kill (SIGTERM: a scheduler, `kill`, a closing terminal) takes the Ctrl-C path: checkpoint, then exit.
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        try:
-            run_fn(cfg, run_dir, bool(run["resume"]))
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-    except (DataError, CheckpointError, NonFiniteLossError, ExtractorError, PresetError) as e:
+        run_fn(cfg, run_dir, bool(run["resume"]))
+    except (DataError, CheckpointError, NonFiniteLossError, ExtractorError, PresetError, OSError) as e:
+        if isinstance(e, OSError) and not isinstance(e, RunDirError):
+            e = f"cannot write {e.filename or 'a file'}: {e.strerror or e}"
         print(f"{prog}: error: {e}", file=sys.stderr)
+        if created and discard_unused_run_dir(run_dir):
+            print(f"(removed the unused run folder {run_dir})", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
     print(f"done: {run_dir}", flush=True)
     return 0

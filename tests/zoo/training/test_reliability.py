@@ -101,3 +101,56 @@ def test_the_latest_pointer_does_not_hide_a_newer_checkpoint_and_orphans_are_rem
     open(tmp_path / ".tmp-def456.tmp", "w").write("x")
     save_checkpoint(str(tmp_path), {"g": v}, {"step": 7})
     assert sorted(os.listdir(tmp_path)) == ["ckpt-00000006", "ckpt-00000007", "latest"]
+
+
+def test_an_interrupt_before_the_first_step_does_not_claim_a_checkpoint(tmp_path, capsys):
+    from zoo.training.callbacks import TrainingInterrupted
+
+    run_dir = _dirs(tmp_path)
+
+    def killed(offset):
+        raise KeyboardInterrupt("signal 15")  # SIGTERM while the input pipeline is being built
+
+    with pytest.raises(TrainingInterrupted):
+        train(make_trainer(), killed, run_dir, steps_per_epoch=3, total_steps=6, verbose=0)
+    err = capsys.readouterr().err
+    assert "checkpoint saved" not in err and "no checkpoint" in err
+    status = json.load(open(os.path.join(run_dir, "status.json")))
+    assert status["status"] == "interrupted" and status["step"] == 0 and status["checkpoint"] is None
+    assert not os.listdir(os.path.join(run_dir, "checkpoints"))
+
+
+def test_nan_at_the_first_step_stops_cleanly_without_a_metrics_file(tmp_path):
+    from zoo.training.callbacks import NonFiniteLossError
+
+    run_dir = _dirs(tmp_path)
+    t = make_trainer()
+    w = t.discriminator.to_logit.kernel
+    w.assign(np.full(w.shape, np.nan, np.float32))
+    with pytest.raises(NonFiniteLossError, match="non-finite loss at step 1"):
+        _run(run_dir, 6, trainer=t, log_every=100)  # no metrics row before the NaN: the plot has nothing to read
+    status = json.load(open(os.path.join(run_dir, "status.json")))
+    assert status["status"] == "failed" and status["step"] == 0
+
+
+def test_weights_that_go_non_finite_with_a_finite_loss_are_never_checkpointed(tmp_path):
+    from zoo.training.callbacks import NonFiniteLossError
+    from zoo.training.checkpoint import latest_checkpoint, load_checkpoint
+
+    run_dir = _dirs(tmp_path)
+    t, _ = _run(run_dir, 2)
+    # The generator's update is the last thing a step does: NaN Adam moments poison the generator's weights
+    # while every loss of that step (computed before the update) is finite.
+    kernel = t.generator.to_image.kernel
+    for v in t.g_optimizer.variables:
+        if tuple(v.shape) == tuple(kernel.shape):
+            v.assign(np.full(v.shape, np.nan, np.float32))
+    with pytest.raises(NonFiniteLossError, match="non-finite weights at step 3"):
+        _run(run_dir, 6, trainer=t)  # step 3 ends an epoch: today's loop saves the poisoned weights there
+    assert not np.isfinite(kernel.numpy()).all()
+    last = latest_checkpoint(os.path.join(run_dir, "checkpoints"))
+    assert last.endswith("ckpt-00000002")
+    t2 = make_trainer()
+    load_checkpoint(last, t2.checkpoint_variables())
+    assert all(np.isfinite(np.asarray(v)).all() for v in t2.generator.weights)
+    assert json.load(open(os.path.join(run_dir, "status.json")))["reason"] == "non-finite weights"
