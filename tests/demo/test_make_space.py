@@ -1,0 +1,38 @@
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+import zoo
+from demo import make_space
+
+
+@pytest.mark.slow
+def test_space_folder_installs_facezoo_demo_only_and_its_app_imports(tmp_path):
+    pytest.importorskip("gradio")
+    out = tmp_path / "space"
+    assert make_space.main([str(out)]) == 0
+    req = (out / "requirements.txt").read_text().splitlines()
+    (wheel,) = [f for f in os.listdir(out) if f.endswith(".whl")]
+    assert req == [f"./{wheel}[demo]"]  # facezoo and its demo extra, nothing else
+    names = zipfile.ZipFile(out / wheel).namelist()
+    assert "demo/app.py" in names and "demo/tabs/edit.py" in names
+    assert "zoo/presets/dcgan_utkface_64/weights.npz" in names
+    text = (out / "README.md").read_text()
+    front = text.split("---")[1]
+    assert "sdk: gradio" in front and "app_file: app.py" in front and "license: other" in front
+    for name in zoo.list_presets():
+        assert f"| {name} |" in text
+    assert "non-commercial research purposes only" in text
+    # the Space's app.py imports (and builds the page) without launching it
+    code = "import app, gradio; assert isinstance(app.demo, gradio.Blocks); print('ok')"
+    res = subprocess.run([sys.executable, "-c", code], cwd=out, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "FACEZOO_DEMO_ONNX": "0"})
+    assert res.returncode == 0 and res.stdout.strip().endswith("ok"), res.stderr[-2000:]
+
+
+def test_a_requirement_line_that_is_not_facezoo_is_refused(tmp_path, capsys):
+    assert make_space.main([str(tmp_path / "s"), "--facezoo", "numpy"]) == 2
+    assert "must be a requirement line that installs facezoo" in capsys.readouterr().err
