@@ -30,11 +30,29 @@ def preset_kinds(presets=None) -> dict[str, list[str]]:
     return catalogue(presets)
 
 
+class GradioMissingError(ImportError):
+    """Gradio is not installed, or a local ``gradio`` folder or file shadows it."""
+
+
+def import_gradio():
+    """The Gradio package, or a GradioMissingError saying what to install or rename."""
+    try:
+        import gradio as gr
+    except ImportError as e:
+        raise GradioMissingError('the demo needs Gradio, an optional extra: pip install "facezoo[demo]"') from e
+    if not hasattr(gr, "Blocks"):
+        where = getattr(gr, "__file__", None) or ", ".join(getattr(gr, "__path__", []))
+        raise GradioMissingError(f"the 'gradio' module imported from {where} is not the Gradio package: a local "
+                                 f"folder or file named 'gradio' shadows it (run from another folder or rename it), "
+                                 f'or Gradio is not installed (pip install "facezoo[demo]")')
+    return gr
+
+
 def build_demo(presets=None):
     """The Gradio app (not launched) over the built-in presets, or over ``presets`` (names or folders)."""
     import importlib
 
-    import gradio as gr
+    gr = import_gradio()
 
     kinds = catalogue(presets)
     with gr.Blocks(title="facezoo") as demo:
@@ -74,7 +92,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    demo = build_demo()
+    try:
+        demo = build_demo()
+    except GradioMissingError as e:
+        print(f"python -m demo.app: error: {e}", file=sys.stderr)
+        return 2
     warm_up(catalogue())
     launch(demo, args.host, args.port, args.share)
     return 0

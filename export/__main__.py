@@ -8,6 +8,7 @@ absolute difference; exits 1 when one exceeds 1e-4, 2 on a bad preset, run or op
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
@@ -42,6 +43,12 @@ def main(argv=None) -> int:
     from zoo.training.checkpoint import CheckpointError
 
     prog = "python -m export"
+    missing = [m for m in ("tf2onnx", "onnx", "onnxruntime") if importlib.util.find_spec(m) is None] \
+        if args.format == "onnx" else []
+    if missing:
+        print(f"{prog}: error: --format onnx needs {', '.join(missing)}, from an optional extra: "
+              f'pip install "facezoo[onnx]"', file=sys.stderr)
+        return 2
     if args.format == "onnx" and not OPSET_RANGE[0] <= args.opset <= OPSET_RANGE[1]:
         print(f"{prog}: error: --opset {args.opset}: tf2onnx converts to opsets {OPSET_RANGE[0]} to "
               f"{OPSET_RANGE[1]}", file=sys.stderr)

@@ -14,7 +14,12 @@ import json
 import os
 
 import numpy as np
-import onnxruntime as ort
+
+try:
+    import onnxruntime as ort
+except ImportError as e:  # the runtime is an optional extra
+    raise ImportError('export.runtime needs ONNX Runtime, an optional extra: pip install "facezoo[onnx]" (or just '
+                      'pip install onnxruntime)') from e
 
 # Limits that turn an out-of-memory crash deep in ONNX Runtime into a message: images per session.run call, and
 # the size of any one array a call allocates (latents, outputs).

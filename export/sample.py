@@ -27,9 +27,14 @@ def main(argv=None) -> int:
         p.error(f"--scale must be at least 1, got {args.scale}")
 
     import numpy as np
-    from PIL import Image
 
-    from export.runtime import OnnxGenerator, make_grid
+    try:
+        from PIL import Image
+
+        from export.runtime import OnnxGenerator, make_grid
+    except ImportError as e:  # onnxruntime (or Pillow) missing: name the extra, not a traceback
+        print(f"python -m export.sample: error: {e}", file=sys.stderr)
+        return 2
 
     try:
         generator = OnnxGenerator(args.model)

@@ -173,3 +173,29 @@ def test_float_images_outside_the_input_range_are_refused(exported):
     for task in whole:
         np.testing.assert_allclose(one_by_one[task], whole[task], atol=1e-5)
         np.testing.assert_allclose(c.predict(pixels.astype(np.uint8))[task], whole[task], atol=1e-5)
+
+
+def test_missing_onnx_extras_are_named(tmp_path, monkeypatch, capsys):
+    code = BLOCKED.replace('"zoo")', '"zoo", "onnxruntime")') + """
+import sys
+from export.sample import main
+assert main(["m.onnx", "--out", sys.argv[1] + "/x.png"]) == 2
+try:
+    import export.runtime
+except ImportError as e:
+    print("IMPORT:", e)
+"""
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'pip install "facezoo[onnx]"' in result.stderr and "Traceback" not in result.stderr
+    assert 'IMPORT: export.runtime needs ONNX Runtime, an optional extra: pip install "facezoo[onnx]"' in result.stdout
+
+    import importlib.util
+
+    from export.__main__ import main
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tf2onnx" else find_spec(name, *a))
+    assert main(["--preset", "nonexistent", "--format", "onnx", "--out", str(tmp_path / "o")]) == 2
+    assert 'needs tf2onnx, from an optional extra: pip install "facezoo[onnx]"' in capsys.readouterr().err
