@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--label", default="gender", help="with --encoder: a rule on a label, e.g. age>=40")
         p.add_argument("--name", default=None)
         p.add_argument("--chosen-fraction", type=float, default=0.2, help="InterFaceGAN: top/bottom fraction")
-        p.add_argument("--tasks", default="", help="directions: comma list of TASK or TASK=CLASSIFIER_PRESET")
+        p.add_argument("--tasks", default="", help="directions: comma list of WHAT@CLASSIFIER: a classifier task "
+                       "(InterFaceGAN), or with --encoder a label rule, e.g. gender@P,age>=40@P")
     p = sub.add_parser("edit")
     _common(p, data=True)
     _edit(p)

@@ -6,6 +6,7 @@ Each takes the parsed arguments and returns the JSON-able dict of its numbers; f
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 
@@ -24,9 +25,9 @@ def load_model(spec: str):
         if not os.path.isfile(spec):
             raise LatentError(f"ONNX file not found: {spec}")
         return OnnxGenerator(spec)
-    from zoo.registry import from_preset
+    from zoo.latent.models import load
 
-    return from_preset(spec)
+    return load(spec)
 
 
 def generator(args) -> Generator:
@@ -237,16 +238,26 @@ def cmd_edit(args) -> dict:
 
 
 def cmd_directions(args) -> dict:
-    """A direction set for a generator: PCA (and per task an InterFaceGAN direction), saved to --out."""
+    """A direction set: the PCA of the space and one direction per ``--tasks`` entry, saved to --out.
+
+    Entries are ``WHAT@CLASSIFIER``. Without --encoder WHAT is a classifier task (gender, age, ethnicity:K) and
+    the direction is InterFaceGAN's on that classifier's scores of generated images; with --encoder WHAT is a
+    label rule on the real images (gender, age>=40, race=2) and the direction the mean difference of their
+    posterior means, CLASSIFIER then only measures the edit (its task: the rule's column, gender or age).
+    """
     gen = generator(args)
     p, how = fit_space(args, gen)
     ds = DirectionSet(gen.space, gen.latent_dim, pca=p, pca_info=how, meta={"model": args.model,
+                                                                            "encoder": args.encoder,
                                                                             "seed": args.seed})
     for spec in args.tasks.split(",") if args.tasks else []:
-        name, _, preset = spec.partition("=")
-        sub = _with(args, task=name, classifier=preset or args.classifier, encoder=None)
+        what, _, preset = spec.partition("@")
+        column = re.split(r"[<>=:]", what)[0]
+        name = column if args.encoder else what.replace(":", "_")
+        task = {"race": "ethnicity"}.get(column, column) if args.encoder else what
+        sub = _with(args, task=task, label=what, classifier=preset or args.classifier)
         direction, report = find_direction(sub, gen)
-        report.update(_edit_figure(sub, gen, direction, name.replace(":", "_")))
-        ds.add(name.replace(":", "_"), direction, **report)
+        report.update(_edit_figure(sub, gen, direction, name))
+        ds.add(name, direction, **report)
     ds.save(args.out)
     return {"space": gen.space, "pca": {**p.summary(10), **how}, "directions": ds.info}

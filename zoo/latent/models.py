@@ -14,12 +14,28 @@ class LatentError(ValueError):
 
 
 def load(model_or_preset):
-    """A model object as it is, or ``zoo.from_preset(name_or_dir)`` for a string."""
-    if isinstance(model_or_preset, str):
-        from zoo.registry import from_preset
+    """A model object as it is; for a string: a preset name or folder (``zoo.from_preset``), or a training run
+    folder ``RUN`` / ``RUN:part`` (its model by ``zoo.runs.run_model``: the generator or decoder, or the part)."""
+    if not isinstance(model_or_preset, str):
+        return model_or_preset
+    import os
 
-        return from_preset(model_or_preset)
-    return model_or_preset
+    run, _, part = model_or_preset.partition(":")
+    if os.path.isfile(os.path.join(run, "config.json")) and os.path.isdir(os.path.join(run, "checkpoints")):
+        from zoo import runs
+        from zoo.training.checkpoint import CheckpointError
+
+        def fallback(run_dir, part=None):  # until zoo.runs.run_model is in: the trainer's part as trained
+            trainer = runs.load_run(run_dir)[2]
+            return getattr(trainer, part) if part else getattr(trainer, "generator", None) or trainer.decoder
+
+        try:
+            return getattr(runs, "run_model", fallback)(run, part or None)
+        except (ValueError, FileNotFoundError, CheckpointError) as e:
+            raise LatentError(f"cannot load the model of run {run}: {e}") from e
+    from zoo.registry import from_preset
+
+    return from_preset(model_or_preset)
 
 
 def _batched(fn, x, batch_size):

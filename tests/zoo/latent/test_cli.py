@@ -43,6 +43,10 @@ def test_attribute_directions_and_edits(tiny, tmp_path, photo):
     d = _run(tmp_path / "d", "directions", "--model", tiny["gen"], "--samples", "60", "--classifier", tiny["clf"],
              "--tasks", "gender,age", "--edit-count", "1", "--edit-steps", "3")
     assert set(d["directions"]) == {"gender", "age"}
+    v = _run(tmp_path / "v", "directions", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA, "--tasks",
+             f"gender@{tiny['clf']},age>=40@{tiny['clf']}", "--edit-count", "1", "--edit-steps", "3")
+    assert v["directions"]["age"]["label"] == "age>=40" and v["directions"]["age"]["edit"]["classifier_output"] \
+        == "predicted age (years)" and v["pca"]["source"] == "encoder posterior means"
     ed = _run(tmp_path / "ed", "edit", "--model", tiny["gen"], "--directions", str(tmp_path / "d"), "--direction",
               "gender", "--condition", "age", "--classifier", tiny["clf"], "--edit-count", "1")
     assert ed["edit"]["classifier_output"] == "P(female)"
@@ -103,3 +107,4 @@ def test_stylegan_w_space_layer_range_edit_changes_the_image_and_w_latents_decod
     np.testing.assert_allclose(wplus(ws), w(lat[:1]), atol=1e-5)
     edited = pca.edit_layers(ws, np.ones(8, np.float32), 3.0, (0, 2))
     assert np.abs(wplus(edited) - wplus(ws)).max() > 1e-3
+
