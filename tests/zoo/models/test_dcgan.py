@@ -44,3 +44,36 @@ def test_config_round_trip_and_keras_file(tmp_path):
 def test_bad_size():
     with pytest.raises(ValueError, match="4 \\* 2\\^k"):
         DCGANGenerator(image_size=48)
+
+
+def test_batch_norm_is_radford_et_al_s_and_older_configs_keep_theirs():
+    g = DCGANGenerator(latent_dim=8, image_size=16, base_filters=4)
+    d = DCGANDiscriminator(image_size=16, base_filters=4)
+    g.build((None, 8))
+    d.build((None, 16, 16, 3))
+    norms = [l for m in (g, d) for l in m._flatten_layers() if isinstance(l, keras.layers.BatchNormalization)]
+    assert len(norms) == 3  # at 16 px: project and up0 in G, down1 in D
+    assert all((n.momentum, n.epsilon) == (0.9, 1e-5) for n in norms)  # torch momentum 0.1 == Keras 0.9
+    # A config saved before the field existed was trained with Keras' 1e-3: loading keeps it.
+    old = {k: v for k, v in g.get_config().items() if k != "batch_norm_epsilon"}
+    legacy = DCGANGenerator.from_config(old)
+    legacy.build((None, 8))
+    assert legacy.project_norm.epsilon == 1e-3
+    assert DCGANGenerator.from_config(g.get_config()).batch_norm_epsilon == 1e-5
+
+
+def test_layers_of_one_shape_get_different_kernels():
+    # One shared initializer object made at import gave generator/to_image the kernel of discriminator/down0.
+    keras.utils.set_random_seed(0)
+    g = DCGANGenerator(latent_dim=8, image_size=16, base_filters=4)
+    d = DCGANDiscriminator(image_size=16, base_filters=4)
+    g.build((None, 8))
+    d.build((None, 16, 16, 3))
+    a, b = np.asarray(g.to_image.kernel), np.asarray(d.blocks[0][0].kernel)
+    assert a.shape == b.shape and not np.array_equal(a, b)
+
+
+def test_shipped_presets_keep_the_epsilon_they_were_trained_with():
+    import zoo
+
+    assert zoo.from_preset("dcgan_utkface_64").batch_norm_epsilon == 1e-3

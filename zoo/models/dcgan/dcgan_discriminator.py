@@ -7,7 +7,8 @@ from keras import layers
 
 from zoo.models.base import BuildByCall
 
-from zoo.models.dcgan.dcgan_generator import INIT, num_upsamplings
+from zoo.models.dcgan.dcgan_generator import (BATCH_NORM_EPSILON, dcgan_batch_norm, dcgan_initializer,
+                                              num_upsamplings, with_legacy_epsilon)
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -15,20 +16,23 @@ class DCGANDiscriminator(BuildByCall, keras.Model):
     """images [B, S, S, C] in [-1, 1] -> logits [B, 1] (the sigmoid lives in the loss).
 
     Filters double from ``base_filters`` at each stride-2 convolution down to 4x4, then a 4x4 valid
-    convolution to one logit. No batch norm on the first layer, as in Radford et al.
+    convolution to one logit. No batch norm on the first layer, as in Radford et al.; the others use momentum 0.9
+    (torch's 0.1) and epsilon ``batch_norm_epsilon`` (1e-5).
     """
 
-    def __init__(self, image_size: int = 64, channels: int = 3, base_filters: int = 64, **kwargs):
+    def __init__(self, image_size: int = 64, channels: int = 3, base_filters: int = 64,
+                 batch_norm_epsilon: float = BATCH_NORM_EPSILON, **kwargs):
         super().__init__(**kwargs)
         self.image_size, self.channels, self.base_filters = image_size, channels, base_filters
+        self.batch_norm_epsilon = float(batch_norm_epsilon)
         n = num_upsamplings(image_size)
         self.blocks = []
         for i in range(n):
             conv = layers.Conv2D(base_filters * 2**i, 4, strides=2, padding="same", use_bias=i == 0,
-                                 kernel_initializer=INIT, name=f"down{i}")
-            norm = layers.BatchNormalization(name=f"down{i}_bn") if i > 0 else None
+                                 kernel_initializer=dcgan_initializer(), name=f"down{i}")
+            norm = dcgan_batch_norm(f"down{i}_bn", self.batch_norm_epsilon) if i > 0 else None
             self.blocks.append((conv, norm))
-        self.to_logit = layers.Conv2D(1, 4, padding="valid", kernel_initializer=INIT, name="to_logit")
+        self.to_logit = layers.Conv2D(1, 4, padding="valid", kernel_initializer=dcgan_initializer(), name="to_logit")
         self.flatten = layers.Flatten(dtype="float32")
 
     def call(self, images, training=False):
@@ -45,4 +49,8 @@ class DCGANDiscriminator(BuildByCall, keras.Model):
 
     def get_config(self):
         return {"image_size": self.image_size, "channels": self.channels, "base_filters": self.base_filters,
-                "name": self.name}
+                "batch_norm_epsilon": self.batch_norm_epsilon, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**with_legacy_epsilon(config))

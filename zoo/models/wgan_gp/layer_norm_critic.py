@@ -6,7 +6,7 @@ import keras
 from keras import layers
 
 from zoo.models.base import BuildByCall
-from zoo.models.dcgan.dcgan_generator import INIT, num_upsamplings
+from zoo.models.dcgan.dcgan_generator import dcgan_initializer, num_upsamplings
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -24,11 +24,11 @@ class LayerNormCritic(BuildByCall, keras.Model):
         n = num_upsamplings(image_size)
         self.blocks = []
         for i in range(n):
-            conv = layers.Conv2D(base_filters * 2**i, 4, strides=2, padding="same", kernel_initializer=INIT,
-                                 name=f"down{i}")
+            conv = layers.Conv2D(base_filters * 2**i, 4, strides=2, padding="same",
+                                 kernel_initializer=dcgan_initializer(), name=f"down{i}")
             norm = layers.LayerNormalization(axis=(1, 2, 3), name=f"down{i}_ln") if i > 0 else None
             self.blocks.append((conv, norm))
-        self.to_score = layers.Conv2D(1, 4, padding="valid", kernel_initializer=INIT, name="to_score")
+        self.to_score = layers.Conv2D(1, 4, padding="valid", kernel_initializer=dcgan_initializer(), name="to_score")
         self.flatten = layers.Flatten(dtype="float32")
 
     def call(self, images, training=False):
