@@ -117,7 +117,7 @@ def problem(path: str) -> str | None:
             with Image.open(io.BytesIO(data)) as im:
                 im.load()  # checks every chunk's CRC and inflates the image data
     except DataError as e:
-        return str(e).removeprefix(f"{path} ")
+        return str(e).removeprefix(f"{path} is ").removeprefix(f"{path} ")
     except Exception as e:  # decoders raise ValueError, OSError, SyntaxError, zlib.error ...
         return f"corrupt: {e}"
     return None

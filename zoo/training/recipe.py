@@ -132,7 +132,7 @@ def _run_recipe(name, config_cls, run_fn, argv, describe, where: dict) -> int:
         print(f"run folder: {run_dir}", flush=True)
         run_fn(cfg, run_dir, bool(run["resume"]))
     except (DataError, CheckpointError, NonFiniteLossError, ExtractorError, PresetError, OSError) as e:
-        if isinstance(e, OSError) and not isinstance(e, RunDirError):
+        if isinstance(e, OSError) and not isinstance(e, (RunDirError, DataError)):  # DatasetNotFoundError is one
             e = f"cannot write {e.filename or 'a file'}: {e.strerror or e}"
         print(f"{prog}: error: {e}", file=sys.stderr)
         if created and discard_unused_run_dir(run_dir):
