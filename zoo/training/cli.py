@@ -27,7 +27,7 @@ class RunOptions:
     num_synthetic: int = 10_000  # images of the built-in synthetic face set (--data synthetic)
     background: typing.Literal["raw", "grey", "blur"] = "raw"  # grey/blur: person kept, background replaced
     mask_dir: str | None = None  # masks for grey/blur (python -m zoo.data.remove_background); default <data_dir>_rembg
-    jit_compile: bool = True  # XLA-compile the train step
+    jit_compile: bool = False  # XLA-compile the train step (measured 2-3x slower on CPU: bench/precision.py)
     checkpoint_every: int = 500  # steps between checkpoints (one is also written at each epoch end)
     log_every: int = 10  # steps between rows of logs/metrics.csv
     num_samples: int = 64  # images in the sample grids

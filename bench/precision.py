@@ -1,0 +1,133 @@
+"""Training throughput by precision policy and XLA, per family, against the textbook float32 step; same run.
+
+    python -m bench.precision [--family dcgan,vae] [--image-size 64] [--batch-size 64] [--steps 8] [--rounds 3]
+
+For each family, every variant (float32 / mixed_bfloat16, each with and without XLA) is built once, then the
+variants are timed in alternating rounds (round r runs every variant once, in a rotated order), so a change in
+the machine's load hits them all alike. The anchor is the textbook float32 ``tf.function`` step without XLA on
+the same model classes (DCGAN only: one discriminator call on real, one on fake, both losses from one forward
+pass). Prints each variant's median img/s over the rounds and its ratio to the family's float32 trainer and to
+the anchor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+VARIANTS = [("float32", False), ("float32", True), ("mixed_bfloat16", False), ("mixed_bfloat16", True)]
+
+
+def _build(family: str, policy: str, xla: bool, size: int):
+    import keras
+
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        if family == "dcgan":
+            from zoo.models.dcgan import DCGANDiscriminator, DCGANGenerator
+            from zoo.trainers import GANTrainer
+
+            trainer = GANTrainer(DCGANGenerator(100, size, 3, 64), DCGANDiscriminator(size, 3, 64))
+            trainer.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+                            d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), jit_compile=xla)
+        elif family == "vae":
+            from zoo.models.vae import DFCVAEDecoder, DFCVAEEncoder
+            from zoo.trainers import VAETrainer
+
+            trainer = VAETrainer(DFCVAEEncoder(size, 3, 100), DFCVAEDecoder(100, size, 3))
+            trainer.compile(encoder_optimizer=keras.optimizers.Adam(5e-4),
+                            decoder_optimizer=keras.optimizers.Adam(5e-4), jit_compile=xla)
+        else:
+            raise ValueError(f"unknown family {family!r}; expected dcgan or vae")
+        trainer.build_all()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    return trainer
+
+
+def _anchor_step(size: int, batch: int):
+    """The textbook float32 DCGAN step (tf.function, no XLA) as a zero-argument callable that trains once."""
+    import keras
+    import tensorflow as tf
+
+    from zoo.models.dcgan import DCGANDiscriminator, DCGANGenerator
+
+    g, d = DCGANGenerator(100, size, 3, 64), DCGANDiscriminator(size, 3, 64)
+    g_opt, d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    real = tf.random.uniform((batch, size, size, 3), -1, 1)
+
+    @tf.function
+    def step():
+        z = tf.random.normal((batch, 100))
+        with tf.GradientTape() as gt, tf.GradientTape() as dt:
+            fake = g(z, training=True)
+            rl, fl = d(real, training=True), d(fake, training=True)
+            d_loss = bce(tf.ones_like(rl), rl) + bce(tf.zeros_like(fl), fl)
+            g_loss = bce(tf.ones_like(fl), fl)
+        d_opt.apply_gradients(zip(dt.gradient(d_loss, d.trainable_variables), d.trainable_variables))
+        g_opt.apply_gradients(zip(gt.gradient(g_loss, g.trainable_variables), g.trainable_variables))
+        return d_loss
+
+    return step
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--family", default="dcgan,vae")
+    p.add_argument("--image-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--steps", type=int, default=8)
+    p.add_argument("--rounds", type=int, default=3)
+    args = p.parse_args(argv)
+
+    import numpy as np
+    import tensorflow as tf
+
+    from bench.common import table
+
+    size, batch, steps = args.image_size, args.batch_size, args.steps
+    data = tf.data.Dataset.from_tensors(tf.random.uniform((batch, size, size, 3), -1, 1)).repeat().prefetch(2)
+    print(f"{size}x{size}, batch {batch}, {steps} steps per timing, {args.rounds} alternating rounds; "
+          f"{os.cpu_count()} CPU cores")
+    for family in args.family.split(","):
+        timed = {}
+        for policy, xla in VARIANTS:
+            trainer = _build(family, policy, xla, size)
+            trainer.fit(data, steps_per_epoch=2, epochs=1, verbose=0)  # trace / compile
+
+            def run(trainer=trainer):
+                trainer.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
+
+            timed[f"{policy}{', XLA' if xla else ''}"] = run
+        if family == "dcgan":
+            step = _anchor_step(size, batch)
+            step().numpy()
+
+            def anchor(step=step):
+                for _ in range(steps):
+                    out = step()
+                out.numpy()
+
+            timed["textbook float32 tf.function"] = anchor
+        rates = {name: [] for name in timed}
+        names = list(timed)
+        for r in range(args.rounds):
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                t = time.perf_counter()
+                timed[name]()
+                rates[name].append(steps * batch / (time.perf_counter() - t))
+        med = {name: float(np.median(v)) for name, v in rates.items()}
+        base = med["float32"]
+        anchor_rate = med.get("textbook float32 tf.function")
+        rows = [[name, f"{med[name]:.1f}", f"{med[name] / base:.2f}x",
+                 f"{med[name] / anchor_rate:.2f}x" if anchor_rate else "-"] for name in names]
+        print(f"\n{family}")
+        print(table(rows, ["variant", "img/s (median)", "vs float32 trainer", "vs textbook step"]))
+
+
+if __name__ == "__main__":
+    main()
