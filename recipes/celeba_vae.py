@@ -19,7 +19,9 @@ NAME = "celeba_vae"
 @dataclasses.dataclass(frozen=True)
 class Config(RunOptions):
     """DFC-VAE-shaped VAE: z = 100, 64x64, batch 256, 50 epochs, summed MSE + KL, Adam(5e-4) (Hou et al.'s
-    learning rate); optional VGG19 feature-consistent loss (relu1_1, relu2_1, relu3_1) from a local weights file."""
+    learning rate); with --feature-weight 0.5 and a local VGG19 weights file, Hou et al.'s DFC-VAE loss: KL + 0.5 *
+    the feature perceptual loss (relu1_1, relu2_1, relu3_1, each normalised by 2 C H W) in place of the pixel
+    error (--pixel-loss keeps it too). Without the VGG19 file (no download here) the pixel loss is the default."""
 
     data: Literal["celeba", "utkface", "ffhq", "synthetic"] = "celeba"
     data_dir: str | None = None
@@ -36,7 +38,8 @@ class Config(RunOptions):
     beta_2: float = 0.999
     beta: float = 1.0  # KL weight
     recon_weight: float = 1.0  # summed squared error on [0, 1] pixels
-    feature_weight: float = 0.0  # > 0 adds the VGG19 feature-consistent loss (needs --vgg19-weights)
+    feature_weight: float = 0.0  # > 0: the VGG19 feature loss replaces the pixel error (0.5 in Hou et al.)
+    pixel_loss: bool = False  # with --feature-weight: keep the pixel error beside the feature loss (not the paper's)
     vgg19_weights: str = ""
 
 
@@ -61,7 +64,7 @@ def build(cfg: Config):
     encoder = DFCVAEEncoder(cfg.image_size, 3, cfg.latent_dim, cfg.base_filters, name="encoder")
     decoder = DFCVAEDecoder(cfg.latent_dim, cfg.image_size, 3, cfg.base_filters, name="decoder")
     trainer = VAETrainer(encoder, decoder, beta=cfg.beta, recon_weight=cfg.recon_weight, seed=cfg.seed,
-                         feature_loss=feature_loss, feature_weight=cfg.feature_weight)
+                         feature_loss=feature_loss, feature_weight=cfg.feature_weight, pixel_loss=cfg.pixel_loss)
     trainer.compile(encoder_optimizer=make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
                     decoder_optimizer=make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
                     jit_compile=cfg.jit_compile)
@@ -82,9 +85,11 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
 def describe(cfg: Config):
     from zoo.training.setup import describe_optimizer
 
-    loss = f"loss: {cfg.recon_weight:g} * summed squared error + {cfg.beta:g} * KL"
+    pixels = cfg.feature_weight <= 0 or cfg.pixel_loss
+    loss = f"loss: {cfg.beta:g} * KL" + (f" + {cfg.recon_weight:g} * summed squared error" if pixels else "")
     if cfg.feature_weight > 0:
-        loss += f" + {cfg.feature_weight:g} * VGG19 feature loss ({cfg.vgg19_weights or 'NO WEIGHTS FILE GIVEN'})"
+        loss += (f" + {cfg.feature_weight:g} * VGG19 feature loss, each layer / (2 C H W) "
+                 f"({cfg.vgg19_weights or 'NO WEIGHTS FILE GIVEN'})")
     return [describe_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2), loss,
             f"latent: {cfg.latent_dim}, image: {cfg.image_size}x{cfg.image_size}, batch: {cfg.batch_size}"]
 

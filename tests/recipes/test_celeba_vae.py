@@ -19,3 +19,10 @@ def test_feature_loss_without_weights_is_a_clear_error(tmp_path, capsys):
     code = celeba_vae.main([*TINY, "--feature-weight", "0.5", "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and "VGG19" in err and "Traceback" not in err
+
+
+def test_dry_run_with_the_feature_loss_drops_the_pixel_term_unless_asked(capsys):
+    _, out = dry_run(celeba_vae.main, ["--feature-weight", "0.5"], capsys)
+    assert "0.5 * VGG19 feature loss, each layer / (2 C H W)" in out and "summed squared error" not in out
+    _, out = dry_run(celeba_vae.main, ["--feature-weight", "0.5", "--pixel-loss"], capsys)
+    assert "summed squared error" in out

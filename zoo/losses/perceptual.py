@@ -16,9 +16,22 @@ from zoo.losses.vae import summed_squared_error
 DFC_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1")  # relu1_1, relu2_1, relu3_1: Hou et al.'s VAE-123
 
 
+def feature_perceptual_loss(features, reconstruction_features):
+    """Hou et al.'s feature perceptual loss per example [B]: the sum over layers l of
+    ``||phi_l(x) - phi_l(x_hat)||^2 / (2 C_l H_l W_l)``. ``features`` / ``reconstruction_features``: lists of
+    activations [B, H_l, W_l, C_l] (or any [B, ...]) of the images and of their reconstructions."""
+    total = 0.0
+    for a, b in zip(features, reconstruction_features):
+        size = 1
+        for d in a.shape[1:]:
+            size *= int(d)
+        total = total + summed_squared_error(a, b) / (2.0 * size)
+    return total
+
+
 class VGG19FeatureLoss:
-    """``loss(images, reconstructions)`` -> per example [B]: sum over ``layers`` of the summed squared error
-    between VGG19 activations of the two (images in [-1, 1], RGB, at least 32x32 for three layers)."""
+    """``loss(images, reconstructions)`` -> per example [B]: ``feature_perceptual_loss`` of the VGG19
+    activations at ``layers`` (images in [-1, 1], RGB, at least 32x32 for three layers)."""
 
     def __init__(self, weights_path: str | None, layers=DFC_LAYERS):
         if not weights_path:
@@ -46,7 +59,4 @@ class VGG19FeatureLoss:
         return self.model(x, training=False)
 
     def __call__(self, images, reconstructions):
-        total = 0.0
-        for a, b in zip(self.features(images), self.features(reconstructions)):
-            total = total + summed_squared_error(a, b)
-        return total
+        return feature_perceptual_loss(self.features(images), self.features(reconstructions))

@@ -15,16 +15,18 @@ from zoo.utils.random import derive_seed
 class VAETrainer(AutoencoderMixin, TrainerMixin, keras.Model):
     """Trains ``encoder`` (images -> (mean, log_var)) and ``decoder`` (z -> images in [-1, 1]).
 
-    Per example: ``recon_weight * summed squared error`` (on [0, 1] pixels) ``+ beta * KL(q(z|x) || N(0, I))``,
-    plus ``feature_weight * feature_loss(x, x_hat)`` when a feature-consistent loss (e.g.
-    ``zoo.losses.perceptual.VGG19FeatureLoss``) is given. ``compile(encoder_optimizer=, decoder_optimizer=)``:
+    Per example: ``recon_weight * summed squared error`` (on [0, 1] pixels) ``+ beta * KL(q(z|x) || N(0, I))``.
+    With a feature-consistent loss (e.g. ``zoo.losses.perceptual.VGG19FeatureLoss``) the loss is Hou et al.'s
+    DFC-VAE: ``beta * KL + feature_weight * feature_loss(x, x_hat)`` (their alpha 1, beta 0.5), the feature term
+    IN PLACE of the pixel error; ``pixel_loss=True`` keeps the pixel term as well (without a feature loss it is
+    always on). The pixel error is logged either way. ``compile(encoder_optimizer=, decoder_optimizer=)``:
     one optimizer per part with the same settings is the same as one optimizer over both (Adam and RMSprop are
     per-parameter). Logged separately: ``loss``, ``reconstruction``, ``kl`` (and ``feature``).
     ``call(images)`` reconstructs from the posterior mean.
     """
 
     def __init__(self, encoder, decoder, beta: float = 1.0, recon_weight: float = 1.0, seed: int = 0,
-                 feature_loss=None, feature_weight: float = 0.0, **kwargs):
+                 feature_loss=None, feature_weight: float = 0.0, pixel_loss: bool | None = None, **kwargs):
         super().__init__(**kwargs)
         if beta < 0 or recon_weight < 0 or feature_weight < 0:
             raise ValueError(f"beta, recon_weight and feature_weight must be >= 0, got {beta}, {recon_weight}, "
@@ -33,6 +35,9 @@ class VAETrainer(AutoencoderMixin, TrainerMixin, keras.Model):
             raise ValueError("feature_weight > 0 needs a feature_loss (e.g. VGG19FeatureLoss(weights_path))")
         if encoder.latent_dim != decoder.latent_dim:
             raise ValueError(f"encoder latent_dim {encoder.latent_dim} != decoder latent_dim {decoder.latent_dim}")
+        self.pixel_loss = pixel_loss
+        # Without a feature loss (also a reloaded trainer: the VGG is not saved) the pixel term always counts.
+        self.use_pixel_loss = feature_loss is None or bool(pixel_loss)
         self.encoder, self.decoder, self.seed = encoder, decoder, seed
         self.beta, self.recon_weight = float(beta), float(recon_weight)
         self.feature_loss, self.feature_weight = feature_loss, float(feature_weight)
@@ -54,7 +59,9 @@ class VAETrainer(AutoencoderMixin, TrainerMixin, keras.Model):
         z = self.sampling(mean, log_var)
         recon = self.decoder(z, training=training)
         out = {"reconstruction": reconstruction_loss(images, recon), "kl": kl_divergence(mean, log_var)}
-        total = self.recon_weight * out["reconstruction"] + self.beta * out["kl"]
+        total = self.beta * out["kl"]
+        if self.use_pixel_loss:
+            total = total + self.recon_weight * out["reconstruction"]
         if self.feature_loss is not None:
             out["feature"] = self.feature_loss(images, recon)
             total = total + self.feature_weight * out["feature"]
@@ -85,7 +92,8 @@ class VAETrainer(AutoencoderMixin, TrainerMixin, keras.Model):
         # The feature loss (a frozen VGG19) is not part of the saved trainer: pass it again when training on.
         return {"encoder": keras.saving.serialize_keras_object(self.encoder),
                 "decoder": keras.saving.serialize_keras_object(self.decoder),
-                "beta": self.beta, "recon_weight": self.recon_weight, "seed": self.seed, "name": self.name}
+                "beta": self.beta, "recon_weight": self.recon_weight, "seed": self.seed, "pixel_loss": self.pixel_loss,
+                "name": self.name}
 
     @classmethod
     def from_config(cls, config):

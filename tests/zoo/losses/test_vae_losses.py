@@ -31,3 +31,16 @@ def test_feature_loss_without_local_weights_fails_clearly(tmp_path):
     missing = str(tmp_path / "vgg19.h5")
     with pytest.raises(FileNotFoundError, match="vgg19.h5"):
         VGG19FeatureLoss(missing)
+
+
+def test_feature_perceptual_loss_normalises_each_layer_by_two_c_h_w():
+    from zoo.losses.perceptual import feature_perceptual_loss
+
+    # Two examples; layer 1 is [B, 1, 2, 1] (C H W = 2), layer 2 is [B, 1, 1, 2] (C H W = 2).
+    a1 = np.array([[1.0, 2.0], [0.0, 0.0]], "float32").reshape(2, 1, 2, 1)
+    b1 = np.zeros((2, 1, 2, 1), "float32")
+    a2 = np.array([[3.0, 0.0], [2.0, 2.0]], "float32").reshape(2, 1, 1, 2)
+    b2 = np.array([[1.0, 0.0], [0.0, 0.0]], "float32").reshape(2, 1, 1, 2)
+    out = np.asarray(feature_perceptual_loss([a1, a2], [b1, b2]))
+    # example 0: (1 + 4) / 4 + (4 + 0) / 4 = 2.25; example 1: 0 / 4 + (4 + 4) / 4 = 2.0
+    np.testing.assert_allclose(out, [2.25, 2.0], rtol=1e-6)

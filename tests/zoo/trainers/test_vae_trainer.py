@@ -48,3 +48,21 @@ def test_loss_is_reconstruction_plus_beta_kl():
 def test_feature_weight_needs_a_feature_loss():
     with pytest.raises(ValueError, match="VGG19FeatureLoss"):
         VAETrainer(DFCVAEEncoder(16, 3, 8, 4), DFCVAEDecoder(8, 16, 3, 4), feature_weight=0.5)
+
+
+def test_dfc_vae_loss_is_kl_plus_half_the_feature_term_in_place_of_pixels():
+    # Hou et al.: alpha * KL + beta * sum_l feature error / (2 C H W), alpha 1, beta 0.5, no pixel term.
+    from zoo.losses.perceptual import feature_perceptual_loss
+
+    def image_features(x, y):  # a stand-in for VGG19: the image itself is the one "layer"
+        return feature_perceptual_loss([x], [y])
+
+    enc, dec = DFCVAEEncoder(16, 3, 8, 4), DFCVAEDecoder(8, 16, 3, 4)
+    t = VAETrainer(enc, dec, seed=0, feature_loss=image_features, feature_weight=0.5)
+    out = {k: np.asarray(v) for k, v in t.compute_losses(images(), training=False).items()}
+    assert np.all(out["reconstruction"] > 0)  # still logged
+    np.testing.assert_allclose(out["loss"], out["kl"] + 0.5 * out["feature"], rtol=1e-5)
+    # The pixel term stays an option.
+    t = VAETrainer(enc, dec, seed=0, feature_loss=image_features, feature_weight=0.5, pixel_loss=True)
+    out = {k: np.asarray(v) for k, v in t.compute_losses(images(), training=False).items()}
+    np.testing.assert_allclose(out["loss"], out["reconstruction"] + out["kl"] + 0.5 * out["feature"], rtol=1e-5)
