@@ -14,22 +14,24 @@ def interpolate(real, fake, epsilon):
     return eps * real + (1.0 - eps) * fake
 
 
-def gradient_penalty(critic, real, fake, epsilon, weight: float = 10.0):
+def gradient_penalty(critic, real, fake, epsilon, weight: float = 10.0, loss_scale=1.0):
     """Per-example gradient penalty [B]: ``weight * (||d critic(x_hat) / d x_hat||_2 - 1)^2`` (Gulrajani et al.).
 
     real, fake: images [B, H, W, C]; epsilon: one uniform draw per example, [B] or [B, 1, 1, 1]. The
     interpolation, the gradient and its norm are computed in float32 (under mixed precision a float16 norm of
     small gradients underflows). ``critic(x, training=True)`` returns scores [B, 1] (or a tuple whose first
-    element is the scores).
+    element is the scores). ``loss_scale`` (the mixed-precision loss scale, 1 without one) multiplies the scores
+    before the inner gradient and is divided out after it, so the float16 backward pass does not underflow.
     """
     x_hat = interpolate(real, fake, epsilon)
+    scale = tf.cast(loss_scale, tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(x_hat)
         scores = critic(x_hat, training=True)
         if isinstance(scores, (tuple, list)):
             scores = scores[0]
-        scores = tf.reduce_sum(tf.cast(scores, tf.float32))  # each score depends only on its own example
-    grads = tf.cast(tape.gradient(scores, x_hat), tf.float32)
+        scores = tf.reduce_sum(tf.cast(scores, tf.float32)) * scale  # each score depends only on its own example
+    grads = tf.cast(tape.gradient(scores, x_hat), tf.float32) / scale
     norm = tf.sqrt(tf.reduce_sum(tf.square(tf.reshape(grads, [tf.shape(grads)[0], -1])), axis=1) + 1e-12)
     return weight * tf.square(norm - 1.0)
 

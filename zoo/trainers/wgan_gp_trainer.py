@@ -35,7 +35,9 @@ class WGANGPTrainer(GANTrainer):
 
     def discriminator_penalty(self, real, fake):
         epsilon = keras.random.uniform((tf.shape(real)[0],), seed=self.epsilon_generator)
-        per_example = gradient_penalty(self.discriminator, real, fake, epsilon, self.gp_weight)
+        # Under mixed_float16 the inner gradient is loss-scaled too (scale_loss(1) is the scale; 1 without one).
+        loss_scale = self.d_optimizer.scale_loss(tf.constant(1.0, tf.float32))
+        per_example = gradient_penalty(self.discriminator, real, fake, epsilon, self.gp_weight, loss_scale)
         penalty = self.reduce_loss(per_example)
         self.trackers["gp"].update_state(penalty * tf.distribute.get_strategy().num_replicas_in_sync)
         return penalty

@@ -59,3 +59,48 @@ def test_clip_weights_bounds_every_variable():
     np.testing.assert_allclose(np.asarray(v), [-0.01, -0.005, 0.0, 0.01, 0.01])
     with pytest.raises(ValueError, match="clip_value"):
         clip_weights([v], 0.0)
+
+
+def test_gradient_penalty_loss_scales_its_inner_gradient_and_divides_it_out():
+    # Under mixed_float16 the critic's backward pass runs in float16: the inner gradient must be loss-scaled (as
+    # the outer one is) and unscaled after, or small gradients underflow to 0.
+    upstream = []
+
+    @tf.custom_gradient
+    def recorded(s):
+        def grad(dy):
+            upstream.append(float(tf.reduce_max(tf.abs(dy))))
+            return dy
+        return tf.identity(s), grad
+
+    class RecordingCritic(LinearCritic):
+        def call(self, x, training=False):
+            return recorded(super().call(x))
+
+    critic = RecordingCritic(np.array([3.0, 4.0, 0.0, 12.0], np.float32))
+    real = np.random.default_rng(0).normal(size=(2, 2, 2, 1)).astype("float32")
+    eps = np.array([0.3, 0.6], np.float32)
+    plain = np.asarray(gradient_penalty(critic, real, real * 0, eps, weight=10.0))
+    scaled = np.asarray(gradient_penalty(critic, real, real * 0, eps, weight=10.0, loss_scale=1024.0))
+    assert upstream == [1.0, 1024.0]  # the critic's backward pass saw the scaled gradient
+    np.testing.assert_allclose(scaled, plain, rtol=1e-6)  # and the penalty is the same value
+
+
+def test_wgan_gp_trainer_passes_the_optimizer_loss_scale_to_the_penalty(monkeypatch):
+    from tests.zoo.trainers._family import gan_parts, images
+    from zoo.trainers import WGANGPTrainer, wgan_gp_trainer
+
+    scales = []
+
+    def spy(*args, **kwargs):
+        scales.append(float(args[5] if len(args) > 5 else kwargs.get("loss_scale", 1.0)))
+        return gradient_penalty(*args, **kwargs)
+
+    monkeypatch.setattr(wgan_gp_trainer, "gradient_penalty", spy)
+    t = WGANGPTrainer(*gan_parts(norm="layer", output_norm=False), n_critic=1)
+    opt = keras.optimizers.LossScaleOptimizer
+    t.compile(g_optimizer=opt(keras.optimizers.Adam(1e-4), initial_scale=256.0),
+              d_optimizer=opt(keras.optimizers.Adam(1e-4), initial_scale=256.0))
+    t.build_all()
+    t.train_step(images())
+    assert scales == [256.0]
