@@ -22,7 +22,7 @@ def _load(path: str, size: int) -> np.ndarray:
         return np.asarray(im.convert("RGB").resize((size, size), Image.Resampling.BILINEAR))
 
 
-def panel(src: str, dst: str, rels: list, out: str, size: int = 128) -> None:
+def panel(src: str, dst: str, rels: list, out: str, size: int = 96) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -31,7 +31,7 @@ def panel(src: str, dst: str, rels: list, out: str, size: int = 128) -> None:
     from zoo.data.remove_background import output_paths
 
     rows = ["original", "mask", "blurred background", "grey background"]
-    fig, axes = plt.subplots(len(rows), len(rels), figsize=(1.6 * len(rels), 1.6 * len(rows) + 0.2))
+    fig, axes = plt.subplots(len(rows), len(rels), figsize=(1.3 * len(rels), 1.3 * len(rows) + 0.2))
     for j, rel in enumerate(rels):
         p = output_paths(rel, dst)
         tiles = [_load(os.path.join(src, rel), size), _load(p["mask"], size), _load(p["blur"], size),
@@ -90,7 +90,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     rels = [r for r in list_images(args.src, args.dst) if os.path.isfile(output_paths(r, args.dst)["mask"])]
     rng = np.random.default_rng(args.seed)
-    picks = [rels[i] for i in rng.choice(len(rels), 64 + 8, replace=False)]
+    picks = [rels[i] for i in rng.choice(len(rels), 64 + 6, replace=False)]
     os.makedirs(args.out, exist_ok=True)
     panel(args.src, args.dst, picks[64:], os.path.join(args.out, "background_panel.png"))
     mask_grid(args.src, args.dst, picks[:64], os.path.join(args.out, "background_masks_64.png"))
