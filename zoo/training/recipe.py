@@ -139,4 +139,7 @@ def _run_recipe(name, config_cls, run_fn, argv, describe, where: dict) -> int:
             print(f"(removed the unused run folder {run_dir})", file=sys.stderr)
         return 2
     print(f"done: {run_dir}", flush=True)
+    samples = os.path.join(run_dir, "samples", "latest.png")
+    if os.path.isfile(samples):
+        print(f"samples: {samples}", flush=True)
     return 0
