@@ -71,5 +71,6 @@ def build(kinds: dict, demo=None) -> None:
             presets = gr.CheckboxGroup(clfs, value=clfs, label="classifier presets")
         button = gr.Button("Analyse", variant="primary", elem_id="analyse-button")
         summary = gr.Markdown(elem_id="analyse-table")
-        details = gr.JSON(label="probabilities by preset")
+        with gr.Accordion("probabilities by preset", open=False):
+            details = gr.JSON(label="probabilities by preset")
         button.click(core.in_page(run), [face, presets], [summary, details])

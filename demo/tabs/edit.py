@@ -96,10 +96,13 @@ def build(kinds: dict, demo=None) -> None:
             ups += [gr.update(visible=k < len(c["directions"]), value=0,
                               label=c["directions"][k] if k < len(c["directions"]) else "")
                     for k in range(DIRECTION_SLIDERS)]
-            n = max(c["num_ws"], 1)
-            ups += [gr.update(visible=c["num_ws"] > 0), gr.update(maximum=n - 1), gr.update(maximum=n),
-                    gr.update(maximum=n), c["text"]]
-            return ups
+            n = c["num_ws"]
+            if n:  # values inside the new ranges: Gradio refuses a value above a slider's maximum
+                ups += [gr.update(visible=True), gr.update(maximum=n - 1, value=0),
+                        gr.update(maximum=n, value=min(4, n)), gr.update(maximum=n, value=min(4, n))]
+            else:
+                ups += [gr.update(visible=False), gr.update(), gr.update(), gr.update()]
+            return ups + [c["text"]]
 
         def run(p, s, ph, enc, ps, sc, rs, use_layers, a, b, *amounts, progress=gr.Progress(track_tqdm=True)):
             names = controls(p)["directions"]

@@ -1,0 +1,188 @@
+"""Drive the real demo page in a headless Chromium (Playwright): click through the tabs, check what appears, and
+optionally save a screenshot of each tab (the README's docs/images/demo_*.png).
+
+    python -m demo.screenshots docs/images            # starts the demo on a free port, saves demo_<tab>.png
+
+The browser is Debian's ``chromium`` (``apt-get install -y chromium``), found at /usr/bin/chromium or
+$FACEZOO_CHROMIUM; Playwright drives it through ``executable_path``, so no browser download is needed.
+The test suite uses the same functions (tests/demo/test_browser.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+TIMEOUT_MS = 60_000
+
+
+def chromium_path() -> str | None:
+    """The Chromium to drive: $FACEZOO_CHROMIUM, /usr/bin/chromium or chromium on the PATH (None if absent)."""
+    for cand in (os.environ.get("FACEZOO_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                 shutil.which("chromium-browser")):
+        if cand and os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return cand
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(port: int | None = None, env: dict | None = None, timeout: float = 120.0):
+    """``python -m demo.app --port PORT`` in a subprocess; yields its URL once the page answers."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([sys.executable, "-m", "demo.app", "--port", str(port)], cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"the demo exited with {proc.returncode}:\n{log.read().decode()[-3000:]}")
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the demo did not answer on {url} within {timeout:.0f} s") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@contextlib.contextmanager
+def browser(executable: str | None = None):
+    """A Playwright page in a headless Chromium with its own temporary profile."""
+    from playwright.sync_api import sync_playwright
+
+    executable = executable or chromium_path()
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(profile, executable_path=executable, headless=True,
+                                                   args=CHROMIUM_FLAGS, viewport={"width": 1280, "height": 900})
+        try:
+            page = ctx.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            yield page
+        finally:
+            ctx.close()
+
+
+def _image_shown(page, elem_id: str) -> dict:
+    """Wait for an <img> in the component ``elem_id`` to load; returns its natural size."""
+    img = page.locator(f"#{elem_id} img").first
+    img.wait_for(state="visible")
+    page.wait_for_function("(el) => el.complete && el.naturalWidth > 0", arg=img.element_handle())
+    return img.evaluate("(el) => ({width: el.naturalWidth, height: el.naturalHeight})")
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
+
+
+def drive_generate(page) -> dict:
+    """Generate 16 faces with the first generator preset; returns the grid's size."""
+    open_tab(page, "Generate")
+    page.locator("#generate-button").click()
+    return _image_shown(page, "generate-output")
+
+
+def drive_edit(page, amounts=(("PC1", 2.0),)) -> dict:
+    """Wait for the preset's sliders, set each (label prefix, amount), click Edit; returns the image size and
+    the description of the edit space shown above the sliders."""
+    open_tab(page, "Edit")
+    page.get_by_text("PC1 (").first.wait_for(state="visible")
+    for label, value in amounts:
+        number = page.locator(f"input[type=number][aria-label*='{label}']").first
+        number.fill(str(value))
+        number.press("Enter")
+    page.locator("#edit-button").click()
+    size = _image_shown(page, "edit-output")
+    return {**size, "info": page.locator("#edit-info").inner_text()}
+
+
+def drive_analyse(page, image_path: str) -> str:
+    """Upload ``image_path``, click Analyse; returns the text of the results table."""
+    open_tab(page, "Analyse")
+    page.locator("#analyse-input input[type=file]").set_input_files(image_path)
+    page.locator("#analyse-input img").first.wait_for(state="visible")
+    page.locator("#analyse-button").click()
+    table = page.locator("#analyse-table table")
+    table.wait_for(state="visible")
+    return table.inner_text()
+
+
+def sample_face(folder: str, preset: str = "dcgan_utkface_64") -> str:
+    """A face to upload: one of ``preset``'s own faces (nobody's photo), enlarged 4x, written to ``folder``."""
+    from PIL import Image
+
+    from demo.tabs.generate import generate
+
+    face = generate(preset, seed=3, count=1, scale=4, resample="lanczos", backend="keras")[2:-2, 2:-2]
+    path = os.path.join(folder, "face.png")
+    Image.fromarray(face).save(path)
+    return path
+
+
+def screenshots(out: str) -> list[str]:
+    """Serve the demo, drive each tab and save docs-style screenshots demo_<tab>.png into ``out``."""
+    os.makedirs(out, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp, serve() as url, browser() as page:
+        page.goto(url)
+        face = sample_face(tmp)
+        edit = lambda p: drive_edit(p, (("PC1", 1.0), ("gender", 2.0)))  # noqa: E731
+        for name, drive in (("generate", drive_generate), ("edit", edit),
+                            ("analyse", lambda p: drive_analyse(p, face))):
+            drive(page)
+            path = os.path.join(out, f"demo_{name}.png")
+            page.screenshot(path=path, full_page=True)
+            written.append(path)
+        open_tab(page, "Interpolate")
+        page.locator("#interpolate-button").click()
+        _image_shown(page, "interpolate-output")
+        page.locator("#matrix-button").click()
+        page.wait_for_timeout(3000)
+        path = os.path.join(out, "demo_interpolate.png")
+        page.screenshot(path=path, full_page=True)
+        written.append(path)
+    return written
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m demo.screenshots", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("out", nargs="?", default=os.path.join(ROOT, "docs", "images"))
+    args = p.parse_args(argv)
+    if chromium_path() is None:
+        print("error: no Chromium found (apt-get install -y chromium, or set FACEZOO_CHROMIUM)", file=sys.stderr)
+        return 2
+    for path in screenshots(args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""The real page in a headless Chromium: Generate, Edit and Analyse answer with images and labelled results."""
+
+import time
+
+import pytest
+
+from demo import screenshots
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def page():
+    pytest.importorskip("gradio")
+    pytest.importorskip("playwright", reason="the browser test drives Chromium with playwright (requirements.txt)")
+    if screenshots.chromium_path() is None:
+        pytest.skip("no Chromium: apt-get install -y chromium (as .ci/run does), or set FACEZOO_CHROMIUM")
+    with screenshots.serve(env={"FACEZOO_DEMO_ONNX": "0"}) as url, screenshots.browser() as p:
+        p.goto(url)
+        yield p
+
+
+def test_the_page_generates_edits_and_analyses(page, tmp_path):
+    start = time.monotonic()
+    grid = screenshots.drive_generate(page)
+    # 16 faces of 64 px enlarged 4x (the defaults), 4 per row with 2 px padding
+    assert grid == {"width": 4 * 258 + 2, "height": 4 * 258 + 2}
+    edited = screenshots.drive_edit(page)
+    assert edited["width"] == 2 * 258 + 2 and "dcgan_utkface_64" in edited["info"]
+    text = screenshots.drive_analyse(page, screenshots.sample_face(str(tmp_path)))
+    for preset in ("classifier_age_utkface_48", "classifier_multitask_utkface_48"):
+        assert preset in text  # each result sits on its preset's row
+    assert "male" in text and "(years)" in text
+    assert time.monotonic() - start < 90
