@@ -13,7 +13,9 @@
     scatter      2-D scatter of a VAE's posterior means coloured by a label
     mean-faces   mean faces per gender x race and per age bucket
 
-Every command writes its figure(s) and <command>.json (directions: directions_report.json) to --out. Bad presets or files: a message and exit 2.
+Every command writes its figure(s) and <command>.json (directions: directions_report.json) to --out.
+Models: a preset name or folder, a training run folder (RUN, or RUN:encoder for a part), or an .onnx file.
+Bad presets or files: a message and exit 2.
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore")
     _common(p, data=True)
     p.add_argument("--filter-size", type=int, default=3)
+    p.add_argument("--noise-std", default="0.2", help="comma list of Gaussian noise stds on [-1, 1]")
     p.add_argument("--show", type=int, default=6)
     p = sub.add_parser("project")
     _common(p)

@@ -49,13 +49,14 @@ def cmd_matrix(args) -> dict:
 
 
 def cmd_restore(args) -> dict:
-    from zoo.latent.restore import format_table, restoration_table
+    from zoo.latent.restore import default_damages, format_table, restoration_table
 
     if not args.encoder:
         raise LatentError("restore needs --encoder (the VAE's) and --model (its decoder)")
     gen = generator(args)
     images, _, info = _real(args, gen)
-    table, rows = restoration_table(images, args.encoder, gen.model, filter_size=args.filter_size, seed=args.seed)
+    damages = default_damages(tuple(float(v) for v in args.noise_std.split(",")))
+    table, rows = restoration_table(images, args.encoder, gen.model, damages, args.filter_size, args.seed)
     n = min(args.show, len(images))
     order = [k for k in rows]
     figures.plot_image_grid(_out(args, "restoration.png"), np.concatenate([rows[k][:n] for k in order]),
@@ -64,8 +65,8 @@ def cmd_restore(args) -> dict:
     with open(_out(args, "restoration.md"), "w") as f:
         f.write(text + "\n")
     print(text)
-    return {"table": table, **info, "filter_size": args.filter_size, "noise_std": 0.2,
-            "erase": "2 blocks of 1/4 the side, set to 0 (mid grey)"}
+    return {"table": table, **info, "filter_size": args.filter_size, "damages": damages,
+            "scale": "noise std on [-1, 1]; erased blocks set to 0 (mid grey)"}
 
 
 def cmd_project(args) -> dict:

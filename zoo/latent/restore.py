@@ -58,9 +58,17 @@ def vae_reconstruct(encoder, decoder, images, batch_size: int = 64) -> np.ndarra
     return Generator(decoder, batch_size=batch_size)(encode(encoder, images, batch_size))
 
 
-def restoration_table(images, encoder, decoder, damages=DAMAGES, filter_size: int = 3, seed: int = 0) -> tuple:
-    """For each damage: the damaged images, mean- and median-filtered ones and the VAE's reconstruction of the
-    damaged images, each scored against the originals; also the VAE's reconstruction of the clean images.
+def default_damages(noise_stds=(0.2,), blocks: int = 2, size: float = 0.25) -> dict:
+    """name -> (kind, keyword arguments): Gaussian noise at each std (on [-1, 1]) and erased blocks."""
+    out = {(f"noise {s:g}" if len(noise_stds) > 1 else "noise"): ("noise", {"std": float(s)}) for s in noise_stds}
+    out["erase"] = ("erase", {"blocks": blocks, "size": size})
+    return out
+
+
+def restoration_table(images, encoder, decoder, damages=None, filter_size: int = 3, seed: int = 0) -> tuple:
+    """For each damage (``default_damages()`` unless given): the damaged images, mean- and median-filtered ones
+    and the VAE's reconstruction of the damaged images, each scored against the originals; also the VAE's
+    reconstruction of the clean images.
 
     Returns ``(table, images_by_row)``: table[damage][method] = {"psnr"|"ssim"|"mse": {"mean", "std"}};
     images_by_row maps "<damage>/<method>" to the image batch (for the figure).
@@ -69,12 +77,12 @@ def restoration_table(images, encoder, decoder, damages=DAMAGES, filter_size: in
     clean = vae_reconstruct(encoder, decoder, images)
     table = {"clean": {"vae": reconstruction_metrics(images, clean)}}
     rows = {"original": images, "clean/vae": clean}
-    for kind in damages:
-        bad = damage(images, kind, seed=seed)
+    for name, (kind, kwargs) in (damages or default_damages()).items():
+        bad = damage(images, kind, seed=seed, **kwargs)
         outs = {"damaged": bad, "mean_filter": mean_filter(bad, filter_size),
                 "median_filter": median_filter(bad, filter_size), "vae": vae_reconstruct(encoder, decoder, bad)}
-        table[kind] = {m: reconstruction_metrics(images, x) for m, x in outs.items()}
-        rows.update({f"{kind}/{m}": x for m, x in outs.items()})
+        table[name] = {m: reconstruction_metrics(images, x) for m, x in outs.items()}
+        rows.update({f"{name}/{m}": x for m, x in outs.items()})
     return table, rows
 
 

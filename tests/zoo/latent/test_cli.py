@@ -59,9 +59,11 @@ def test_interpolate_matrix_restore_project_scatter_mean_faces(tiny, tmp_path, p
     assert len(i["latent_norms"]["slerp"]) == 5 and os.path.isfile(tmp_path / "interpolation.png")
     _run(tmp_path, "matrix", "--model", tiny["dec"], "--encoder", tiny["enc"], "--images", ",".join([photo] * 4),
          "--steps", "3")
-    r = _run(tmp_path, "restore", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA)
-    assert set(r["table"]) == {"clean", "noise", "erase"} and os.path.isfile(tmp_path / "restoration.png")
-    assert set(r["table"]["noise"]) == {"damaged", "mean_filter", "median_filter", "vae"}
+    r = _run(tmp_path, "restore", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA, "--noise-std", "0.1,0.5")
+    assert set(r["table"]) == {"clean", "noise 0.1", "noise 0.5", "erase"}
+    assert os.path.isfile(tmp_path / "restoration.png")
+    assert set(r["table"]["noise 0.5"]) == {"damaged", "mean_filter", "median_filter", "vae"}
+    assert r["table"]["noise 0.5"]["damaged"]["psnr"]["mean"] < r["table"]["noise 0.1"]["damaged"]["psnr"]["mean"]
     _run(tmp_path / "d", "directions", "--model", tiny["gen"], "--samples", "60", "--classifier", tiny["clf"],
          "--tasks", "gender", "--edit-count", "1")
     p = _run(tmp_path, "project", "--model", tiny["gen"], "--image", photo, "--steps", "5", "--classifier",

@@ -61,7 +61,8 @@ def test_layer_range_edit_changes_only_the_chosen_layers():
     out = pca.edit_layers(ws, d, [1.0, -2.0], layers=(2, 4))
     np.testing.assert_array_equal(out[:, :2], ws[:, :2])
     np.testing.assert_array_equal(out[:, 4:], ws[:, 4:])
-    np.testing.assert_allclose(out[:, 2:4] - ws[:, 2:4], np.broadcast_to(np.array([1.0, -2.0])[:, None, None] * d, (2, 2, 4)), atol=1e-6)
+    expected = np.broadcast_to(np.array([1.0, -2.0])[:, None, None] * d, (2, 2, 4))
+    np.testing.assert_allclose(out[:, 2:4] - ws[:, 2:4], expected, atol=1e-6)
 
 
 def _planted(n=600, seed=0):
