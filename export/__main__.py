@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import logging
-import os
 import sys
 import warnings
 
@@ -29,12 +28,15 @@ def parse_args(argv):
                    help="folder of real face images for the parity check of image inputs "
                         "(default ../shared/data/utkface when present, else synthetic faces)")
     p.add_argument("--parts", default=None, help="comma-separated subset of the parts to export (e.g. decoder)")
+    p.add_argument("--verbose", action="store_true", help="keep TensorFlow's start-up log lines")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from zoo.utils.logs import quiet_tensorflow
+
+    quiet_tensorflow(args.verbose)  # before anything imports TensorFlow
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module="keras")
 

@@ -499,9 +499,12 @@ def predict_main(argv) -> int:
     parser.add_argument("--preset", required=True, help="built-in preset name or preset folder")
     parser.add_argument("--csv", default="predictions.csv", help="CSV written for a folder (default: %(default)s)")
     parser.add_argument("path", help="an image file or a folder of images")
+    parser.add_argument("--verbose", action="store_true", help="keep TensorFlow's start-up log lines")
     args = parser.parse_args(argv)
     prog = parser.prog
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from zoo.utils.logs import quiet_tensorflow
+
+    quiet_tensorflow(args.verbose)
 
     from zoo.data.utkface import GENDERS, RACES
     from zoo.registry import PresetError, from_preset

@@ -3,7 +3,7 @@
     python -m zoo.evaluate --real utkface:../shared/data/utkface --fake dcgan_utkface_64 --metrics fid,kid \\
         --inception-weights ~/inception_v3_weights_tf_dim_ordering_tf_kernels.h5
     python -m zoo.evaluate --real utkface:../shared/data/utkface --fake runs/00003-celeba_dcgan PRESET2 \\
-        --extractor utkface_gender --metrics fid,kid,sharpness --n 2000 --repeats 3 --out report.json
+        --extractor classifier_gender_utkface_48 --metrics fid,kid,sharpness --n 2000 --repeats 3 --out report.json
 
 ``--real`` is a folder of images or a dataset (``utkface:DIR``, ``celeba:DIR``, ``ffhq:DIR``, ``synthetic``);
 each ``--fake`` is a folder of images, a run folder (its latest checkpoint), a generator ``.keras`` file or a
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="report.json", help="write the report as JSON and markdown (same name, .md)")
     p.add_argument("--jit", action="store_true", help="compile the extractor with XLA")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--verbose", action="store_true", help="keep TensorFlow's start-up log lines")
     return p
 
 

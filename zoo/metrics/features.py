@@ -201,6 +201,9 @@ def _input_geometry(model) -> tuple[int, int]:
     return int(size), int(channels)
 
 
+MODEL_OUTPUT = "model output"  # the features are the model's own output (an embedding network)
+
+
 def _leaf_layers(model):
     return [l for l in model._flatten_layers(include_self=False, recursive=True)
             if not list(l._flatten_layers(include_self=False, recursive=False))]
@@ -231,8 +234,16 @@ def penultimate_model(model, layer: str | None = None):
     else:
         dense = [l for l in _leaf_layers(model) if isinstance(l, keras.layers.Dense)]
         if not dense:
-            raise ExtractorError(f"model {model.name} has no Dense layer to take penultimate features from; name a "
-                                 f"layer with --extractor-layer (one of {[l.name for l in every]})")
+            # No classifier head: a model whose output is already a feature vector [B, D] (an embedding
+            # network) is used as it is.
+            def output_features(x):
+                out = forward(x)
+                if isinstance(out, (dict, list, tuple)) or len(out.shape) != 2:
+                    raise ExtractorError(f"model {model.name} has no Dense layer to take penultimate features "
+                                         f"from and its output is not a feature vector [B, D]; name a layer with "
+                                         f"--extractor-layer (one of {[l.name for l in every]})")
+                return out, None
+            return output_features, MODEL_OUTPUT
         target, take = dense[-1], "input"
 
     def features(x):
@@ -303,7 +314,9 @@ def keras_extractor(model_or_spec, layer: str | None = None, name: str | None = 
         model, default_name = model_or_spec, model_or_spec.name
     size, channels = _input_geometry(model)
     both, where = penultimate_model(model, layer)
-    has_predictions = _class_output(model, size, channels)
+    if where == MODEL_OUTPUT:
+        both(tf.zeros((1, size, size, channels)))  # eagerly: an output that is not [B, D] is refused here
+    has_predictions = where != MODEL_OUTPUT and _class_output(model, size, channels)
 
     def fn(x):  # features, and the class scores from the same forward pass when the model has them
         feats, out = both(x)
