@@ -31,7 +31,7 @@ def plot_spectra(path: str, spectra: dict, top: int = 50, title: str = "") -> No
 
 
 def plot_image_grid(path: str, images, rows: int, row_labels=(), col_labels=(), title: str = "",
-                    cell: float = 1.0) -> None:
+                    cell: float = 0.75) -> None:
     """images [rows * cols, H, W, C] in [-1, 1] as a grid with row and column labels."""
     imgs = to_uint8(images)
     cols = len(imgs) // rows
