@@ -56,8 +56,11 @@ def measure_images(batches, extractor=None, *, keep_features: bool = False, pred
             bar.update(n)
     finally:
         bar.close()
-    if out.count == 0:
-        raise ValueError(f"{description or 'image set'}: no image was read")
+    if out.count == 0:  # every file failed to decode (or the stream was empty): bad input, exit 2 in the CLIs
+        from zoo.data.errors import DataError
+
+        raise DataError(f"{description or 'image set'}: no image was read (every file failed to decode, or the "
+                        f"set is empty)")
     out.features = np.concatenate(kept) if kept else None
     out.probabilities = np.concatenate(probs) if probs else None
     out.sharpness = np.concatenate(sharp) if sharp else None

@@ -151,3 +151,10 @@ def test_read_image_names_an_unreadable_file(tmp_path):
         read_image(str(tmp_path / "x.png"))
     with pytest.raises(DataError, match="missing.png"):
         read_image(str(tmp_path / "missing.png"))
+
+
+def test_an_image_stream_that_yields_nothing_is_a_data_error():
+    from zoo.metrics.measure import measure_images
+
+    with pytest.raises(DataError, match="fakes: no image was read"):
+        measure_images(iter([]), sharpness=True, progress=False, description="fakes")
