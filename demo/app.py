@@ -19,7 +19,7 @@ from demo.tabs.interpolate import interpolate
 
 __all__ = ["analyze", "build_demo", "generate", "interpolate", "main", "preset_kinds"]
 
-TABS = ("generate", "edit", "interpolate", "restore", "analyse")
+TABS = ("generate", "edit", "interpolate", "restore", "background", "analyse")
 
 INTRO = ("# facezoo\nFaces from the zoo's pretrained generators, edited along their latent directions, and the "
          "face classifiers at work. Models trained on UTKFace are for non-commercial research only.")

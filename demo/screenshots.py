@@ -134,6 +134,15 @@ def drive_analyse(page, image_path: str) -> str:
     return table.inner_text()
 
 
+def drive_background(page, image_path: str) -> dict:
+    """Upload ``image_path`` to Remove background, click it; returns the mask's size."""
+    open_tab(page, "Remove background")
+    page.locator("#background-input input[type=file]").set_input_files(image_path)
+    page.locator("#background-input img").first.wait_for(state="visible")
+    page.locator("#background-button").click()
+    return _image_shown(page, "background-mask")
+
+
 def sample_face(folder: str, preset: str = "dcgan_utkface_64") -> str:
     """A face to upload: one of ``preset``'s own faces (nobody's photo), enlarged 4x, written to ``folder``."""
     from PIL import Image
@@ -155,7 +164,8 @@ def screenshots(out: str) -> list[str]:
         face = sample_face(tmp)
         edit = lambda p: drive_edit(p, (("PC1", 1.0), ("gender", 2.0)))  # noqa: E731
         for name, drive in (("generate", drive_generate), ("edit", edit),
-                            ("analyse", lambda p: drive_analyse(p, face))):
+                            ("analyse", lambda p: drive_analyse(p, face)),
+                            ("background", lambda p: drive_background(p, face))):
             drive(page)
             path = os.path.join(out, f"demo_{name}.png")
             page.screenshot(path=path, full_page=True)

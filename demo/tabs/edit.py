@@ -104,15 +104,17 @@ def build(kinds: dict, demo=None) -> None:
                 ups += [gr.update(visible=False), gr.update(), gr.update(), gr.update()]
             return ups + [c["text"]]
 
-        def run(p, s, ph, enc, ps, sc, rs, use_layers, a, b, *amounts, progress=gr.Progress(track_tqdm=True)):
-            names = controls(p)["directions"]
-            attrs = {n: v for n, v in zip(names, amounts[PCA_SLIDERS:])}
-            return edit(p, s, ph, enc, ps, amounts[:PCA_SLIDERS], attrs, (a, b) if use_layers else None, sc, rs)
+        def run(v, progress=gr.Progress(track_tqdm=True)):  # v: {component: value} (a set of inputs)
+            names = controls(v[preset])["directions"]
+            attrs = {n: v[d] for n, d in zip(names, dirs)}
+            layers = (v[start], v[stop]) if v[layered] else None
+            return edit(v[preset], v[seed], v[photo], v[encoder], v[proj], [v[c] for c in pcs], attrs, layers,
+                        v[scale], v[resample])
 
         shown = pcs + dirs + [style, start, stop, crossover, info]
         preset.change(core.in_page(show), preset, shown)
-        button.click(core.in_page(run), [preset, seed, photo, encoder, proj, scale, resample, layered, start, stop,
-                                         *pcs, *dirs], out)
+        button.click(core.in_page(run), {preset, seed, photo, encoder, proj, scale, resample, layered, start, stop,
+                                         *pcs, *dirs}, out)
         mix_button.click(core.in_page(mix), [preset, seed, seed_b, crossover, scale, resample], mixed)
         if demo is not None:  # the first preset's sliders, once the page is open (not at build time)
             demo.load(core.in_page(show), preset, shown)

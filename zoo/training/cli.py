@@ -28,6 +28,8 @@ class RunOptions:
     background: typing.Literal["raw", "grey", "blur"] = "raw"  # grey/blur: person kept, background replaced
     mask_dir: str | None = None  # masks for grey/blur (python -m zoo.data.remove_background); default <data_dir>_rembg
     jit_compile: bool = False  # XLA-compile the train step (measured 2-3x slower on CPU: bench/precision.py)
+    # compute dtype of the models (variables, losses and penalties stay float32; loss scaling for float16 only)
+    precision: typing.Literal["float32", "mixed_bfloat16", "mixed_float16"] = "float32"
     checkpoint_every: int = 500  # steps between checkpoints (one is also written at each epoch end)
     log_every: int = 10  # steps between rows of logs/metrics.csv
     num_samples: int = 64  # images in the sample grids

@@ -130,7 +130,10 @@ def _run_recipe(name, config_cls, run_fn, argv, describe, where: dict) -> int:
         write_json(os.path.join(run_dir, "config.json"), config_dict(cfg))
         _record_command(run_dir, [prog, *argv], resumed=bool(run["resume"]))
         print(f"run folder: {run_dir}", flush=True)
-        run_fn(cfg, run_dir, bool(run["resume"]))
+        from zoo.training.setup import precision_policy
+
+        with precision_policy(getattr(cfg, "precision", "float32")):
+            run_fn(cfg, run_dir, bool(run["resume"]))
     except (DataError, CheckpointError, NonFiniteLossError, ExtractorError, PresetError, OSError) as e:
         if isinstance(e, OSError) and not isinstance(e, (RunDirError, DataError)):  # DatasetNotFoundError is one
             e = f"cannot write {e.filename or 'a file'}: {e.strerror or e}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import keras
@@ -13,10 +14,33 @@ log = logging.getLogger(__name__)
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 
 
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+@contextlib.contextmanager
+def precision_policy(name: str):
+    """Keras' global dtype policy set to ``name`` (one of ``PRECISIONS``) inside the block, restored after.
+
+    Models built inside compute in that dtype and keep float32 variables; every zoo model returns float32 and the
+    trainers reduce losses and penalties in float32, so only ``mixed_float16`` needs loss scaling (which
+    ``make_optimizer`` adds by itself under that policy)."""
+    if name not in PRECISIONS:
+        raise ValueError(f"unknown precision {name!r}; expected one of {PRECISIONS}")
+    previous = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
 def make_optimizer(name: str, learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999,
-                   mixed_precision: bool = False, epsilon: float = 1e-7):
-    """A Keras optimizer by name (``adam``, ``rmsprop``, ``sgd``); wrapped for loss scaling under float16.
+                   mixed_precision: bool | None = None, epsilon: float = 1e-7):
+    """A Keras optimizer by name (``adam``, ``rmsprop``, ``sgd``); wrapped for loss scaling under float16
+    (``mixed_precision=None``: when the global policy is ``mixed_float16``; bfloat16 needs no loss scaling).
     ``epsilon``: Adam's (Keras' default 1e-7; the NVlabs progressive GANs use 1e-8)."""
+    if mixed_precision is None:
+        mixed_precision = keras.mixed_precision.global_policy().name == "mixed_float16"
     if name == "adam":
         opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
     elif name == "rmsprop":
