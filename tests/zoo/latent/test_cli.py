@@ -110,3 +110,19 @@ def test_stylegan_w_space_layer_range_edit_changes_the_image_and_w_latents_decod
     edited = pca.edit_layers(ws, np.ones(8, np.float32), 3.0, (0, 2))
     assert np.abs(wplus(edited) - wplus(ws)).max() > 1e-3
 
+
+
+def test_an_exported_onnx_generator_decodes_like_its_keras_model_and_drives_the_cli(tiny, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from export.exporter import export_model
+    from zoo.latent.commands import load_model
+    from zoo.latent.models import Generator
+
+    keras_gen = Generator(load_model(tiny["gen"]))
+    (card,) = export_model(keras_gen.model, str(tmp_path / "onnx"), "onnx", source={"test": "latent"})
+    path = str(tmp_path / "onnx" / card["file"])
+    onnx_gen = Generator(load_model(path))
+    z = keras_gen.sample_latents(3, seed=1)
+    np.testing.assert_allclose(onnx_gen(z), keras_gen(z), atol=1e-4)
+    r = _run(tmp_path / "o", "interpolate", "--model", path, "--seeds", "0,1", "--steps", "3")
+    assert len(r["latent_norms"]["slerp"]) == 3
