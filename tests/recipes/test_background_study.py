@@ -1,0 +1,54 @@
+"""The background study recipe: its plan, and a tiny synthetic run end to end (masks come with the set)."""
+
+import json
+import os
+
+import pytest
+
+from recipes import background_study
+
+TINY = ["--data", "synthetic", "--image-size", "16", "--images", "8", "--eval-every", "8", "--batch-size", "4",
+        "--latent-dim", "8", "--base-filters", "4", "--eval-images", "8", "--pca-images", "16",
+        "--num-synthetic", "32", "--num-samples", "4", "--no-jit-compile"]
+
+
+def test_dry_run_shows_the_plan_with_one_budget_for_all(capsys):
+    assert background_study.main(["--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "plan: 4 models, each 4687 steps x 64 = 299968 training images" in out
+    for name in ("vae-raw", "dcgan-raw", "vae-grey", "dcgan-grey"):
+        assert f"  {name}: " in out
+
+
+def test_schedule_ends_on_the_budget_without_a_near_duplicate_point():
+    cfg = background_study.Config(images=300_000, eval_every=30_000, batch_size=64)
+    steps = background_study.schedule(cfg)
+    assert steps[0] == 468 and steps[-1] == 4687 and all(b - a >= 234 for a, b in zip(steps, steps[1:]))
+    assert background_study.schedule(background_study.Config(images=8, eval_every=100, batch_size=4)) == [2]
+
+
+def test_unknown_background_exits_2(tmp_path, capsys):
+    assert background_study.main([*TINY, "--backgrounds", "raw,purple", "--out", str(tmp_path)]) == 2
+    assert "purple" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_tiny_synthetic_study_writes_its_report_and_resumes(tmp_path, capsys):
+    out = str(tmp_path / "r")
+    assert background_study.main([*TINY, "--out", out]) == 0
+    run = os.path.join(out, os.listdir(out)[0])
+    curves = json.load(open(os.path.join(run, "curves.json")))
+    assert curves["metric"].startswith(("FID", "FD["))
+    assert sorted(curves["curves"]) == ["dcgan-grey", "dcgan-raw", "vae-grey", "vae-raw"]
+    assert all(rows[-1]["images"] == 8 for rows in curves["curves"].values())
+    assert curves["size_reduction"]["grey"] > 0  # flat grey backgrounds encode smaller than the cluttered ones
+    for f in ("report.md", "curves.png", "pca/vae_spectra.png", "pca/dcgan_spectra.png",
+              "pca/vae-grey_eigen_grid.png", "pca/dcgan-raw_eigen_grid.png"):
+        assert os.path.isfile(os.path.join(run, f)), f
+    report = open(os.path.join(run, "report.md")).read()
+    assert "| vae-grey |" in report and "(vs grey)" in report
+    assert json.load(open(os.path.join(run, "dcgan-grey", "status.json")))["step"] == 2
+    capsys.readouterr()
+    assert background_study.main([*TINY, "--out", out, "--resume", run]) == 0  # checkpoints are per model
+    assert "2/2" not in capsys.readouterr().out  # nothing trained again
+    assert json.load(open(os.path.join(run, "curves.json")))["curves"] == curves["curves"]
