@@ -64,12 +64,13 @@ def build_demo(presets=None):
 
 def warm_up(kinds: dict) -> None:
     """Load every generator preset and answer one 16-face request before serving, so that the first visitor
-    does not wait for model loading and TensorFlow's tracing; their ONNX exports start in the background."""
+    does not wait for model loading and TensorFlow's tracing. (ONNX exports wait for a preset's first use, so
+    that they do not compete with the first visitors for the CPU.)"""
     import time
 
     for name in kinds["generators"]:
         t = time.perf_counter()
-        generate(name, 0, 16)
+        generate(name, 0, 16, backend="keras")
         print(f"warm-up: {name} loaded and sampled in {time.perf_counter() - t:.1f} s", flush=True)
 
 

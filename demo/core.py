@@ -112,13 +112,18 @@ def render(name: str, z, psi: float = 1.0, backend: str = "auto") -> np.ndarray:
     z = np.asarray(z, np.float32)
     if is_stylegan(m):
         return np.asarray(m(z, truncation_psi=float(psi), randomize_noise=False, training=False), np.float32)
-    if backend in ("auto", "onnx"):
-        from demo import onnx_cache
+    if backend not in ("auto", "onnx", "keras"):
+        raise DemoError(f"backend must be auto, onnx or keras, got {backend!r}")
+    from demo import onnx_cache
 
+    if backend != "keras":
         runner = onnx_cache.runner(name, wait=backend == "onnx")
         if runner is not None:
             return runner.generate(z, batch_size=64)
-    return np.asarray(m(z, training=False), np.float32)
+    images = np.asarray(m(z, training=False), np.float32)
+    if backend == "auto":
+        onnx_cache.start_export(name)  # after answering: the export does not slow this request down
+    return images
 
 
 # ------------------------------------------------------------------------------------------------- images

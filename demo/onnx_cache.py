@@ -1,6 +1,6 @@
 """ONNX Runtime copies of the generator presets, exported on first use into a cache folder.
 
-The first request for a preset is answered by Keras while a background thread exports the generator with
+The first request for a preset is answered by Keras, after which one background worker exports the generator with
 ``export.exporter.export_part`` (which checks ONNX against Keras and records the parity); later requests run
 through ONNX Runtime. The copy lives in ``$FACEZOO_CACHE/onnx`` (default ``~/.cache/facezoo/onnx``) under the
 preset's name and the sha256 of its weights, so a changed preset is exported again. Without tf2onnx/onnxruntime
@@ -86,29 +86,36 @@ def _export_in_background(preset: str) -> None:
         log.warning("ONNX export of %s failed, the demo keeps using Keras: %s", preset, _failed[preset])
 
 
-def runner(preset: str, wait: bool = False):
-    """An ``export.runtime.OnnxGenerator`` for ``preset`` when its export is cached, else None (and the export
-    is started in the background, or run now with ``wait``)."""
-    if not available() or preset in _failed:
+def start_export(preset: str):
+    """Queue the export of ``preset`` on the one background worker (once); returns its Future or None."""
+    if not available() or preset in _failed or os.path.isfile(onnx_path(preset)):
         return None
     with _lock:
-        if preset in _runners:
-            return _runners[preset]
-        path = onnx_path(preset)
-        if not os.path.isfile(path):
-            job = _exports.get(preset)
-            if job is None:
-                job = _exports[preset] = _worker.submit(_export_in_background, preset)
-            if not wait:
-                return None
+        if preset not in _exports:
+            _exports[preset] = _worker.submit(_export_in_background, preset)
+        return _exports[preset]
+
+
+def runner(preset: str, wait: bool = False):
+    """An ``export.runtime.OnnxGenerator`` for ``preset`` when its export is cached, else None; with ``wait``
+    the export is run first (on the worker) when it is not cached yet."""
+    if not available() or preset in _failed:
+        return None
+    if preset in _runners:
+        return _runners[preset]
+    path = onnx_path(preset)
     if not os.path.isfile(path):
+        job = start_export(preset) if wait else None
+        if job is None:
+            return None
         job.result()
         if not os.path.isfile(path):
             return None
     from export.runtime import OnnxGenerator
 
     with _lock:
-        _runners.setdefault(preset, OnnxGenerator(path))
+        # No busy-waiting threads: on 2 cores shared with other work spinning costs more than it saves.
+        _runners.setdefault(preset, OnnxGenerator(path, threads=min(4, os.cpu_count() or 1), spinning=False))
         return _runners[preset]
 
 
