@@ -116,9 +116,15 @@ def process_one(src: str, rel: str, dst: str, session, variants=VARIANTS, alpha_
         return "corrupt"
     mask = segment(image, session, alpha_matting)
     paths = output_paths(rel, dst, variants)
-    for v in variants:  # the mask last: an image with a mask has all its copies
-        _save(replace_background(image[None], mask[None], v, blur_sigma)[0].numpy(), paths[v])
-    _save(mask, paths["mask"])
+    path = None
+    try:
+        for v in variants:  # the mask last: an image with a mask has all its copies
+            path = paths[v]
+            _save(replace_background(image[None], mask[None], v, blur_sigma)[0].numpy(), path)
+        path = paths["mask"]
+        _save(mask, path)
+    except OSError as e:  # a full disk, a file where a folder should be: stop with what and where
+        raise DataError(f"cannot write {path}: {e.strerror or e}") from e
     return "done"
 
 

@@ -1,5 +1,6 @@
 """remove_background: the layout with_background reads, resuming, corrupt inputs, unwritable outputs."""
 
+import json
 import os
 
 import numpy as np
@@ -114,3 +115,14 @@ def test_source_folder_named_like_a_copy_is_refused(tmp_path):
     Image.new("RGB", (8, 8)).save(os.path.join(src, "grey", "x.png"))
     with pytest.raises(DataError, match="collide"):
         remove_background(src, str(tmp_path / "out"), progress=False)
+
+
+def test_a_write_failure_mid_run_exits_2_naming_the_file(tmp_path, capsys):
+    src, dst = str(tmp_path / "faces"), tmp_path / "out"
+    _faces_folder(src, count=2)
+    dst.mkdir()
+    (dst / "blur").write_text("a file where the blur folder goes")
+    assert main([src, str(dst)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write" in err and os.path.join(str(dst), "blur") in err and "Traceback" not in err
+    assert json.load(open(dst / "manifest.json"))["complete"] is False
