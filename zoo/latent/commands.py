@@ -93,30 +93,33 @@ def _with(args, **kw):
     return argparse.Namespace(**{**vars(args), **kw})
 
 
-def _base(args, gen: Generator, p):
+def _base(args, gen: Generator):
+    """The latent whose other coordinates a grid holds: None (the PCA mean), seed index --at's latent, or with
+    --encoder the posterior mean of the first real image."""
     if args.at == "mean":
         return None
-    return gen.sample_latents(int(args.at) + 1, args.seed)[int(args.at)].reshape(-1) if not args.encoder else \
-        encode(args.encoder, _real(args, gen)[0][:1])[0]
+    if args.encoder:
+        return encode(args.encoder, _real(args, gen)[0][:1])[0]
+    return gen.sample_latents(int(args.at) + 1, args.seed)[int(args.at)].reshape(-1)
 
 
 def cmd_grid(args) -> dict:
     gen = generator(args)
-    p, how = fit_space(args, gen)
-    comps = [int(c) for c in args.components.split(",")]
-    latents = pca_lib.eigen_grid_latents(p, _base(args, gen, p), comps, args.steps, args.span)
     if gen.space == "w+":
         raise LatentError("grid edits w; use --space w (with --layers for a layer range)")
-    if args.layers:
+    p, how = fit_space(args, gen)
+    comps = [int(c) for c in args.components.split(",")]
+    base = _base(args, gen)
+    latents = pca_lib.eigen_grid_latents(p, base, comps, args.steps, args.span)
+    if args.layers:  # GANSpace's layer-wise edit: the edited w on layers start:stop, the base w elsewhere
+        if gen.space != "w":
+            raise LatentError("--layers needs a StyleGAN and --space w")
         start, stop = (int(v) for v in args.layers.split(":"))
-        base = _base(args, gen, p)
-        base = p.mean if base is None else base
-        offsets = np.tile(np.linspace(-args.span, args.span, args.steps), len(comps))
-        dirs = np.repeat(np.stack([p.components[c] * p.stds[c] for c in comps]), args.steps, 0)
-        ws = np.repeat(np.repeat(base[None, None].astype(np.float32), gen.model.num_ws, 1), len(offsets), 0)
-        ws = ws + 0.0
-        for i in range(len(offsets)):  # one direction per row: edit_layers takes one direction at a time
-            ws[i:i + 1] = pca_lib.edit_layers(ws[i:i + 1], dirs[i], offsets[i], (start, stop))
+        if not 0 <= start < stop <= gen.model.num_ws:
+            raise LatentError(f"--layers {args.layers} is outside 0:{gen.model.num_ws}")
+        ws = np.repeat((p.mean if base is None else base)[None, None].astype(np.float32), len(latents), 0)
+        ws = np.repeat(ws, gen.model.num_ws, 1)
+        ws[:, start:stop] = latents[:, None]
         images = Generator(gen.model, "w+")(ws)
     else:
         images = gen(latents)

@@ -126,3 +126,16 @@ def test_an_exported_onnx_generator_decodes_like_its_keras_model_and_drives_the_
     np.testing.assert_allclose(onnx_gen(z), keras_gen(z), atol=1e-4)
     r = _run(tmp_path / "o", "interpolate", "--model", path, "--seeds", "0,1", "--steps", "3")
     assert len(r["latent_norms"]["slerp"]) == 3
+
+
+def test_grid_layer_range_on_a_stylegan_changes_only_through_the_chosen_layers(tmp_path, monkeypatch):
+    from zoo.latent import commands
+    from zoo.models.stylegan import StyleGANGenerator
+
+    g = StyleGANGenerator(8, 8, 16, 3, mapping_layers=2, fmap_base=32, fmap_max=16, seed=1)
+    g.build((None, 8))
+    monkeypatch.setattr(commands, "load_model", lambda spec: g)  # a StyleGAN preset does not reload yet
+    r = _run(tmp_path, "grid", "--model", "style", "--space", "w", "--samples", "100", "--steps", "3",
+             "--components", "0", "--layers", "0:2", "--at", "0")
+    assert r["layers"] == "0:2" and os.path.isfile(tmp_path / "eigen_grid.png")
+    assert main(["grid", "--model", "style", "--space", "w", "--layers", "0:99", "--out", str(tmp_path)]) == 2
