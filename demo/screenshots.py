@@ -2,6 +2,7 @@
 optionally save a screenshot of each tab (the README's docs/images/demo_*.png).
 
     python -m demo.screenshots docs/images            # starts the demo on a free port, saves demo_<tab>.png
+    python -m demo.screenshots --latency              # seconds per 16-face grid: Keras, ONNX, page clicks
 
 The browser is Debian's ``chromium`` (``apt-get install -y chromium``), found at /usr/bin/chromium or
 $FACEZOO_CHROMIUM; Playwright drives it through ``executable_path``, so no browser download is needed.
@@ -134,6 +135,16 @@ def drive_analyse(page, image_path: str) -> str:
     return table.inner_text()
 
 
+def drive_restore(page, image_path: str) -> dict:
+    """Upload ``image_path`` to Restore, damage it with erased blocks and restore it; returns the row's size."""
+    open_tab(page, "Restore")
+    page.locator("#restore-input input[type=file]").set_input_files(image_path)
+    page.locator("#restore-input img").first.wait_for(state="visible")
+    page.get_by_label("erase").check()
+    page.locator("#restore-button").click()
+    return _image_shown(page, "restore-output")
+
+
 def drive_background(page, image_path: str) -> dict:
     """Upload ``image_path`` to Remove background, click it; returns the mask's size."""
     open_tab(page, "Remove background")
@@ -155,6 +166,21 @@ def sample_face(folder: str, preset: str = "dcgan_utkface_64") -> str:
     return path
 
 
+def shrink(path: str, width: int = 1000, colours: int = 256) -> None:
+    """Re-save a screenshot ``width`` px wide with a ``colours`` palette (a README figure, not a pixel record)."""
+    from PIL import Image
+
+    from zoo.utils.io import atomic_path
+
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        if im.width > width:
+            im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
+        im = im.quantize(colours, method=Image.Quantize.FASTOCTREE)
+    with atomic_path(path) as tmp:
+        im.save(tmp, format="PNG", optimize=True)
+
+
 def screenshots(out: str) -> list[str]:
     """Serve the demo, drive each tab and save docs-style screenshots demo_<tab>.png into ``out``."""
     os.makedirs(out, exist_ok=True)
@@ -169,26 +195,72 @@ def screenshots(out: str) -> list[str]:
             drive(page)
             path = os.path.join(out, f"demo_{name}.png")
             page.screenshot(path=path, full_page=True)
+            shrink(path)
+            written.append(path)
+        from demo.core import catalogue
+
+        if catalogue()["encoders"]:
+            drive_restore(page, face)
+            path = os.path.join(out, "demo_restore.png")
+            page.screenshot(path=path, full_page=True)
+            shrink(path)
             written.append(path)
         open_tab(page, "Interpolate")
         page.locator("#interpolate-button").click()
         _image_shown(page, "interpolate-output")
         page.locator("#matrix-button").click()
-        page.wait_for_timeout(3000)
+        _image_shown(page, "matrix-output")
         path = os.path.join(out, "demo_interpolate.png")
         page.screenshot(path=path, full_page=True)
+        shrink(path)
         written.append(path)
     return written
+
+
+def latency(preset: str = "dcgan_utkface_64", repeats: int = 5, clicks: int = 3) -> dict:
+    """Seconds for a 16-face grid enlarged 4x: function calls through Keras and ONNX Runtime (side by side in
+    this process), then clicks in the real page (click -> grid shown; the first one right after start-up)."""
+    from demo import onnx_cache
+    from demo.tabs.generate import generate
+
+    out = {}
+    for backend in ("keras", "onnx"):
+        if backend == "onnx" and onnx_cache.runner(preset, wait=True) is None:
+            continue
+        generate(preset, 0, 16, scale=4, backend=backend)  # load, trace / open the session
+        times = []
+        for seed in range(repeats):
+            t = time.perf_counter()
+            generate(preset, seed, 16, scale=4, backend=backend)
+            times.append(time.perf_counter() - t)
+        out[backend] = times
+    out["page"] = []
+    with serve() as url, browser() as page:
+        page.goto(url)
+        for k in range(clicks):
+            page.get_by_label("seed", exact=True).fill(str(100 + k))  # a new grid (the same one is not re-sent)
+            t = time.perf_counter()
+            page.locator("#generate-button").click()
+            page.wait_for_function("() => { const i = document.querySelector('#generate-output img');"
+                                   " return i && i.complete && i.naturalWidth > 0 && i.src !== window.__last; }")
+            out["page"].append(time.perf_counter() - t)
+            page.evaluate("() => { window.__last = document.querySelector('#generate-output img').src; }")
+    return out
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m demo.screenshots", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("out", nargs="?", default=os.path.join(ROOT, "docs", "images"))
+    p.add_argument("--latency", action="store_true", help="time Generate (Keras, ONNX, page clicks) instead")
     args = p.parse_args(argv)
     if chromium_path() is None:
         print("error: no Chromium found (apt-get install -y chromium, or set FACEZOO_CHROMIUM)", file=sys.stderr)
         return 2
+    if args.latency:
+        for what, times in latency().items():
+            print(f"{what:>6}: " + " ".join(f"{t:.3f}" for t in times) + " s")
+        return 0
     for path in screenshots(args.out):
         print(f"wrote {path}")
     return 0

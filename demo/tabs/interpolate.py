@@ -76,7 +76,7 @@ def build(kinds: dict, demo=None) -> None:
             seed_d = gr.Number(3, precision=0, minimum=0, label="seed D (bottom right)")
             side = gr.Slider(2, core.MAX_STEPS, value=5, step=1, label="matrix side")
         m_button = gr.Button("4-corner matrix", elem_id="matrix-button")
-        grid = gr.Image(label="4-corner matrix (A top left, B top right)", type="numpy")
+        grid = gr.Image(label="4-corner matrix (A top left, B top right)", type="numpy", elem_id="matrix-output")
 
         def run(p, a, b, n, how, s, r, pa, pb, enc, ps, progress=gr.Progress(track_tqdm=True)):
             return interpolate(p, a, b, n, how, s, r, pa, pb, enc, ps)

@@ -72,7 +72,8 @@ def build(kinds: dict, demo=None) -> None:
                     "posterior mean, decoded) and by a mean filter; PSNR and SSIM against the undamaged face, "
                     "at the VAE's resolution." + note)
         with gr.Row():
-            face = gr.Image(label="face", type="filepath", sources=["upload", "clipboard"], height=200)
+            face = gr.Image(label="face", type="filepath", sources=["upload", "clipboard"], height=200,
+                            elem_id="restore-input")
             with gr.Column():
                 encoder = gr.Dropdown(encoders, value=enc0 or None, label="VAE encoder preset")
                 decoder = gr.Dropdown(kinds["generators"], value=dec0, label="VAE decoder preset")
@@ -87,7 +88,7 @@ def build(kinds: dict, demo=None) -> None:
             scale = gr.Slider(1, core.MAX_SCALE, value=4, step=1, label="enlarge (x)")
             resample = gr.Radio(list(core.RESAMPLING), value="nearest", label="resampling")
         button = gr.Button("Damage and restore", variant="primary", elem_id="restore-button")
-        out = gr.Image(label="original | damaged | mean filter | VAE", type="numpy")
+        out = gr.Image(label="original | damaged | mean filter | VAE", type="numpy", elem_id="restore-output")
         scores = gr.Markdown()
         button.click(core.in_page(run), [face, decoder, encoder, kind, std, n, size, fs, seed, scale, resample],
                      [out, scores])
