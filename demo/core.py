@@ -210,6 +210,15 @@ def in_page(fn):
     return wrapped
 
 
+def upload_image(label: str, **kwargs):
+    """An upload widget that hands the file over undecoded: ``type="filepath"`` and ``image_mode=None`` (with
+    Gradio's default "RGB" a greyscale or RGBA file is decoded and converted before any size check), so that
+    ``read_upload`` checks the size in the header first."""
+    import gradio as gr
+
+    return gr.Image(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], **kwargs)
+
+
 def save_png(image: np.ndarray, stem: str) -> str:
     """Write ``image`` to a fresh temporary PNG (for a download button); returns its path."""
     import tempfile

@@ -45,6 +45,7 @@ class Config(RunOptions):
     n_critic: int = 0  # 0: 5 for wgan / wgan_gp, 1 otherwise
     l2_weight: float = 0.02
     clip_value: float = 0.01
+    wgan_warmup: bool = False  # wgan: 100 critic updates at the first 25 and every 500th generator step (no XLA)
     gp_weight: float = 10.0
 
 
@@ -56,6 +57,10 @@ def resolved_optimizer(cfg: Config) -> tuple[str, float, float]:
 
 def resolved_n_critic(cfg: Config) -> int:
     return cfg.n_critic or (5 if cfg.loss in ("wgan", "wgan_gp") else 1)
+
+
+def uses_warmup(cfg: Config) -> bool:
+    return cfg.wgan_warmup and cfg.loss == "wgan"
 
 
 def resolved_crop(cfg: Config) -> str | None:
@@ -86,12 +91,14 @@ def build(cfg: Config):
         trainer = L2GANTrainer(generator, discriminator, seed=cfg.seed, l2_weight=cfg.l2_weight)
         trainer.n_critic = n_critic
     elif cfg.loss == "wgan":
-        trainer = WGANTrainer(generator, discriminator, seed=cfg.seed, clip_value=cfg.clip_value, n_critic=n_critic)
+        trainer = WGANTrainer(generator, discriminator, seed=cfg.seed, clip_value=cfg.clip_value, n_critic=n_critic,
+                              warmup=cfg.wgan_warmup)
     else:
         trainer = WGANGPTrainer(generator, discriminator, seed=cfg.seed, gp_weight=cfg.gp_weight, n_critic=n_critic)
     name, b1, b2 = resolved_optimizer(cfg)
     trainer.compile(g_optimizer=make_optimizer(name, cfg.learning_rate, b1, b2),
-                    d_optimizer=make_optimizer(name, cfg.learning_rate, b1, b2), jit_compile=cfg.jit_compile)
+                    d_optimizer=make_optimizer(name, cfg.learning_rate, b1, b2),
+                    jit_compile=cfg.jit_compile and not uses_warmup(cfg))  # warm-up steps have two batch shapes
     return trainer
 
 
@@ -109,8 +116,9 @@ def describe(cfg: Config):
             "l2": f"binary cross-entropy + {cfg.l2_weight:g} * sum(W^2) over the discriminator kernels",
             "wgan": f"Wasserstein, critic weights clipped to [-{cfg.clip_value:g}, {cfg.clip_value:g}]",
             "wgan_gp": f"Wasserstein + gradient penalty (lambda = {cfg.gp_weight:g}), layer-norm critic"}[cfg.loss]
+    warmup = " (100 at the first 25 and every 500th generator step)" if uses_warmup(cfg) else ""
     return [describe_optimizer(name, cfg.learning_rate, b1, b2), f"loss: {loss}",
-            f"n_critic: {resolved_n_critic(cfg)}", f"crop: {resolved_crop(cfg) or 'the source default'}",
+            f"n_critic: {resolved_n_critic(cfg)}{warmup}", f"crop: {resolved_crop(cfg) or 'the source default'}",
             f"latent: {cfg.latent_dim}, image: {cfg.image_size}x{cfg.image_size}"]
 
 

@@ -67,7 +67,7 @@ def build(kinds: dict, demo=None) -> None:
         gr.Markdown("Gender, ethnicity and age of a face by each classifier preset (UTKFace's labels and "
                     "groups; the age preset is the seven-model ensemble).")
         with gr.Row():
-            face = gr.Image(label="face", type="filepath", sources=["upload", "clipboard"], elem_id="analyse-input")
+            face = core.upload_image("face", elem_id="analyse-input")
             presets = gr.CheckboxGroup(clfs, value=clfs, label="classifier presets")
         button = gr.Button("Analyse", variant="primary", elem_id="analyse-button")
         summary = gr.Markdown(elem_id="analyse-table")

@@ -66,7 +66,7 @@ def build(kinds: dict, demo=None) -> None:
                     "Apache-2.0, shipped with the package; `auto` prefers a rembg portrait model already on disk), "
                     "and the photo with a grey or a blurred background, as the recipes' `--background` uses them.")
         with gr.Row():
-            photo = gr.Image(label="photo", type="filepath", sources=["upload", "clipboard"], height=240,
+            photo = core.upload_image("photo", height=240,
                              elem_id="background-input")
             with gr.Column():
                 model = gr.Dropdown(models(), value="auto", label="segmenter")

@@ -50,7 +50,6 @@ def build(kinds: dict, demo=None) -> None:
     import gradio as gr
 
     gens = kinds["generators"]
-    photo_args = dict(type="filepath", sources=["upload", "clipboard"], height=160)
 
     with gr.Tab("Interpolate"):
         gr.Markdown("Between two faces (seeds, or uploaded photos: encoded by the VAE's encoder when chosen, "
@@ -67,8 +66,8 @@ def build(kinds: dict, demo=None) -> None:
             steps = gr.Slider(2, core.MAX_STEPS, value=8, step=1, label="steps")
             method = gr.Radio(list(METHODS), value="slerp", label="path")
         with gr.Row():
-            photo_a = gr.Image(label="photo A (optional)", **photo_args)
-            photo_b = gr.Image(label="photo B (optional)", **photo_args)
+            photo_a = core.upload_image("photo A (optional)", height=160)
+            photo_b = core.upload_image("photo B (optional)", height=160)
         button = gr.Button("Interpolate", variant="primary", elem_id="interpolate-button")
         row = gr.Image(label="interpolation", type="numpy", elem_id="interpolate-output")
         with gr.Row():

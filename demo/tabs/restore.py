@@ -72,7 +72,7 @@ def build(kinds: dict, demo=None) -> None:
                     "posterior mean, decoded) and by a mean filter; PSNR and SSIM against the undamaged face, "
                     "at the VAE's resolution." + note)
         with gr.Row():
-            face = gr.Image(label="face", type="filepath", sources=["upload", "clipboard"], height=200,
+            face = core.upload_image("face", height=200,
                             elem_id="restore-input")
             with gr.Column():
                 encoder = gr.Dropdown(encoders, value=enc0 or None, label="VAE encoder preset")

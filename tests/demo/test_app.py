@@ -92,12 +92,12 @@ def test_analyse_labels_each_preset_and_includes_the_ensemble(classifier_presets
         analyse.analyze(face, [])
 
 
-def _png_header_only(path, width, height):
-    """A PNG whose header says width x height, with a few bytes of image data (decoding it would fail)."""
+def _png_header_only(path, width, height, colour_type=2):
+    """A PNG whose header says width x height (colour type 2 RGB, 0 grey), with a few bytes of image data."""
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
     with open(path, "wb") as f:
         f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
                 + chunk(b"IEND", b""))
@@ -116,6 +116,25 @@ def test_a_huge_upload_is_refused_from_its_header(tmp_path):
     ok = tmp_path / "ok.png"
     Image.fromarray(np.full((20, 10, 3), 7, np.uint8)).save(ok)
     assert core.read_upload(str(ok)).shape == (20, 10, 3)
+
+
+def test_every_upload_widget_hands_a_huge_file_over_undecoded(tmp_path, generator_preset, vae_presets,
+                                                               classifier_presets):
+    gr = pytest.importorskip("gradio")
+    from gradio.data_classes import ImageData
+
+    huge = tmp_path / "huge_grey.png"  # greyscale: Gradio's default image_mode "RGB" would decode and convert it
+    _png_header_only(huge, 10_000, 10_000, colour_type=0)
+    demo = app.build_demo([generator_preset, *vae_presets, *classifier_presets])
+    fns = demo.fns.values() if isinstance(demo.fns, dict) else demo.fns
+    inputs = {id(c): c for fn in fns for c in fn.inputs}
+    uploads = [c for c in inputs.values() if isinstance(c, gr.Image)]
+    assert len(uploads) == 6  # edit, interpolate x2, restore, background, analyse
+    for widget in uploads:
+        path = widget.preprocess(ImageData(path=str(huge), orig_name="huge_grey.png"))
+        assert path == str(huge)
+        with pytest.raises(core.DemoError, match="10000x10000 pixels"):
+            core.read_upload(path)
 
 
 def test_errors_reach_the_page_as_sentences():

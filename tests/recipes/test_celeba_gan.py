@@ -39,3 +39,18 @@ def test_plain_gan_separates_real_from_fake_on_synthetic_faces(tmp_path):
     last = rows[-3:]  # the mean of the last logged rows, less noisy than one
     gap = sum(float(r["d_real"]) - float(r["d_fake"]) for r in last) / len(last)
     assert gap > 0.05, [(r["d_real"], r["d_fake"]) for r in last]
+
+
+def test_wgan_warmup_runs_its_100_critic_steps_through_the_recipe(tmp_path):
+    import json
+
+    out = str(tmp_path / "r")
+    assert celeba_gan.main([*TINY, "--loss", "wgan", "--wgan-warmup", "--g-filters", "4", "--d-filters", "4",
+                            "--latent-dim", "8", "--out", out]) == 0
+    run = only_run(out, "celeba_gan")
+    assert json.load(open(f"{run}/status.json"))["step"] == 2
+
+
+def test_dry_run_describes_the_wgan_warmup(capsys):
+    cfg, out = dry_run(celeba_gan.main, ["--loss", "wgan", "--wgan-warmup"], capsys)
+    assert cfg["wgan_warmup"] is True and "n_critic: 5 (100 at the first 25 and every 500th generator step)" in out

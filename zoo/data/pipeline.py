@@ -83,3 +83,26 @@ def make_dataset(
         return (images, d) if labels else images
 
     return ds.map(finish, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
+
+
+def group_batches(batches: tf.data.Dataset, schedule, start_step: int = 0) -> tf.data.Dataset:
+    """Batches [B, ...] -> one element per training step of ``schedule(step)`` batches, [k * B, ...], in order.
+
+    ``schedule``: int64 step tensor -> int64 number of batches (e.g. WGAN's warm-up: 100 real batches at some
+    steps, n_critic at the others); steps are counted from ``start_step`` (a resumed run's step). Elements must
+    be image tensors (no labels).
+    """
+    def assign(state, images):
+        step, used = state
+        used = used + 1
+        done = used >= tf.cast(schedule(step), tf.int64)
+        zero = tf.constant(0, tf.int64)
+        return (tf.where(done, step + 1, step), tf.where(done, zero, used)), (step, images)
+
+    def merge(key, window):
+        stacked = window.map(lambda step, images: images).batch(tf.cast(schedule(key), tf.int64))  # [k, B, ...]
+        return stacked.map(lambda x: tf.reshape(x, tf.concat([[-1], tf.shape(x)[2:]], axis=0)))
+
+    steps = batches.scan((tf.constant(int(start_step), tf.int64), tf.constant(0, tf.int64)), assign)
+    return steps.group_by_window(key_func=lambda step, images: step, reduce_func=merge,
+                                 window_size_func=lambda step: tf.cast(schedule(step), tf.int64))

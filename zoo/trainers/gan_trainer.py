@@ -84,6 +84,10 @@ class GANTrainer(TrainerMixin, keras.Model):
         times B images, and an epoch is counted in real images seen."""
         return int(self.n_critic)
 
+    def real_batches_schedule(self):
+        """None: every step takes ``real_batches_per_step`` batches (a variant may return step -> batches)."""
+        return None
+
     def split_real(self, real):
         """The step's real images [k * B, ...] -> k batches [B, ...] in order, k = ``real_batches_per_step``."""
         k = self.real_batches_per_step
@@ -132,12 +136,17 @@ class GANTrainer(TrainerMixin, keras.Model):
         for batch in batches:
             d_loss, real_logits, fake_logits = self.discriminator_step(batch)
         g_loss = self.generator_step(batches[-1])
+        return self.track(d_loss, g_loss, self.discriminator_output(real_logits),
+                          self.discriminator_output(fake_logits))
+
+    def track(self, d_loss, g_loss, d_real, d_fake):
+        """Update the trackers with a step's last losses and mean outputs; returns the logs."""
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         # reduce_loss divides by the global batch; the tracked value is this replica's share times replicas.
         self.trackers["d_loss"].update_state(d_loss * replicas)
         self.trackers["g_loss"].update_state(g_loss * replicas)
-        self.trackers["d_real"].update_state(self.discriminator_output(real_logits))
-        self.trackers["d_fake"].update_state(self.discriminator_output(fake_logits))
+        self.trackers["d_real"].update_state(d_real)
+        self.trackers["d_fake"].update_state(d_fake)
         return {k: t.result() for k, t in self.trackers.items()}
 
     def get_config(self):

@@ -90,6 +90,17 @@ def steps_for(num_examples: int, batch_size: int, epochs: int, steps: int) -> tu
     return per_epoch, (min(total, steps) if steps > 0 else total)
 
 
+def scheduled_dataset_fn(batch_fn, schedule):
+    """``f(start_step)`` -> one element of ``schedule(step)`` real batches per step, from ``batch_fn(start_batch)``
+    (batches of B); a run starting at step s starts after the sum of schedule(t), t < s, batches."""
+    from zoo.data.pipeline import group_batches
+
+    def fn(start_step: int = 0):
+        before = sum(int(schedule(t)) for t in range(int(start_step)))
+        return group_batches(batch_fn(before), schedule, start_step=start_step)
+    return fn
+
+
 def train_gan(cfg, run_dir: str, resume: bool, build, crop: str | None = None):
     """The whole run of a GAN recipe: data from ``cfg``, ``build(cfg)`` under the strategy, the loop with
     fixed-latent sample grids. Returns ``(trainer, state)``."""
@@ -106,6 +117,9 @@ def train_gan(cfg, run_dir: str, resume: bool, build, crop: str | None = None):
     per_epoch, total = steps_for(len(source), real_batches * cfg.batch_size, cfg.epochs, cfg.steps)
     fixed_z = np.random.default_rng(cfg.seed).standard_normal((cfg.num_samples, cfg.latent_dim)).astype("float32")
     dataset_fn = image_dataset_fn(source, cfg, crop=crop, real_batches=real_batches)
+    schedule = trainer.real_batches_schedule() if hasattr(trainer, "real_batches_schedule") else None
+    if schedule is not None:  # steps of different sizes (WGAN's warm-up): batches of B, grouped per step
+        dataset_fn = scheduled_dataset_fn(image_dataset_fn(source, cfg, crop=crop), schedule)
     state = train(trainer, dataset_fn, run_dir, steps_per_epoch=per_epoch,
                   total_steps=total, resume=resume, checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every,
                   render_samples=lambda: trainer.generator(fixed_z, training=False),

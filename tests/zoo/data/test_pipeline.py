@@ -56,3 +56,14 @@ def test_corrupt_file_that_passes_the_check_is_dropped_not_fatal(tmp_path, ffhq_
     src.num_examples = len(src.paths)
     images = list(make_dataset(src, 8, 1, repeat=False, shuffle=False, cache=False))
     assert len(images) == 6
+
+
+def test_group_batches_gives_each_step_its_scheduled_batches_in_order():
+    from zoo.data.pipeline import group_batches
+
+    batches = tf.data.Dataset.range(100).map(lambda i: tf.fill((2, 1), i))  # batch i holds the value i
+    schedule = lambda step: tf.where(step < 2, tf.constant(3, tf.int64), tf.constant(1, tf.int64))  # noqa: E731
+    steps = [x.numpy().ravel().tolist() for x in group_batches(batches, schedule).take(4)]
+    assert steps == [[0, 0, 1, 1, 2, 2], [3, 3, 4, 4, 5, 5], [6, 6], [7, 7]]
+    resumed = [x.numpy().ravel().tolist() for x in group_batches(batches.skip(6), schedule, start_step=2).take(2)]
+    assert resumed == [[6, 6], [7, 7]]

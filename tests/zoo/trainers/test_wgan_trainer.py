@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tests.zoo.trainers._family import changed, compile_gan, gan_parts, images, weights
 from zoo.trainers import WGANTrainer
@@ -53,3 +54,25 @@ def test_each_critic_update_sees_a_fresh_real_batch():
     for i, batch in enumerate(critic_reals):
         np.testing.assert_array_equal(batch, real[2 * i:2 * i + 2])
     assert all(x.shape[0] == 4 for x in RecordingCritic.seen)  # B real + B fake, never the whole 3B
+
+
+def test_warmup_schedule_is_the_reference_code_s():
+    from zoo.trainers.wgan_trainer import critic_iterations
+
+    # martinarjovsky/WassersteinGAN: Diters = 100 if gen_iterations < 25 or gen_iterations % 500 == 0 else 5
+    expected = {0: 100, 24: 100, 25: 5, 499: 5, 500: 100, 501: 5, 1000: 100}
+    assert {s: critic_iterations(s, 5, True) for s in expected} == expected
+    assert [int(critic_iterations(tf.constant(s), 5, True)) for s in expected] == list(expected.values())
+    assert critic_iterations(0, 5, False) == 5
+
+
+def test_a_warmup_step_takes_100_critic_updates_on_100_fresh_batches():
+    from tests.zoo.trainers._family import compile_gan, gan_parts, images
+
+    g, d = gan_parts(norm="none", output_norm=False)
+    t = compile_gan(WGANTrainer(g, d, n_critic=2, warmup=True))
+    schedule = t.real_batches_schedule()
+    assert int(schedule(tf.constant(0, tf.int64))) == 100 and int(schedule(tf.constant(30, tf.int64))) == 2
+    t.train_step(images(n=100))  # generator step 0: 100 batches of 1
+    assert int(t.d_optimizer.iterations.numpy()) == 100 and t.completed_steps() == 1
+    assert t.get_config()["warmup"] is True
