@@ -52,6 +52,15 @@ def stylegan_preset(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def progan_preset(tmp_path_factory):
+    from zoo.models.progan import ProGANGenerator
+
+    g = ProGANGenerator(latent_dim=8, resolution=16, fmap_base=32, fmap_max=8)
+    g.build((None, 8))
+    return _save(g, tmp_path_factory.mktemp("progan"))
+
+
+@pytest.fixture(scope="session")
 def vae_presets(tmp_path_factory):
     """(encoder, decoder) preset folders of a tiny untrained DFC-VAE."""
     from zoo.models.vae import DFCVAEDecoder, DFCVAEEncoder

@@ -35,6 +35,19 @@ def test_stylegan_truncation_psi_zero_gives_the_mean_face(stylegan_preset):
     assert not np.array_equal(free[2:18, 2:18], free[2:18, 20:36])
 
 
+def test_every_generator_family_is_listed_and_generates(generator_preset, stylegan_preset, progan_preset,
+                                                       vae_presets):
+    enc, dec = vae_presets
+    kinds = app.preset_kinds([generator_preset, stylegan_preset, progan_preset, enc, dec])
+    assert kinds["generators"] == [generator_preset, stylegan_preset, progan_preset, dec]
+    assert kinds["stylegan"] == [stylegan_preset] and kinds["encoders"] == [enc]
+    assert core.encoder_for("vae_utkface_64", ["vae_encoder_utkface_64", "x"]) == "vae_encoder_utkface_64"
+    for p in kinds["generators"]:
+        grid = generate.generate(p, seed=1, count=2)
+        assert grid.shape == (20, 38, 3)
+        np.testing.assert_array_equal(grid, generate.generate(p, seed=1, count=2))
+
+
 @pytest.mark.parametrize("kwargs, words", [
     ({"count": 65}, "number of faces must be from 1 to 64"),
     ({"count": 2.5}, "whole number"),
