@@ -91,9 +91,10 @@ def inference_parts(obj) -> list[Part]:
     import keras
 
     if callable(getattr(obj, "sync_ema", None)) and hasattr(obj, "level") and hasattr(obj, "alpha"):
-        # A progressive trainer: its EMA generator, at the level and fade-in the run has reached.
-        level, alpha = int(np.asarray(obj.level)), float(np.asarray(obj.alpha))
-        return [Part("generator", "generator", obj.sync_ema(), {"level": level, "alpha": alpha})]
+        # A progressive trainer: the run's model as zoo.runs defines it (EMA generator, level and alpha reached).
+        from zoo.runs import trainer_model
+
+        return [Part("generator", "generator", trainer_model(obj, "generator"))]
     parts, seen_names = [], set()
     for attr, name, kind in PART_ATTRIBUTES:
         sub = getattr(obj, attr, None)

@@ -20,18 +20,17 @@ LICENCES = {
 }
 
 
-def make_preset(run_dir: str, part: str, out: str, weights_dtype: str = "float32", extra: dict | None = None):
-    """Save sub-model ``part`` (an attribute of the run's trainer, e.g. ``generator``) of ``run_dir`` to ``out``."""
+def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "float32", extra: dict | None = None):
+    """Save sub-model ``part`` of ``run_dir`` to ``out``: the run's model as ``zoo.runs.run_model`` defines it (for a
+    progressive run the EMA generator at the level and fade-in reached); ``part`` None picks the default one."""
     import numpy as np
 
     from zoo.registry import save_to_preset
-    from zoo.runs import last_metrics, load_run
+    from zoo.runs import last_metrics, load_run, trainer_model
     from zoo.utils.io import read_json
 
     recipe, cfg, trainer = load_run(run_dir)
-    model = getattr(trainer, part, None)
-    if model is None:
-        raise ValueError(f"the trainer of {run_dir} has no part {part!r}")
+    model = trainer_model(trainer, part)
     command = read_json(os.path.join(run_dir, "command.json")).get("argv", []) \
         if os.path.isfile(os.path.join(run_dir, "command.json")) else []
     status = read_json(os.path.join(run_dir, "status.json")) if os.path.isfile(
@@ -39,11 +38,13 @@ def make_preset(run_dir: str, part: str, out: str, weights_dtype: str = "float32
     data = getattr(cfg, "data", "unknown")
     meta = {
         "dataset": data,
-        "resolution": getattr(cfg, "image_size", None),
+        "resolution": getattr(model, "image_size", None) or getattr(cfg, "image_size", None),
+        "run_model": dict(model.run_info),  # which network: part, step (progressive: EMA weights, level, alpha)
         "training_command": " ".join(command),
         "recipe": recipe.NAME,
         "steps_trained": trainer.completed_steps(),
-        "images_seen": trainer.completed_steps() * getattr(cfg, "batch_size", 0),
+        "images_seen": int(trainer.images_seen.numpy()) if hasattr(trainer, "images_seen") else
+        trainer.completed_steps() * getattr(cfg, "batch_size", 0),
         "metrics": {"final_logged": last_metrics(run_dir)},
         "licence": LICENCES.get(data, "see the dataset's licence"),
         "run_status": status.get("status"),
@@ -69,7 +70,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m zoo.make_preset", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run_dir")
-    p.add_argument("--part", default="generator", help="trainer attribute to save (default: generator)")
+    p.add_argument("--part", default=None, help="trainer attribute to save (default: generator, else decoder; a "
+                                                "progressive run's generator is its EMA generator)")
     p.add_argument("--out", required=True, help="preset folder to write")
     p.add_argument("--weights-dtype", choices=("float32", "float16"), default="float32")
     args = p.parse_args(argv)

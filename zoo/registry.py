@@ -139,13 +139,14 @@ def from_preset(name_or_dir: str):
     if digest != meta.get("weights_sha256"):
         raise PresetError(f"preset {path}: weights.npz has sha256 {digest} but metadata.json says "
                           f"{meta.get('weights_sha256')}; the file is corrupt or was changed")
-    _import_model_families()
+    import_model_families()
     config = _read_preset_json(os.path.join(path, "config.json"))
-    model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     build_shape = config.get("build_config", {}).get("input_shape")
     if build_shape is None:
         raise PresetError(f"preset {path}: config.json has no build_config; re-save the model after building it")
-    model.build(tuple(build_shape))
+    model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    if not model.built:  # deserialising builds from build_config; building again would re-create weights
+        model.build(tuple(build_shape))
     try:
         with np.load(weights_path, allow_pickle=False) as data:
             values = [data[k] for k in sorted(data.files)]
@@ -160,7 +161,20 @@ def from_preset(name_or_dir: str):
     return model
 
 
-def _import_model_families() -> None:
-    """Import the model packages so that their classes are registered for deserialization."""
-    for module in _preset_modules():
-        importlib.import_module(module.rsplit(".", 1)[0])
+def import_model_families() -> None:
+    """Import every model family package (each folder of ``zoo/models`` with an ``__init__.py``, whether or not it has
+    presets), so that all their classes are registered for deserialization."""
+    for family in sorted(os.listdir(MODELS_DIR)):
+        if os.path.isfile(os.path.join(MODELS_DIR, family, "__init__.py")):
+            importlib.import_module(f"zoo.models.{family}")
+
+
+_import_model_families = import_model_families  # the former private name, still used by zoo.metrics.features
+
+
+def load_keras_model(path: str):
+    """A ``.keras`` model file of any zoo family, loaded without executing code (``safe_mode``)."""
+    import keras
+
+    import_model_families()
+    return keras.saving.load_model(path, safe_mode=True, compile=False)

@@ -1,4 +1,6 @@
-"""Reopen a training run folder: its recipe, config and trainer restored from the newest checkpoint."""
+"""Reopen a training run folder: its recipe, config and trainer restored from the newest checkpoint, and the
+network that is "the model" of the run (``run_model``), the one evaluate, make_preset, export, the demo and the
+latent tools all use."""
 
 from __future__ import annotations
 
@@ -39,6 +41,63 @@ def load_run(run_dir: str, checkpoint: str | None = None):
         raise CheckpointError(f"{run_dir} has no checkpoint yet")
     load_checkpoint(path, trainer.checkpoint_variables())
     return recipe, cfg, trainer
+
+
+MODEL_PARTS = ("generator", "decoder")  # a run's default part, in order of preference
+
+
+def progressive_position(trainer) -> tuple[int, float]:
+    """(level, alpha) a progressive trainer has reached: its current (highest) level, alpha 1 once that level's
+    fade-in is complete (or at level 0, or without a fade-in), else the fraction of the fade-in shown so far."""
+    level = int(trainer.level.numpy())
+    fade, seen = int(trainer.fade_images.numpy()), int(trainer.level_images.numpy())
+    if level == 0 or fade <= 0 or seen >= fade:
+        return level, 1.0
+    return level, seen / fade
+
+
+def trainer_model(trainer, part: str | None = None):
+    """The model of a restored trainer (see ``run_model``)."""
+    import keras
+
+    if part is None:
+        part = next((p for p in MODEL_PARTS if isinstance(getattr(trainer, p, None), keras.Model)), None)
+        if part is None:
+            raise ValueError(f"{type(trainer).__name__} has none of the parts {', '.join(MODEL_PARTS)}; name the "
+                             f"part to use (an attribute of the trainer)")
+    if part == "generator" and callable(getattr(trainer, "sync_ema", None)):
+        level, alpha = progressive_position(trainer)
+        sampler = trainer.sync_ema()
+        model = type(sampler).from_config({**sampler.get_config(), "output_level": level, "output_alpha": alpha,
+                                           "name": "generator"})
+        model.build((None, sampler.latent_dim))
+        model.set_weights(sampler.get_weights())
+        model.run_info = {"part": part, "step": trainer.completed_steps(), "weights": "ema", "level": level,
+                          "alpha": alpha}
+        return model
+    model = getattr(trainer, part, None)
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"the trainer of this run ({type(trainer).__name__}) has no part {part!r}")
+    model.run_info = {"part": part, "step": trainer.completed_steps()}
+    return model
+
+
+def run_model(run_dir: str, part: str | None = None, checkpoint: str | None = None):
+    """The network that *is* the model of run folder ``run_dir`` (newest checkpoint unless ``checkpoint``), a plain
+    registered Keras model ready to call, save as a preset or export.
+
+    ``part``: an attribute of the run's trainer; default the first of ``generator``, ``decoder``. For a progressive
+    run (ProGAN, StyleGAN) the generator is the EMA generator at the run's highest level reached, with alpha 1 when
+    that level's fade-in is complete and its current alpha otherwise, baked in as ``output_level``/``output_alpha``
+    so that ``model(z)`` gives that output; other parts come as trained. ``model.run_info`` says which: part, step,
+    checkpoint (and weights "ema", level, alpha for a progressive generator).
+    Every tool that needs "the model of a run" calls this, so they all measure, package and show the same network.
+    """
+    path = checkpoint or latest_checkpoint(os.path.join(run_dir, "checkpoints"))
+    _, _, trainer = load_run(run_dir, path)
+    model = trainer_model(trainer, part)
+    model.run_info = {"run": os.path.abspath(run_dir), "checkpoint": os.path.basename(path), **model.run_info}
+    return model
 
 
 def last_metrics(run_dir: str) -> dict:

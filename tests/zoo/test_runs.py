@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 import zoo
 from recipes import celeba_dcgan
@@ -21,3 +22,58 @@ def test_run_to_preset_keeps_the_trained_generator(tmp_path):
     assert meta["dataset"] == "synthetic" and meta["steps_trained"] == 3 and meta["images_seen"] == 12
     assert "recipes.celeba_dcgan" in meta["training_command"] and "CC0" in meta["licence"]
     assert "g_loss" in meta["metrics"]["final_logged"]
+
+
+STYLEGAN_TINY = ["--data", "synthetic", "--num-synthetic", "16", "--resolutions", "4,8", "--images-per-level", "8",
+                 "--batch-size", "4", "--fmap-base", "16", "--fmap-max", "8", "--latent-dim", "8", "--w-dim", "8",
+                 "--mapping-layers", "2", "--run-eagerly", "--no-jit-compile", "--num-samples", "4"]
+
+
+@pytest.mark.slow  # a 2-level StyleGAN run, reopened five ways
+def test_the_model_of_a_progressive_run_is_its_ema_generator_everywhere(tmp_path):
+    # Issue 14 item 6: make_preset and zoo.evaluate took the raw generator at the top level; the exporter used
+    # the EMA generator. run_model says once which network is the run's model; all of them use it.
+    from export.exporter import inference_parts
+    from recipes import ffhq_stylegan
+    from zoo.metrics import image_sets
+    from zoo.runs import run_model
+
+    assert ffhq_stylegan.main([*STYLEGAN_TINY, "--out", str(tmp_path)]) == 0
+    run = str(tmp_path / "00000-ffhq_stylegan")
+    _, _, trainer = load_run(run)
+    z = np.random.default_rng(0).standard_normal((3, 8)).astype("float32")
+    ema = np.asarray(trainer.sync_ema()(z, level=1, alpha=1.0, randomize_noise=False))
+    raw = np.asarray(trainer.generator(z, level=1, alpha=1.0, randomize_noise=False))
+    assert np.abs(ema - raw).max() > 1e-4  # so that using the raw generator would be caught
+
+    model = run_model(run)
+    assert model.run_info["level"] == 1 and model.run_info["alpha"] == 1.0 and model.run_info["weights"] == "ema"
+    assert model.image_size == 8 and model.run_info["step"] == trainer.completed_steps()
+    np.testing.assert_allclose(model(z, randomize_noise=False), ema, atol=1e-6)
+
+    preset = make_preset(run, None, str(tmp_path / "preset"))
+    loaded = zoo.from_preset(preset)
+    np.testing.assert_allclose(loaded(z, randomize_noise=False), ema, atol=1e-6)
+    assert loaded.preset_metadata["resolution"] == 8 and loaded.preset_metadata["run_model"]["weights"] == "ema"
+
+    fake = image_sets.resolve(run)  # what zoo.evaluate --fake RUN measures
+    assert fake.resolution == 8 and fake.info["level"] == 1
+    np.testing.assert_allclose(fake.generator(z, randomize_noise=False), ema, atol=1e-6)
+
+    (part,) = inference_parts(trainer)  # what python -m export --run exports
+    np.testing.assert_allclose(part.model(z, randomize_noise=False), ema, atol=1e-6)
+
+
+def test_a_run_stopped_inside_a_fade_in_is_its_level_at_the_alpha_reached():
+    from zoo.runs import progressive_position
+    from tests.zoo.trainers.test_progressive_trainer import _trainer
+
+    t = _trainer()
+    assert progressive_position(t) == (0, 1.0)
+    t.enter_level(1, images=16, fade_images=8)
+    t.level_images.assign(2)
+    assert progressive_position(t) == (1, 0.25)
+    t.level_images.assign(8)
+    assert progressive_position(t) == (1, 1.0)
+    t.enter_level(1, images=16, fade_images=0)
+    assert progressive_position(t) == (1, 1.0)

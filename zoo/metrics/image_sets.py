@@ -176,48 +176,23 @@ def _generator_of(model):
 
 
 def run_set(run_dir: str) -> ImageSet:
-    """The generator of a run folder: ``generator.keras`` if the run exported one, else its recipe's model
-    restored from the latest checkpoint."""
-    import importlib
-    import re
-
-    import keras
-
-    from zoo.training.checkpoint import latest_checkpoint, load_checkpoint
-    from zoo.utils.io import read_json
+    """The model of a run folder (``zoo.runs.run_model``: for a progressive run the EMA generator at the level and
+    fade-in it reached) restored from its latest checkpoint."""
+    from zoo.runs import run_model
+    from zoo.training.checkpoint import CheckpointError
 
     label = os.path.basename(os.path.normpath(run_dir))
-    exported = os.path.join(run_dir, "generator.keras")
-    if os.path.isfile(exported):
-        return keras_file_set(exported, label)
-    ckpt = latest_checkpoint(os.path.join(run_dir, "checkpoints"))
-    if ckpt is None:
-        raise ImageSetError(f"run folder {run_dir} has no checkpoint yet (checkpoints/ is empty)")
-    m = re.match(r"^\d{5}-(.+)$", label)
-    if not m:
-        raise ImageSetError(f"{run_dir} is not a run folder named <NNNNN>-<recipe>")
     try:
-        recipe = importlib.import_module(f"recipes.{m.group(1)}")
-    except ImportError as e:
-        raise ImageSetError(f"run folder {run_dir}: recipe module recipes.{m.group(1)} not found ({e})") from e
-    stored = read_json(os.path.join(run_dir, "config.json"))
-    fields = {f.name for f in __import__("dataclasses").fields(recipe.Config)}
-    cfg = recipe.Config(**{k: v for k, v in stored.items() if k in fields})
-    trainer = recipe.build(cfg)
-    trainer.build_all()
-    state = load_checkpoint(ckpt, trainer.checkpoint_variables())
-    model = _generator_of(trainer)
-    return generator_set(model, label, {"run": os.path.abspath(run_dir), "checkpoint": os.path.basename(ckpt),
-                                        "step": state.get("step")})
+        model = run_model(run_dir)
+    except (CheckpointError, FileNotFoundError, ValueError) as e:
+        raise ImageSetError(f"run folder {run_dir}: {e}") from e
+    return generator_set(model, label, dict(model.run_info))
 
 
 def keras_file_set(path: str, label: str | None = None) -> ImageSet:
-    import keras
+    from zoo.registry import load_keras_model
 
-    import zoo.registry
-
-    zoo.registry._import_model_families()
-    model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    model = load_keras_model(path)
     return generator_set(_generator_of(model), label or os.path.splitext(os.path.basename(path))[0],
                          {"keras_file": os.path.abspath(path)})
 

@@ -24,19 +24,25 @@ class ProGANGenerator(keras.Model):
     """z [B, latent_dim] -> images [B, R, R, channels] (linear output, nominally [-1, 1], float32), with
     R = 4 * 2^level.
 
-    ``call(z, level=None, alpha=1.0)``: ``level`` (Python int, default the last) picks the output resolution;
+    ``call(z, level=None, alpha=None)``: ``level`` (Python int, default ``output_level``, None meaning the last)
+    picks the output resolution and ``alpha`` defaults to ``output_alpha``;
     for level > 0 the output is ``alpha * toRGB_level(block_level(h)) + (1 - alpha) * upsample(toRGB_{level-1}(h))``
     with h the features of level - 1, so alpha = 0 gives exactly the upscaled image of the previous level and
     alpha = 1 the new block alone. Layers: pixel-normed z, equalized dense to 4x4, 3x3 equalized convolutions,
     leaky ReLU 0.2 and pixel norm after each, nearest-neighbour upsampling.
+
+    ``output_level`` / ``output_alpha`` make the plain ``call(z)`` the network a run reached (a run stopped at
+    32 px or inside a fade-in, see ``zoo.runs.run_model``); ``image_size`` is that output's resolution.
     """
 
     def __init__(self, latent_dim: int = 512, resolution: int = 1024, channels: int = 3, fmap_base: int = 8192,
-                 fmap_max: int = 512, **kwargs):
+                 fmap_max: int = 512, output_level: int | None = None, output_alpha: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim, self.resolution, self.channels = int(latent_dim), int(resolution), int(channels)
         self.fmap_base, self.fmap_max = int(fmap_base), int(fmap_max)
         self.num_levels = num_levels(self.resolution)
+        self.output_level = check_level(output_level, self.num_levels, "ProGANGenerator output_level")
+        self.output_alpha = float(output_alpha)
         f0 = level_filters(0, fmap_base, fmap_max)
         self.latent_norm = PixelNorm(name="latent_norm")
         # The 4x4 'dense' of the paper: gain sqrt(2) / 4 as in the official code, so each of the 16 pixels has
@@ -63,8 +69,9 @@ class ProGANGenerator(keras.Model):
             x = self.blocks[k](x)
         return x
 
-    def call(self, z, level=None, alpha=1.0):
-        level = check_level(level, self.num_levels, "ProGANGenerator")
+    def call(self, z, level=None, alpha=None):
+        level = self.output_level if level is None else check_level(level, self.num_levels, "ProGANGenerator")
+        alpha = self.output_alpha if alpha is None else alpha
         if level == 0:
             return ops.cast(self.to_rgb[0](self.features(z, 0)), "float32")
         h = self.features(z, level - 1)
@@ -73,11 +80,18 @@ class ProGANGenerator(keras.Model):
         return lerp(old, new, alpha)
 
     def output_resolution(self, level=None) -> int:
-        return level_resolution(check_level(level, self.num_levels, "ProGANGenerator"))
+        return level_resolution(self.output_level if level is None else
+                                check_level(level, self.num_levels, "ProGANGenerator"))
+
+    @property
+    def image_size(self) -> int:
+        """The resolution of ``call(z)``'s output (``output_level``'s)."""
+        return self.output_resolution()
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.resolution, self.resolution, self.channels)
+        return (input_shape[0], self.image_size, self.image_size, self.channels)
 
     def get_config(self):
         return {"latent_dim": self.latent_dim, "resolution": self.resolution, "channels": self.channels,
-                "fmap_base": self.fmap_base, "fmap_max": self.fmap_max, "name": self.name}
+                "fmap_base": self.fmap_base, "fmap_max": self.fmap_max, "output_level": self.output_level,
+                "output_alpha": self.output_alpha, "name": self.name}

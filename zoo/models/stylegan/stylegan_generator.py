@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from zoo.models.progan.levels import check_level
 from zoo.models.stylegan.stylegan_mapping import StyleGANMapping
 from zoo.models.stylegan.stylegan_synthesis import StyleGANSynthesis
 from zoo.utils.random import ReplicaSeedGenerator, derive_seed
@@ -14,8 +15,9 @@ from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 class StyleGANGenerator(keras.Model):
     """z [B, latent_dim] -> images [B, R, R, channels] (float32), R = 4 * 2^level.
 
-    ``call(z, level=None, alpha=1.0, truncation_psi=1.0, truncation_cutoff=8, randomize_noise=True,
-    training=False)``. ``blur_filter``: the synthesis' low-pass after each upsampling conv ([1, 2, 1]; () none). In training the
+    ``call(z, level=None, alpha=None, truncation_psi=1.0, truncation_cutoff=8, randomize_noise=True,
+    training=False)``; ``level``/``alpha`` default to ``output_level`` (None: the last) / ``output_alpha``, the network
+    a run reached (``zoo.runs.run_model``), also for ``synthesize``; ``image_size`` is that output's resolution. ``blur_filter``: the synthesis' low-pass after each upsampling conv ([1, 2, 1]; () none). In training the
     running mean of w (``w_avg``, decay ``w_avg_beta``) is updated and, with probability ``style_mixing_prob``,
     each example switches from w(z1) to w(z2) at a random layer among those in use (style mixing
     regularisation). ``truncation_psi`` < 1 pulls w towards ``w_avg`` on the first ``truncation_cutoff`` layers
@@ -27,7 +29,8 @@ class StyleGANGenerator(keras.Model):
     def __init__(self, latent_dim: int = 512, w_dim: int = 512, resolution: int = 1024, channels: int = 3,
                  mapping_layers: int = 8, mapping_lr_multiplier: float = 0.01, fmap_base: int = 8192,
                  fmap_max: int = 512, style_mixing_prob: float = 0.9, w_avg_beta: float = 0.995,
-                 seed: int | None = None, blur_filter=(1, 2, 1), **kwargs):
+                 seed: int | None = None, blur_filter=(1, 2, 1), output_level: int | None = None,
+                 output_alpha: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         if not 0.0 <= style_mixing_prob <= 1.0:
             raise ValueError(f"style_mixing_prob must be in [0, 1], got {style_mixing_prob}")
@@ -41,6 +44,8 @@ class StyleGANGenerator(keras.Model):
         self.synthesis = StyleGANSynthesis(w_dim, resolution, channels, fmap_base, fmap_max, seed=seed,
                                            blur_filter=self.blur_filter, name="synthesis")
         self.num_levels, self.num_ws = self.synthesis.num_levels, self.synthesis.num_ws
+        self.output_level = check_level(output_level, self.num_levels, "StyleGANGenerator output_level")
+        self.output_alpha = float(output_alpha)
         # Mean aggregation: under tf.distribute each replica assigns its own batch's update; the mean is kept.
         self.w_avg = self.add_weight(shape=(w_dim,), name="w_avg", initializer="zeros", trainable=False,
                                      aggregation="mean")
@@ -79,7 +84,10 @@ class StyleGANGenerator(keras.Model):
             coef = ops.where(layer < int(cutoff), coef, ops.ones_like(coef))
         return avg + coef * (ws - avg)
 
-    def synthesize(self, ws, level=None, alpha=1.0, randomize_noise=True):
+    def synthesize(self, ws, level=None, alpha=None, randomize_noise=True):
+        """ws [B, num_ws, w_dim] -> images at ``level`` / ``alpha`` (default ``output_level`` / ``output_alpha``)."""
+        level = self.output_level if level is None else level
+        alpha = self.output_alpha if alpha is None else alpha
         return self.synthesis(ws, level=level, alpha=alpha, randomize_noise=randomize_noise)
 
     # -- the forward pass ---------------------------------------------------------------------------------
@@ -99,9 +107,9 @@ class StyleGANGenerator(keras.Model):
         crossover = ops.where(mixed, crossover, self.num_ws)
         return self.mix_styles(ws, ws2, crossover)
 
-    def call(self, z, level=None, alpha=1.0, truncation_psi=1.0, truncation_cutoff=8, randomize_noise=True,
+    def call(self, z, level=None, alpha=None, truncation_psi=1.0, truncation_cutoff=8, randomize_noise=True,
              training=False):
-        level = self.synthesis.num_levels - 1 if level is None else level
+        level = self.output_level if level is None else level
         w = self.mapping(z)
         if training:
             self._update_w_avg(w)
@@ -113,10 +121,15 @@ class StyleGANGenerator(keras.Model):
         return self.synthesize(ws, level, alpha, randomize_noise)
 
     def output_resolution(self, level=None) -> int:
-        return self.synthesis.output_resolution(level)
+        return self.synthesis.output_resolution(self.output_level if level is None else level)
+
+    @property
+    def image_size(self) -> int:
+        """The resolution of ``call(z)``'s output (``output_level``'s)."""
+        return self.output_resolution()
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.resolution, self.resolution, self.channels)
+        return (input_shape[0], self.image_size, self.image_size, self.channels)
 
     def get_config(self):
         return {"latent_dim": self.latent_dim, "w_dim": self.w_dim, "resolution": self.resolution,
@@ -124,4 +137,4 @@ class StyleGANGenerator(keras.Model):
                 "mapping_lr_multiplier": self.mapping_lr_multiplier, "fmap_base": self.fmap_base,
                 "fmap_max": self.fmap_max, "style_mixing_prob": self.style_mixing_prob,
                 "w_avg_beta": self.w_avg_beta, "seed": self.seed, "blur_filter": list(self.blur_filter),
-                "name": self.name}
+                "output_level": self.output_level, "output_alpha": self.output_alpha, "name": self.name}
