@@ -95,12 +95,10 @@ def build(name: str):
     model = factory()
     model.build((None, *shape))
     # Non-trivial batch-norm statistics and biases, so that a graph that ignored them would not match. StyleGAN's
-    # constant input starts at ones: its first instance norm would divide rounding noise by sqrt(1e-8), which
-    # no two runtimes agree on; a trained constant is not flat, and neither is this one.
+    # constant is left as built (flat ones): AdaIN must normalise it identically in every runtime.
     rng = np.random.default_rng(0)
-    model.set_weights([w + rng.uniform(0.0, 0.1, w.shape).astype(w.dtype) if w.ndim == 1 else
-                       w + rng.standard_normal(w.shape).astype(w.dtype) if v.path.endswith("const") else w
-                       for w, v in zip(model.get_weights(), model.weights)])
+    model.set_weights([w + rng.uniform(0.0, 0.1, w.shape).astype(w.dtype) if w.ndim == 1 else w
+                       for w in model.get_weights()])
     return model
 
 

@@ -33,13 +33,15 @@ class NoiseInput(keras.layers.Layer):
                                             initializer=keras.initializers.RandomNormal(0.0, 1.0, seed=self.seed),
                                             trainable=False)
 
+    def noise_image(self, x, randomize=True):
+        """The noise ``call`` adds to x [B, H, W, C]: fresh [B, H, W, 1] or the stored [1, H, W, 1] (float32)."""
+        if randomize:
+            shape = ops.shape(x)
+            return keras.random.normal((shape[0], shape[1], shape[2], 1), seed=self.seed_generator)
+        return ops.convert_to_tensor(self.noise_buffer)
+
     def call(self, x, noise=None, randomize=True):
-        if noise is None:
-            if randomize:
-                shape = ops.shape(x)
-                noise = keras.random.normal((shape[0], shape[1], shape[2], 1), seed=self.seed_generator)
-            else:
-                noise = self.noise_buffer
+        noise = self.noise_image(x, randomize) if noise is None else noise
         return x + ops.cast(noise, x.dtype) * ops.cast(self.weight, x.dtype)
 
     def compute_output_shape(self, input_shape):

@@ -66,6 +66,25 @@ def test_adain_normalises_then_applies_the_style():
     np.testing.assert_allclose(y, 2 * norm + 5, rtol=1e-5)
 
 
+def test_adain_of_a_nearly_flat_map_is_the_exact_normalisation_not_rounding_noise():
+    # Issue 14 item 10: StyleGAN's constant is flat at init and nearly flat in a young run; x - mean(x) then
+    # cancelled catastrophically and the noise, divided by sqrt(var + 1e-8), broke export parity (5e-3).
+    layer = AdaIN()
+    layer.build(((None, 4, 4, 3), (None, 2)))
+    layer.style.kernel.assign(np.zeros((2, 6), "float32"))
+    rng = np.random.default_rng(0)
+    x = np.empty((2, 4, 4, 3), "float32")
+    x[..., 0] = 1.1 + 1e-5 * rng.standard_normal((2, 4, 4))   # a young constant: spread 1e-5 around 1.1
+    x[..., 1] = 0.7 + 3e-6 * rng.standard_normal((2, 4, 4))
+    x[..., 2] = 1.3                                             # a flat map: must normalise to exactly 0
+    y = np.asarray(layer([x, np.zeros((2, 2), "float32")]))
+    x64 = x.astype(np.float64)
+    centred = x64 - x64.mean(axis=(1, 2), keepdims=True)
+    exact = centred / np.sqrt((centred ** 2).mean(axis=(1, 2), keepdims=True) + 1e-8)
+    np.testing.assert_allclose(y, exact, atol=1e-5)
+    assert np.all(y[..., 2] == 0)
+
+
 def test_noise_input_starts_at_zero_weight_and_can_be_switched_off():
     layer = NoiseInput(seed=1)
     x = np.ones((2, 4, 4, 3), "float32")

@@ -6,17 +6,25 @@ import keras
 from keras import layers, ops
 
 from zoo.layers import AdaIN, EqualizedConv2D, NoiseInput, blur2d, lerp, upsample2x
+from zoo.layers.adain import instance_norm
 from zoo.models.progan.levels import check_level, level_filters, level_resolution, num_levels
 from zoo.utils.random import derive_seed
 
 
 class _StyledLayer(layers.Layer):
-    """[optional upsample + 3x3 conv (+ blur after an upsample)] -> noise -> bias -> leaky ReLU -> AdaIN(w)."""
+    """[optional upsample + 3x3 conv (+ blur after an upsample)] -> noise -> bias -> leaky ReLU -> AdaIN(w).
+
+    The layer on the learned constant (no conv) computes its epilogue up to the instance norm in float64: its map
+    is flat at initialisation and nearly flat early in training (spread ~1e-3 around ~1), so the norm divides the
+    float32 rounding of const + noise + bias by that spread, and two correct float32 evaluations (eager and graph
+    TF, or ONNX) differ by ~3e-4. In float64 the output is the stored weights' function to float32 precision.
+    """
 
     def __init__(self, filters: int, conv: bool, upsample: bool, seed, blur_filter=(), **kwargs):
         super().__init__(**kwargs)
         self.filters, self.has_conv, self.upsample = filters, conv, upsample
         self.blur_filter = tuple(blur_filter) if upsample else ()
+        self.precise = not conv
         self.conv = EqualizedConv2D(filters, 3, use_bias=False, name="conv") if conv else None
         self.noise = NoiseInput(seed=seed, name="noise")
         self.adain = AdaIN(name="adain")
@@ -24,8 +32,18 @@ class _StyledLayer(layers.Layer):
 
     def build(self, input_shape):
         self.bias = self.add_weight(shape=(self.filters,), name="bias", initializer="zeros")
+        if self.precise:  # its noise input is used directly, not called
+            self.noise.build(input_shape)
+
+    def _normalized_in_float64(self, x, randomize_noise):
+        x64 = ops.cast(x, "float64") + ops.cast(self.noise.noise_image(x, randomize_noise), "float64") \
+            * ops.cast(self.noise.weight, "float64") + ops.cast(self.bias, "float64")
+        x64 = ops.maximum(x64, 0.2 * x64)  # leaky ReLU 0.2
+        return ops.cast(instance_norm(x64, self.adain.epsilon), x.dtype)
 
     def call(self, x, w, randomize_noise=True):
+        if self.precise:
+            return self.adain([self._normalized_in_float64(x, randomize_noise), w], normalized=True)
         if self.upsample:
             x = upsample2x(x)
         if self.conv is not None:
@@ -65,7 +83,8 @@ class StyleGANSynthesis(keras.Model):
         self.nf0 = nf[0]
 
     def build(self, input_shape):
-        self.const = self.add_weight(shape=(1, 4, 4, self.nf0), name="const", initializer="ones")
+        if getattr(self, "const", None) is None:  # a second build (e.g. after deserialising) keeps the constant
+            self.const = self.add_weight(shape=(1, 4, 4, self.nf0), name="const", initializer="ones")
         ws = ops.zeros((1, self.num_ws, int(input_shape[-1])))
         for level in range(self.num_levels):
             self.call(ws, level=level, alpha=0.5, randomize_noise=False)
