@@ -4,7 +4,7 @@
     python -m recipes.utkface_classifiers --task all --data-dir ../shared/data/utkface   # multi-task model
     python -m recipes.utkface_classifiers --task all --channels 3 --image-size 64 ...    # colour, 64 px
     python -m recipes.utkface_classifiers --data synthetic --task all --image-size 16 --steps 2   # no download
-    python -m recipes.utkface_classifiers predict --preset classifier_gender_utkface_48 face.jpg
+    python -m recipes.utkface_classifiers predict --preset classifier_gender_utkface_48 face.jpg more/   # a table
     python -m recipes.utkface_classifiers predict --preset classifier_multitask_utkface_48 faces/ --csv out.csv
     python -m recipes.utkface_classifiers export-presets RUN_DIR --dest zoo/presets   # built-in presets of a run
 
@@ -488,6 +488,41 @@ def load_image(path: str, image_size: int, channels: int):
     return transforms.to_float(img)[None].numpy(), size
 
 
+def predict_files(paths: list[str]) -> list[tuple[str, str]]:
+    """``(path, label)`` of every image to predict: each file argument and each folder's images (sorted, not
+    recursive), in the order the arguments are given. The label (the table's and the CSV's ``file`` column) is the
+    path, or just the name when a single folder is the only argument. Raises ``PredictError`` naming a missing path
+    or a folder without images, before any model is loaded."""
+    found = []
+    for path in paths:
+        if os.path.isdir(path):
+            names = sorted(f for f in os.listdir(path) if f.lower().endswith(IMAGE_EXTENSIONS))
+            if not names:
+                raise PredictError(f"no image files ({', '.join(IMAGE_EXTENSIONS)}) in {path}")
+            found += [(os.path.join(path, n), n if len(paths) == 1 else os.path.join(path, n)) for n in names]
+        elif os.path.isfile(path):
+            found.append((path, path))
+        else:
+            raise PredictError(f"{path} does not exist")
+    return found
+
+
+def _print_table(rows: list[dict]) -> None:
+    """One line per image: file, then per task the class, its name and probability, or the age."""
+    from zoo.data.utkface import GENDERS, RACES
+
+    names = {"gender": GENDERS, "ethnicity": RACES}
+    tasks = [t for t in ("gender", "ethnicity", "age") if t in rows[0]]
+    cells = [["file", *tasks]]
+    def cell(row, task):
+        return str(row[task]) if task == "age" else f"{row[task]} {names[task][row[task]]} p={row[task + '_prob']}"
+
+    cells += [[row["file"], *(cell(row, t) for t in tasks)] for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(cells[0]))]
+    for line in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
+
+
 def predict_main(argv) -> int:
     import argparse
     import csv
@@ -495,10 +530,12 @@ def predict_main(argv) -> int:
     import numpy as np
 
     parser = argparse.ArgumentParser(prog=f"python -m recipes.{NAME} predict",
-                                     description="Predict gender / ethnicity / age of face images with a preset.")
+                                     description="Predict gender / ethnicity / age of face images with a preset: "
+                                                 "prints a table, or writes it as CSV with --csv.")
     parser.add_argument("--preset", required=True, help="built-in preset name or preset folder")
-    parser.add_argument("--csv", default="predictions.csv", help="CSV written for a folder (default: %(default)s)")
-    parser.add_argument("path", help="an image file or a folder of images")
+    parser.add_argument("--csv", default=None, metavar="PATH",
+                        help="write the predictions to this CSV instead of printing them (default: print only)")
+    parser.add_argument("paths", nargs="+", metavar="path", help="image files and folders of images (not recursive)")
     parser.add_argument("--verbose", action="store_true", help="keep TensorFlow's start-up log lines")
     args = parser.parse_args(argv)
     prog = parser.prog
@@ -506,23 +543,14 @@ def predict_main(argv) -> int:
 
     quiet_tensorflow(args.verbose)
 
-    from zoo.data.utkface import GENDERS, RACES
+    from tqdm.auto import tqdm
+
     from zoo.registry import PresetError, from_preset
 
-    if os.path.isdir(args.path):
-        files = sorted(os.path.join(args.path, f) for f in os.listdir(args.path)
-                       if f.lower().endswith(IMAGE_EXTENSIONS))
-        if not files:
-            print(f"{prog}: error: no image files ({', '.join(IMAGE_EXTENSIONS)}) in {args.path}", file=sys.stderr)
-            return 2
-    elif os.path.isfile(args.path):
-        files = [args.path]
-    else:
-        print(f"{prog}: error: {args.path} does not exist", file=sys.stderr)
-        return 2
     try:
+        files = predict_files(args.paths)
         model = from_preset(args.preset)
-    except PresetError as e:
+    except (PredictError, PresetError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
     if not hasattr(model, "tasks"):
@@ -530,8 +558,9 @@ def predict_main(argv) -> int:
               file=sys.stderr)
         return 2
     size, channels = model.image_size, model.channels
+    form = f"{size}x{size} {'greyscale' if channels == 1 else 'colour'} input"
     rows, failed, resized = [], [], 0
-    for path in files:
+    for path, label in tqdm(files, desc="predicting", unit="img", disable=len(files) < 2, leave=False):
         try:
             x, orig = load_image(path, size, channels)
         except PredictError as e:
@@ -544,39 +573,38 @@ def predict_main(argv) -> int:
         if orig != (size, size):
             resized += 1
             if len(files) == 1:
-                print(f"note: {path} is {orig[0]}x{orig[1]}; converted to the preset's {size}x{size} "
-                      f"{'greyscale' if channels == 1 else 'colour'} input")
+                print(f"note: {path} is {orig[0]}x{orig[1]}; converted to the preset's {form}")
         out = {k: np.asarray(v)[0] for k, v in model(x, training=False).items()}
-        row, text = {"file": os.path.basename(path) if len(files) > 1 else path}, []
-        if "gender" in out:
-            g = int(out["gender"].argmax())
-            row.update(gender=g, gender_prob=round(float(out["gender"][g]), 4))
-            text.append(f"gender {g} ({GENDERS[g]}, p={out['gender'][g]:.3f})")
-        if "ethnicity" in out:
-            e = int(out["ethnicity"].argmax())
-            row.update(ethnicity=e, ethnicity_prob=round(float(out["ethnicity"][e]), 4))
-            text.append(f"ethnicity {e} ({RACES[e]}, p={out['ethnicity'][e]:.3f})")
+        row = {"file": label}
+        for task in ("gender", "ethnicity"):
+            if task in out:
+                k = int(out[task].argmax())
+                row.update({task: k, f"{task}_prob": round(float(out[task][k]), 4)})
         if "age" in out:
-            row.update(age=round(float(out["age"]), 1))
-            text.append(f"age {float(out['age']):.1f}")
+            row["age"] = round(float(out["age"]), 1)
         rows.append(row)
-        print(f"{row['file']}: " + ", ".join(text))
-    if len(files) > 1 or os.path.isdir(args.path):
-        if resized:
-            print(f"note: {resized} images were converted to the preset's {size}x{size} "
-                  f"{'greyscale' if channels == 1 else 'colour'} input")
-        if not rows:
-            print(f"{prog}: error: none of the {len(files)} image files in {args.path} could be read",
-                  file=sys.stderr)
-            return 2
+    if not rows:
+        print(f"{prog}: error: none of the {len(files)} image files could be read", file=sys.stderr)
+        return 2
+    notes = ([f"note: {resized} images were converted to the preset's {form}"] if resized and len(files) > 1 else []) \
+        + ([f"note: {len(failed)} unreadable files skipped"] if failed else [])
+    if args.csv is None:
+        _print_table(rows)
+    else:
         from zoo.utils.io import atomic_path
 
         fields = ["file"] + [c for c in ("gender", "gender_prob", "ethnicity", "ethnicity_prob", "age") if c in rows[0]]
-        with atomic_path(args.csv) as tmp, open(tmp, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=fields)
-            w.writeheader()
-            w.writerows(rows)
-        print(f"wrote {args.csv} ({len(rows)} rows{f', {len(failed)} unreadable files skipped' if failed else ''})")
+        try:
+            with atomic_path(args.csv) as tmp, open(tmp, "w", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=fields)
+                w.writeheader()
+                w.writerows(rows)
+        except OSError as e:
+            print(f"{prog}: error: cannot write {args.csv}: {e.strerror or e}", file=sys.stderr)
+            return 2
+        print(f"wrote {args.csv} ({len(rows)} rows)")
+    for note in notes:
+        print(note)
     return 0
 
 
