@@ -49,3 +49,20 @@ def test_each_part_changes_only_through_its_own_loss_then_trains_and_reloads(tmp
     assert set(logs) == {"kl", "similarity", "g_loss", "d_loss"} and all(np.isfinite(v) for v in logs.values())
     assert t.completed_steps() == 2
     assert_reloads(t, tmp_path, lambda m: m.reconstruct(x))
+
+
+def test_the_discriminator_sees_real_reconstructed_and_prior_images_in_one_batch():
+    # Its batch norms must normalise x, x~ and x_p with the same statistics (as for the GANs' score norm).
+    class CountingDiscriminator(VAEGANDiscriminator):
+        batches: list = []
+
+        def call(self, images, training=False):
+            self.batches.append(int(images.shape[0]))
+            return super().call(images, training=training)
+
+    t = VAEGANTrainer(DFCVAEEncoder(16, 3, 8, 4), DFCVAEDecoder(8, 16, 3, 4), CountingDiscriminator(16, 3, 4, 8))
+    t.discriminator.build((None, 16, 16, 3))
+    CountingDiscriminator.batches.clear()
+    losses = t.compute_losses(images(n=4))
+    assert CountingDiscriminator.batches == [12]  # one call on the 3 x 4 images
+    assert all(np.isfinite(float(losses[k])) for k in ("kl", "similarity", "g_loss", "d_loss"))
