@@ -34,17 +34,20 @@ FALLBACK_EXTRACTOR = "classifier_gender_utkface_48"
 class Config(RunOptions):
     """Per background: a colour conv VAE and a DCGAN, 64 px, batch 64, the same image budget each."""
 
+    # training images (synthetic: rendered faces, no download)
     data: Literal["utkface", "celeba", "ffhq", "synthetic"] = "utkface"
-    data_dir: str | None = None
+    data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
+    # background variants (raw, grey, blur), each with its own VAE and DCGAN
     backgrounds: tuple[str, ...] = ("raw", "grey")
-    image_size: int = 64
-    latent_dim: int = 100
-    base_filters: int = 64
-    batch_size: int = 64
+    image_size: int = 64  # training image side, pixels
+    latent_dim: int = 100  # size of the latent vector z of both models
+    base_filters: int = 64  # convolution filters at full resolution in both models, doubled at each halving
+    batch_size: int = 64  # images per training step
     images: int = 300_000  # training images per model (the same for every model and background)
     eval_every: int = 30_000  # training images between distance evaluations
     eval_images: int = 1000  # generated and real images per evaluation
     extractor: str = "auto"  # auto: inception if its weights are found, else classifier_gender_utkface_48
+    # InceptionV3 weights file for FID; default $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
     inception_weights: str | None = None
     pca_images: int = 1000  # real images encoded (VAE) / latents sampled (DCGAN) for the PCA
     num_synthetic: int = 2000
