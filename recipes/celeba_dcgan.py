@@ -20,19 +20,20 @@ NAME = "celeba_dcgan"
 class Config(RunOptions):
     """DCGAN: z = 100, 64x64, batch 128, Adam(2e-4, beta_1 = 0.5), binary cross-entropy, 60 epochs."""
 
+    # training images (synthetic: rendered faces, no download)
     data: Literal["celeba", "utkface", "ffhq", "synthetic"] = "celeba"
-    data_dir: str | None = None
-    image_size: int = 64
-    latent_dim: int = 100
-    base_filters: int = 64
-    batch_size: int = 128
-    epochs: int = 60
+    data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
+    image_size: int = 64  # training image side, pixels
+    latent_dim: int = 100  # size of the latent vector z
+    base_filters: int = 64  # convolution filters at full resolution, doubled at each halving
+    batch_size: int = 128  # images per training step
+    epochs: int = 60  # passes over the training images
     steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
     time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
-    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
-    learning_rate: float = 2e-4
-    beta_1: float = 0.5
-    beta_2: float = 0.999
+    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"  # optimizer of both networks (--beta-1/--beta-2: Adam only)
+    learning_rate: float = 2e-4  # optimizer step size
+    beta_1: float = 0.5  # Adam's first-moment decay
+    beta_2: float = 0.999  # Adam's second-moment decay
 
 
 def build(cfg: Config):
