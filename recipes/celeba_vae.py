@@ -23,24 +23,25 @@ class Config(RunOptions):
     the feature perceptual loss (relu1_1, relu2_1, relu3_1, each normalised by 2 C H W) in place of the pixel
     error (--pixel-loss keeps it too). Without the VGG19 file (no download here) the pixel loss is the default."""
 
+    # training images (synthetic: rendered faces, no download)
     data: Literal["celeba", "utkface", "ffhq", "synthetic"] = "celeba"
-    data_dir: str | None = None
-    image_size: int = 64
-    latent_dim: int = 100
-    base_filters: int = 32
-    batch_size: int = 256
-    epochs: int = 50
+    data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
+    image_size: int = 64  # training image side, pixels
+    latent_dim: int = 100  # size of the latent vector z
+    base_filters: int = 32  # convolution filters at full resolution, doubled at each halving
+    batch_size: int = 256  # images per training step
+    epochs: int = 50  # passes over the training images
     steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
     time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
-    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
-    learning_rate: float = 5e-4
-    beta_1: float = 0.9
-    beta_2: float = 0.999
+    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"  # optimizer (--beta-1/--beta-2: Adam only)
+    learning_rate: float = 5e-4  # optimizer step size
+    beta_1: float = 0.9  # Adam's first-moment decay
+    beta_2: float = 0.999  # Adam's second-moment decay
     beta: float = 1.0  # KL weight
     recon_weight: float = 1.0  # summed squared error on [0, 1] pixels
     feature_weight: float = 0.0  # > 0: the VGG19 feature loss replaces the pixel error (0.5 in Hou et al.)
     pixel_loss: bool = False  # with --feature-weight: keep the pixel error beside the feature loss (not the paper's)
-    vgg19_weights: str = ""
+    vgg19_weights: str = ""  # local VGG19 weights file (.h5) for --feature-weight (no download here)
 
 
 def build(cfg: Config):
