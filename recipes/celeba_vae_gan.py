@@ -20,22 +20,24 @@ class Config(RunOptions):
     """VAE-GAN: z = 128, 64x64, batch 64, 20 epochs, gamma = 15 (the report's best; it also ran 1.5), RMSprop(3e-4)
     for encoder, decoder and discriminator, each with its own optimizer (Larsen et al.'s setting)."""
 
+    # training images (synthetic: rendered faces, no download)
     data: Literal["celeba", "utkface", "ffhq", "synthetic"] = "celeba"
-    data_dir: str | None = None
-    image_size: int = 64
-    latent_dim: int = 128
+    data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
+    image_size: int = 64  # training image side, pixels
+    latent_dim: int = 128  # size of the latent vector z
     base_filters: int = 32  # encoder / decoder
     d_filters: int = 32  # discriminator: 32, 128, 256, 256
-    d_dense_units: int = 512
-    batch_size: int = 64
-    epochs: int = 20
+    d_dense_units: int = 512  # units of the discriminator's dense layer
+    batch_size: int = 64  # images per training step
+    epochs: int = 20  # passes over the training images
     steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
     time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
-    gamma: float = 15.0
+    gamma: float = 15.0  # decoder loss = gamma * feature similarity + GAN loss
+    # optimizer of every network (--beta-1/--beta-2: Adam only)
     optimizer: Literal["adam", "rmsprop", "sgd"] = "rmsprop"
-    learning_rate: float = 3e-4
-    beta_1: float = 0.9
-    beta_2: float = 0.999
+    learning_rate: float = 3e-4  # optimizer step size
+    beta_1: float = 0.9  # Adam's first-moment decay
+    beta_2: float = 0.999  # Adam's second-moment decay
 
 
 def build(cfg: Config):
