@@ -21,21 +21,22 @@ class Config(RunOptions):
     epsilon per example, layer norm (no batch norm) in the critic; 200k generator steps as in the paper's 64 px
     runs (``epochs`` is a ceiling)."""
 
+    # training images (synthetic: rendered faces, no download)
     data: Literal["celeba", "utkface", "ffhq", "synthetic"] = "celeba"
-    data_dir: str | None = None
-    image_size: int = 64
-    latent_dim: int = 100
-    base_filters: int = 64
-    batch_size: int = 64
-    epochs: int = 100
+    data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
+    image_size: int = 64  # training image side, pixels
+    latent_dim: int = 100  # size of the latent vector z
+    base_filters: int = 64  # convolution filters at full resolution, doubled at each halving
+    batch_size: int = 64  # images per training step
+    epochs: int = 100  # passes over the training images
     steps: int = 200_000  # cap on total (generator) steps; 0 = epochs * steps per epoch
     time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
-    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
-    learning_rate: float = 1e-4
-    beta_1: float = 0.0
-    beta_2: float = 0.9
-    gp_weight: float = 10.0
-    n_critic: int = 5
+    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"  # optimizer of both networks (--beta-1/--beta-2: Adam only)
+    learning_rate: float = 1e-4  # optimizer step size
+    beta_1: float = 0.0  # Adam's first-moment decay
+    beta_2: float = 0.9  # Adam's second-moment decay
+    gp_weight: float = 10.0  # gradient-penalty weight lambda
+    n_critic: int = 5  # critic updates per generator step
 
 
 def build(cfg: Config):
