@@ -26,27 +26,30 @@ class Config(RunOptions):
     """Upsample-conv GAN: z = 200, 96x96 (CelebA cut 20 px top and bottom), He-normal init, 50 epochs; loss plain
     (BCE), l2 (lambda = 0.02 on D's weights), wgan (clip 0.01, n_critic 5, RMSprop) or wgan_gp (lambda = 10)."""
 
+    # plain (BCE), l2 (BCE + weight decay on D), wgan (weight clipping) or wgan_gp
     loss: Literal["plain", "l2", "wgan", "wgan_gp"] = "plain"
+    # training images (synthetic: rendered faces, no download)
     data: Literal["celeba", "utkface", "ffhq", "synthetic"] = "celeba"
-    data_dir: str | None = None
+    data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
     crop: Literal["auto", "cut20", "center178", "square", "none"] = "auto"  # auto: cut20 on CelebA
-    image_size: int = 96
-    latent_dim: int = 200
+    image_size: int = 96  # training image side, pixels
+    latent_dim: int = 200  # size of the latent vector z
     g_filters: int = 128  # 256/256/256/128/128 convolutions in the generator
     d_filters: int = 32  # 32/64/128/256/512 in the discriminator
-    batch_size: int = 64
-    epochs: int = 50
+    batch_size: int = 64  # images per training step
+    epochs: int = 50  # passes over the training images
     steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
     time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
+    # auto: the loss's (AUTO_OPTIMIZER: rmsprop for wgan, else adam); --beta-1/2: Adam only
     optimizer: Literal["auto", "adam", "rmsprop", "sgd"] = "auto"
-    learning_rate: float = 1e-4
-    beta_1: float | None = None  # None: the loss's default (see AUTO_OPTIMIZER)
-    beta_2: float | None = None
+    learning_rate: float = 1e-4  # optimizer step size
+    beta_1: float | None = None  # Adam's first-moment decay; default the loss's (AUTO_OPTIMIZER)
+    beta_2: float | None = None  # Adam's second-moment decay; default the loss's (AUTO_OPTIMIZER)
     n_critic: int = 0  # 0: 5 for wgan / wgan_gp, 1 otherwise
-    l2_weight: float = 0.02
-    clip_value: float = 0.01
+    l2_weight: float = 0.02  # l2: weight of sum(W^2) over the discriminator's kernels
+    clip_value: float = 0.01  # wgan: critic weights clipped to [-clip_value, clip_value]
     wgan_warmup: bool = False  # wgan: 100 critic updates at the first 25 and every 500th generator step (no XLA)
-    gp_weight: float = 10.0
+    gp_weight: float = 10.0  # wgan_gp: gradient-penalty weight lambda
 
 
 def resolved_optimizer(cfg: Config) -> tuple[str, float, float]:
