@@ -33,17 +33,17 @@ class Config(RunOptions):
     """UTKFace study: 48x48 greyscale, three [conv, ReLU, pool, BN] blocks, LeakyReLU prediction network, 10
     epochs with lr(E) = 1 / (2000 (1 + E)), random 7:2:1 train/validation/test split."""
 
-    task: Literal["gender", "ethnicity", "age", "all"] = "gender"
-    data: Literal["utkface", "synthetic"] = "utkface"
-    data_dir: str | None = None
-    image_size: int = 48
+    task: Literal["gender", "ethnicity", "age", "all"] = "gender"  # the heads: one task, or all three on one trunk
+    data: Literal["utkface", "synthetic"] = "utkface"  # training images (synthetic: rendered faces, no download)
+    data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
+    image_size: int = 48  # input image side, pixels
     channels: int = 1  # 1 greyscale (the study), 3 colour
-    filters: tuple[int, ...] = (32, 64, 128)
-    dense_units: int = 128
-    dropout: float = 0.3
+    filters: tuple[int, ...] = (32, 64, 128)  # filters of each [conv, ReLU, pool, BN] block
+    dense_units: int = 128  # units of each head's hidden layer
+    dropout: float = 0.3  # dropout rate in each head
     bn_momentum: float = 0.99  # Keras' default; 0.9 settles the inference statistics faster in short runs
-    batch_size: int = 64
-    epochs: int = 10
+    batch_size: int = 64  # images per training step
+    epochs: int = 10  # passes over the training split
     steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
     lr_denominator: float = 2000.0  # lr(E) = 1 / (lr_denominator * (1 + E))
     age_loss: Literal["mse", "l1", "huber"] = "mse"  # mse: the study's; l1 optimises the reported MAE directly
