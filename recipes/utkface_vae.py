@@ -23,24 +23,25 @@ class Config(RunOptions):
     the study's four models one after another on 90% of the images and writes their side-by-side reconstructions
     of held-out images and their PSNR / SSIM / MSE on up to ``eval_images`` held-out images."""
 
+    # training images (synthetic: rendered faces, no download)
     data: Literal["celeba", "utkface", "ffhq", "synthetic"] = "utkface"
-    data_dir: str | None = None
-    image_size: int = 48
-    channels: int = 1
-    latent_dim: int = 4
-    beta: float = 1.0
-    base_filters: int = 32
-    dense_units: int = 512
-    batch_size: int = 64
-    epochs: int = 200
+    data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
+    image_size: int = 48  # training image side, pixels
+    channels: int = 1  # 1 greyscale (the study), 3 colour
+    latent_dim: int = 4  # latent size d
+    beta: float = 1.0  # KL weight
+    base_filters: int = 32  # convolution filters of the first block (x1, x2, x4)
+    dense_units: int = 512  # units of the widened dense networks
+    batch_size: int = 64  # images per training step
+    epochs: int = 200  # passes over the training images
     steps: int = 0  # cap on total steps (per model with --grid); 0 = epochs * steps per epoch
     time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
-    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
-    learning_rate: float = 1e-3
-    beta_1: float = 0.9
-    beta_2: float = 0.999
-    grid: bool = False
-    num_reconstructions: int = 8
+    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"  # optimizer (--beta-1/--beta-2: Adam only)
+    learning_rate: float = 1e-3  # optimizer step size
+    beta_1: float = 0.9  # Adam's first-moment decay
+    beta_2: float = 0.999  # Adam's second-moment decay
+    grid: bool = False  # train the study's four models and compare them
+    num_reconstructions: int = 8  # held-out faces in the reconstruction grids
     eval_images: int = 1000  # --grid: held-out images (the classifiers' seeded 10% test split) scored per model
 
 
