@@ -26,26 +26,28 @@ class ProgressiveOptions(RunOptions):
     Adam(1e-3, 0, 0.99, eps 1e-8), mirror augmentation, EMA, precision, per-level FID/KID. Defaults are ProGAN's
     (NVlabs progressive_growing_of_gans) where the two papers differ; StyleGAN's Config overrides its own."""
 
+    # training images (synthetic: rendered faces, no download)
     data: Literal["ffhq", "utkface", "celeba", "synthetic"] = "ffhq"
-    data_dir: str | None = None
+    data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
     background: Literal["raw", "grey", "blur"] = "raw"
     mask_dir: str | None = None  # rembg outputs for grey/blur; default <data_dir>_rembg
-    resolutions: tuple[int, ...] = (4, 8, 16, 32, 64, 128)
-    images_per_level: int = 600_000
-    fade_fraction: float = 0.5
+    resolutions: tuple[int, ...] = (4, 8, 16, 32, 64, 128)  # image side of each level, pixels (doubling from 4)
+    images_per_level: int = 600_000  # real images shown per level, fade-in included
+    fade_fraction: float = 0.5  # part of each level's images spent fading its new block in
     batch_sizes: tuple[int, ...] = (256, 256, 128, 64, 32, 32)  # per level (global, over all replicas)
     batch_size: int = 0  # > 0: this batch at every level instead of batch_sizes
-    latent_dim: int = 512
-    fmap_base: int = 8192
-    fmap_max: int = 512
-    mbstd_group_size: int = 4
+    latent_dim: int = 512  # size of the latent vector z
+    fmap_base: int = 8192  # feature maps of a level: min(fmap_max, 2 fmap_base / resolution)
+    fmap_max: int = 512  # cap on the feature maps of a level
+    mbstd_group_size: int = 4  # minibatch-stddev group size in the discriminator
+    # wgan_gp (ProGAN), logistic_r1 (StyleGAN) or logistic (no penalty)
     loss: Literal["wgan_gp", "logistic_r1", "logistic"] = "wgan_gp"
-    gp_weight: float = 10.0
-    drift_weight: float = 0.001
-    r1_gamma: float = 10.0
-    learning_rate: float = 1e-3
-    beta_1: float = 0.0
-    beta_2: float = 0.99
+    gp_weight: float = 10.0  # wgan_gp: gradient-penalty weight lambda
+    drift_weight: float = 0.001  # wgan_gp: weight of the drift term D(x)^2
+    r1_gamma: float = 10.0  # logistic_r1: R1 penalty weight gamma
+    learning_rate: float = 1e-3  # Adam step size
+    beta_1: float = 0.0  # Adam's first-moment decay
+    beta_2: float = 0.99  # Adam's second-moment decay
     adam_epsilon: float = 1e-8  # both NVlabs references (Keras' default is 1e-7)
     lr_sigmoid_slope: float = 6.0  # inverse-sigmoid decay within each level; 0 = constant (the papers' choice)
     mirror_augment: bool = True  # random left-right flips of the reals (both references on faces)
@@ -54,11 +56,12 @@ class ProgressiveOptions(RunOptions):
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
     num_synthetic: int = 256
     run_eagerly: bool = False  # debugging, or tiny CPU runs where tracing each level costs more than the steps
-    epoch_steps: int = 1000  # sample grid / plot cadence within a level
+    epoch_steps: int = 1000  # steps between sample grids and plots within a level
     num_samples: int = 16
     eval_extractor: str = ""  # FID/KID at the end of each level: "" off, "inception" (FID) or a preset/.keras (FD[name])
     eval_images: int = 2000  # real and generated images per level evaluation
-    inception_weights: str | None = None  # InceptionV3 weights file; else $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
+    # InceptionV3 weights file for FID; default $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
+    inception_weights: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,10 +75,10 @@ class Config(ProgressiveOptions):
     loss: Literal["wgan_gp", "logistic_r1", "logistic"] = "logistic_r1"
     ema_kimg: float = 10.0
     blur_filter: tuple[int, ...] = (1, 2, 1)  # G after each upsampling conv, D before each downsampling conv
-    w_dim: int = 512
-    mapping_layers: int = 8
-    mapping_lr_multiplier: float = 0.01
-    style_mixing_prob: float = 0.9
+    w_dim: int = 512  # size of the intermediate latent w
+    mapping_layers: int = 8  # dense layers of the mapping network z -> w
+    mapping_lr_multiplier: float = 0.01  # the mapping network's learning rate relative to --learning-rate
+    style_mixing_prob: float = 0.9  # probability that a training batch mixes the styles of two latents
     truncation_psi: float = 0.7  # sample grids only
     truncation_cutoff: int = 8  # layers the truncation applies to (the reference's 8)
 
