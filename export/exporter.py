@@ -47,9 +47,7 @@ PART_ATTRIBUTES = (
 )
 # Call arguments that make a family's forward pass deterministic for inference, by class name (a class may
 # also declare ``export_call_kwargs``): e.g. StyleGAN's per-layer noise is drawn fresh at each call otherwise.
-EXPORT_CALL_KWARGS = {
-    "StyleGANGenerator": {"randomize_noise": False},
-}
+EXPORT_CALL_KWARGS = {}  # StyleGANGenerator declares its own ({"randomize_noise": False}: the stored noise)
 LATENT_KINDS = ("generator", "decoder")  # input z [B, latent_dim] ~ N(0, 1), output images
 IMAGE_KINDS = ("encoder", "classifier")  # input images [B, H, W, C]
 

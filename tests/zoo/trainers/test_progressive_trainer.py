@@ -259,3 +259,42 @@ def test_two_replicas_give_the_same_weights_as_one_with_the_same_global_batch():
     res = json.loads(p.stdout.strip().splitlines()[-1])
     assert res["replicas"] == 2 and res["images"] == 8 and res["level_images"] == 8
     assert res["diff"] < 1e-5, res
+
+
+REPLICA_DRAWS = textwrap.dedent("""
+import json, sys
+import tensorflow as tf
+tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
+                                           [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras, numpy as np
+from zoo.models.progan import ProGANDiscriminator
+from zoo.models.stylegan import StyleGANGenerator
+from zoo.trainers.progressive_trainer import ProgressiveTrainer
+
+strategy = tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")[:2]])
+with strategy.scope():
+    g = StyleGANGenerator(8, 8, 8, 3, mapping_layers=1, fmap_base=16, fmap_max=8, seed=0)
+    t = ProgressiveTrainer(g, ProGANDiscriminator(8, 3, fmap_base=16, fmap_max=8, mbstd_group_size=2), seed=0)
+
+@tf.function
+def draw():
+    def fn():
+        return (t.sample_latent(2), keras.random.normal((2, 8), seed=g.mixing_seed),
+                g.synthesis.styled[1].noise.noise_image(tf.zeros((2, 4, 4, 8)), True))
+    return strategy.run(fn)
+
+out = draw()
+diffs = [float(np.abs(np.asarray(a) - np.asarray(b)).max())
+         for a, b in (strategy.experimental_local_results(x) for x in out)]
+print(json.dumps({"diffs": diffs}))
+""")
+
+
+def test_each_replica_draws_its_own_latents_mixing_latents_and_noise():
+    # Issue 14 item 2: with keras' SeedGenerator every replica of a MirroredStrategy drew the same numbers.
+    env = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    p = subprocess.run([sys.executable, "-c", REPLICA_DRAWS], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    diffs = json.loads(p.stdout.strip().splitlines()[-1])["diffs"]
+    assert len(diffs) == 3 and min(diffs) > 0.1, diffs  # trainer z, StyleGAN mixing z2, a NoiseInput's noise

@@ -26,6 +26,9 @@ class StyleGANGenerator(keras.Model):
     and ``synthesize`` directly.
     """
 
+    # Inference with the stored noise images: the exported/packaged output is deterministic (export, make_preset).
+    export_call_kwargs = {"randomize_noise": False}
+
     def __init__(self, latent_dim: int = 512, w_dim: int = 512, resolution: int = 1024, channels: int = 3,
                  mapping_layers: int = 8, mapping_lr_multiplier: float = 0.01, fmap_base: int = 8192,
                  fmap_max: int = 512, style_mixing_prob: float = 0.9, w_avg_beta: float = 0.995,
