@@ -130,3 +130,19 @@ def test_unknown_model_is_a_clear_error():
 
     with pytest.raises(DataError, match="unknown segmenter 'nope'"):
         make_session("nope")
+
+
+def test_the_wheel_ships_the_weights_and_licence():
+    """setup.cfg's package_data must match the shipped files (a multi-line value is split by lines only)."""
+    import fnmatch
+    import warnings
+
+    from setuptools.config.setupcfg import read_configuration
+
+    from tests.conftest import ROOT
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        patterns = read_configuration(os.path.join(ROOT, "setup.cfg"))["options"]["package_data"]["zoo"]
+    for name in ("selfie_segmentation.onnx", "LICENCE", "NOTICE.md"):
+        assert any(fnmatch.fnmatch(f"segmentation/weights/{name}", p) for p in patterns), (name, patterns)
