@@ -4,13 +4,23 @@ Every field becomes ``--field-name`` (bools get ``--x/--no-x``, tuples take comm
 fields their choices); unknown flags are an error. Three flags belong to the run, not the config:
 ``--resume [RUN_DIR]`` (default: the newest run of this recipe under ``--out``), ``--dry-run`` (print the
 resolved config and exit) and ``--verbose``.
+
+Each option's help is the field's ``metadata["help"]`` or else its comment in the Config's source: the trailing
+``# comment`` of its ``name: type = default`` line, or the comment lines right above it; a field re-declared in a
+subclass takes the subclass's comment, falling back to the base's. A field whose default is ``None`` says what
+``None`` means with a final ``; default <text>`` clause (``<field>`` in it names another field's value).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
+import io
 import json
+import re
+import textwrap
+import tokenize
 import typing
 
 _RUN_FLAGS = ("resume", "dry_run", "verbose")
@@ -23,7 +33,7 @@ class RunOptions:
     output folder. A recipe's ``Config`` subclasses it (and may re-declare a field to change its default); on the
     command line, in ``--dry-run`` and in config.json the recipe's own fields come first."""
 
-    seed: int = 0
+    seed: int = 0  # seeds the weights, data order and sampling: a run is reproducible from its config
     num_synthetic: int = 10_000  # images of the built-in synthetic face set (--data synthetic)
     background: typing.Literal["raw", "grey", "blur"] = "raw"  # grey/blur: person kept, background replaced
     mask_dir: str | None = None  # masks for grey/blur (python -m zoo.data.remove_background); default <data_dir>_rembg
@@ -70,14 +80,84 @@ def _field_kwargs(field, hint):
     return {"type": hint}
 
 
+def _class_comments(cls) -> dict:
+    """``{field: comment}`` from the body of ``cls``'s source (not its bases'), read with ``tokenize`` so that a
+    ``#`` inside a string default is not taken for a comment."""
+    try:
+        source = textwrap.dedent(inspect.getsource(cls))
+    except (OSError, TypeError):  # defined in an interactive session: no source to read
+        return {}
+    comments, above, depth, line = {}, [], 0, []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.INDENT:
+            depth += 1
+        elif tok.type == tokenize.DEDENT:
+            depth -= 1
+        elif tok.type == tokenize.COMMENT:
+            (line if line else above).append(tok.string.lstrip("#").strip())
+        elif tok.type == tokenize.NL and not line:
+            if not tok.line.strip():  # a blank line ends a comment block above a field
+                above = []
+        elif tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+            code = [t for t in line if isinstance(t, tokenize.TokenInfo)]
+            if depth == 1 and len(code) > 1 and code[0].type == tokenize.NAME and code[1].string == ":":
+                trailing = " ".join(t for t in line if isinstance(t, str))
+                comments[code[0].string] = trailing or " ".join(above)
+            line, above = [], []
+        elif tok.type not in (tokenize.NL, tokenize.ENCODING):
+            line.append(tok)
+    return comments
+
+
+def field_comments(config_cls) -> dict:
+    """``{field: comment}`` for ``config_cls`` and its dataclass bases; a subclass's comment wins over its base's."""
+    comments: dict = {}
+    for cls in reversed(config_cls.__mro__):
+        if dataclasses.is_dataclass(cls):
+            comments.update({k: v for k, v in _class_comments(cls).items() if v})
+    return comments
+
+
+_DEFAULT_CLAUSE = re.compile(r"(?:^|;\s*)default:?\s+(?P<text>.+)$")
+
+
+def _show(value) -> str:
+    """A default as it would be typed on the command line."""
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return '""' if value == "" else str(value)
+
+
+def field_help(config_cls) -> dict:
+    """``{field: help}``: description then ``(default: ...)``, as ``--help`` shows it (``%`` not yet escaped)."""
+    comments = field_comments(config_cls)
+    fields = dataclasses.fields(config_cls)
+    defaults = {f.name: f.default for f in fields}
+    helps = {}
+    for field in fields:
+        text = field.metadata.get("help") or comments.get(field.name, "")
+        default = _show(field.default)
+        clause = _DEFAULT_CLAUSE.search(text)
+        if clause and field.default is None:
+            text, default = text[: clause.start()].rstrip(" ;,"), clause["text"]
+            used = [k for k in dict.fromkeys(re.findall(r"<(\w+)>", default))
+                    if defaults.get(k) not in (None, dataclasses.MISSING)]
+            for k in used:
+                default = default.replace(f"<{k}>", _show(defaults[k]))
+            if used:
+                default += ", for " + " ".join(f"--{k.replace('_', '-')} {_show(defaults[k])}" for k in used)
+        helps[field.name] = f"{text} (default: {default})".strip()
+    return helps
+
+
 def build_parser(config_cls, prog: str, description: str = "") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=description or config_cls.__doc__,
                                      argument_default=argparse.SUPPRESS, allow_abbrev=False)
     hints = typing.get_type_hints(config_cls)
+    helps = field_help(config_cls)
     for field in ordered_fields(config_cls):
         flag = "--" + field.name.replace("_", "-")
-        help_text = field.metadata.get("help", "")
-        parser.add_argument(flag, dest=field.name, help=f"{help_text} (default: {field.default})".strip(),
+        parser.add_argument(flag, dest=field.name, help=helps[field.name].replace("%", "%%"),
                             **_field_kwargs(field, hints[field.name]))
     parser.add_argument("--resume", nargs="?", const="latest", metavar="RUN_DIR",
                         help="continue a run from its last checkpoint (default: newest run of this recipe in --out)")

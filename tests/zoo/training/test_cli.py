@@ -3,7 +3,7 @@ from typing import Literal
 
 import pytest
 
-from zoo.training.cli import config_from_dict, parse_config
+from zoo.training.cli import build_parser, config_from_dict, parse_config
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,3 +40,62 @@ def test_unknown_flag_and_bad_choice_are_errors(capsys):
 def test_config_from_dict_rejects_unknown_fields():
     with pytest.raises(ValueError, match="bogus"):
         config_from_dict(Cfg, {"bogus": 1})
+
+
+# -- help generated from the Config fields' comments ----------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Base:
+    steps: int = 0  # cap on total steps
+    # spread over two words
+    out: str = "runs#1"  # parent folder
+    note: str = "a # in a string"
+    mask_dir: str | None = None  # masks; default <data_dir>_rembg
+
+
+@dataclasses.dataclass(frozen=True)
+class Sub(Base):
+    """A config that re-declares fields of its base."""
+
+    data: Literal["a", "b"] = "b"  # which set
+    data_dir: str | None = None  # folder; default data/<data>, or <data>.csv
+    steps: int = 5  # at most this many steps
+    out: str = "elsewhere"
+    size: int = dataclasses.field(default=8, metadata={"help": "from metadata"})  # from the comment
+    levels: tuple[int, ...] = (4, 8)  # sides, pixels
+    note: str = ""  # 10% of it
+
+
+def test_field_help_comes_from_the_source_comments():
+    from zoo.training.cli import field_help
+
+    helps = field_help(Sub)
+    assert helps["steps"] == "at most this many steps (default: 5)"  # the subclass's comment wins
+    assert helps["out"] == "parent folder (default: elsewhere)"  # re-declared without one: the base's
+    assert helps["size"] == "from metadata (default: 8)"  # metadata["help"] wins over the comment
+    assert helps["levels"] == "sides, pixels (default: 4,8)"  # as typed on the command line
+    # what None means, with --data's default
+    assert helps["data_dir"] == "folder (default: data/b, or b.csv, for --data b)"
+    assert helps["mask_dir"] == "masks (default: <data_dir>_rembg)"  # a None default stays a placeholder
+    assert helps["note"] == '10% of it (default: "")'
+    assert field_help(Base)["note"] == "(default: a # in a string)"  # no comment: a '#' in a string is not one
+    parser = build_parser(Sub, "p")
+    text = parser.format_help()  # '%' escaped for argparse
+    assert "10% of it" in text and "at most this many steps" in text
+
+
+def test_comment_lines_above_a_field_describe_it():
+    from zoo.training.cli import field_comments
+
+    @dataclasses.dataclass(frozen=True)
+    class Above:
+        # first line
+        # second line
+        a: int = 1
+
+        # a comment then a blank line: not a's or b's
+
+        b: int = 2
+        c: int = 3  # trailing wins
+        # orphan at the end
+
+    assert field_comments(Above) == {"a": "first line second line", "c": "trailing wins"}
