@@ -55,7 +55,7 @@ def build_demo(presets=None):
     gr = import_gradio()
 
     kinds = catalogue(presets)
-    with gr.Blocks(title="facezoo") as demo:
+    with gr.Blocks(title="facezoo", delete_cache=(3600, 3600)) as demo:  # Gradio's file cache: an hour
         gr.Markdown(INTRO)
         for tab in TABS:
             importlib.import_module(f"demo.tabs.{tab}").build(kinds, demo)

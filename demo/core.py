@@ -219,13 +219,22 @@ def upload_image(label: str, **kwargs):
     return gr.Image(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], **kwargs)
 
 
-def save_png(image: np.ndarray, stem: str) -> str:
-    """Write ``image`` to a fresh temporary PNG (for a download button); returns its path."""
+@functools.lru_cache(maxsize=1)
+def _download_dir() -> str:
+    import atexit
+    import shutil
     import tempfile
 
+    folder = tempfile.mkdtemp(prefix="facezoo-demo-")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def save_png(image: np.ndarray, stem: str) -> str:
+    """Write ``image`` as ``<stem>.png`` in this process's download folder (removed at exit; the same stem is
+    overwritten, atomically) for a download button; returns its path."""
     from zoo.utils.images import save_png as write
 
-    folder = tempfile.mkdtemp(prefix="facezoo-demo-")
-    path = os.path.join(folder, f"{stem}.png")
+    path = os.path.join(_download_dir(), f"{os.path.basename(stem)}.png")
     write(path, image, min_size=1)
     return path

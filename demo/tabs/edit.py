@@ -102,7 +102,7 @@ def build(kinds: dict, demo=None) -> None:
                         gr.update(maximum=n, value=min(4, n)), gr.update(maximum=n, value=min(4, n))]
             else:
                 ups += [gr.update(visible=False), gr.update(), gr.update(), gr.update()]
-            return ups + [c["text"]]
+            return ups + [c["text"], gr.update(value=core.encoder_for(p, kinds["encoders"]) or "")]
 
         def run(v, progress=gr.Progress(track_tqdm=True)):  # v: {component: value} (a set of inputs)
             names = controls(v[preset])["directions"]
@@ -111,7 +111,7 @@ def build(kinds: dict, demo=None) -> None:
             return edit(v[preset], v[seed], v[photo], v[encoder], v[proj], [v[c] for c in pcs], attrs, layers,
                         v[scale], v[resample])
 
-        shown = pcs + dirs + [style, start, stop, crossover, info]
+        shown = pcs + dirs + [style, start, stop, crossover, info, encoder]
         preset.change(core.in_page(show), preset, shown)
         button.click(core.in_page(run), {preset, seed, photo, encoder, proj, scale, resample, layered, start, stop,
                                          *pcs, *dirs}, out)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from demo import core
@@ -31,7 +33,7 @@ def build(kinds: dict, demo=None) -> None:
 
     def run(preset, seed, count, psi, scale, resample):
         image = generate(preset, seed, count, psi, scale, resample)
-        return image, core.save_png(image, f"{preset}-seed{int(seed)}"), f"answered by {onnx_cache.status(preset)}"
+        return image, core.save_png(image, f"{os.path.basename(os.path.normpath(preset))}-seed{int(seed)}-{int(count)}"), f"answered by {onnx_cache.status(preset)}"
 
     with gr.Tab("Generate"):
         gr.Markdown("Faces from a generator preset: face *i* is drawn from seed + *i* (the same seed gives the "

@@ -83,6 +83,7 @@ def build(kinds: dict, demo=None) -> None:
         def run_matrix(p, a, b, c, d, n, s, r, pa, pb, enc, ps, progress=gr.Progress(track_tqdm=True)):
             return matrix(p, (a, b, c, d), n, s, r, (pa, pb, None, None), enc, ps)
 
+        preset.change(lambda p: gr.update(value=core.encoder_for(p, kinds["encoders"]) or ""), preset, encoder)
         button.click(core.in_page(run), [preset, seed_a, seed_b, steps, method, scale, resample, photo_a, photo_b,
                                          encoder, proj], row)
         m_button.click(core.in_page(run_matrix), [preset, seed_a, seed_b, seed_c, seed_d, side, scale, resample,
