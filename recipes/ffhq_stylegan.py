@@ -141,6 +141,7 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
 
     from zoo.data import make_dataset
     from zoo.training.distribute import get_strategy
+    from zoo.utils.random import derive_seed
     from zoo.training.progressive import train_progressive
 
     levels = schedule(cfg)
@@ -163,8 +164,9 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
             trainer.build_all()
         fixed_z = np.random.default_rng(cfg.seed).standard_normal((cfg.num_samples, cfg.latent_dim)).astype("float32")
 
-        def dataset_fn(lv, offset):
-            return make_dataset(source, lv.resolution, lv.batch_size, seed=cfg.seed * 1_000_003 + offset)
+        def dataset_fn(lv, start_step):  # the level's one seeded order, from the run's step on (exact resumes)
+            return make_dataset(source, lv.resolution, lv.batch_size, seed=derive_seed(cfg.seed, f"level {lv.index}"),
+                                start_batch=start_step)
 
         after_level = None
         if extractor is not None:

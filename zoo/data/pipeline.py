@@ -33,6 +33,28 @@ def raw_dataset(source: ImageSource, labels: tuple[str, ...] = ()) -> tf.data.Da
     return ds.map(lambda d: {"image": d["image"], **{k: d[k] for k in labels}})
 
 
+def _run_order(examples: tf.data.Dataset, count: int, batch_size: int, shuffle_buffer: int, seed: int,
+               start_batch: int) -> tf.data.Dataset:
+    """``examples`` repeated forever, data-epoch ``e`` shuffled with its own seed (``seed``, ``e``), starting at
+    example ``start_batch * batch_size`` of that infinite order. Reaching it costs at most one data-epoch of
+    input reading (the whole epochs before it are skipped by number, not read), and no training step."""
+    if start_batch < 0:
+        raise ValueError(f"start_batch must be >= 0, got {start_batch}")
+    first_epoch, skip = divmod(int(start_batch) * batch_size, max(int(count), 1))
+
+    def epoch(e):
+        if not shuffle_buffer:
+            return examples
+        # The shuffle's two seeds are (this function graph's seed, the epoch): the order depends on ``seed`` and
+        # the epoch alone, not on the process's global seed (and TF's check of a tensor op seed against a global
+        # seed of 0 cannot fail, as the graph seed is never 0).
+        tf.compat.v1.get_default_graph().seed = int(seed) % 2_147_483_646 + 1
+        return examples.shuffle(shuffle_buffer, seed=e, reshuffle_each_iteration=False)
+
+    epochs = tf.data.Dataset.counter(start=first_epoch, dtype=tf.int64)
+    return epochs.flat_map(epoch).skip(skip)
+
+
 def make_dataset(
     source: ImageSource,
     image_size: int,
@@ -47,12 +69,15 @@ def make_dataset(
     repeat: bool = True,
     drop_remainder: bool = True,
     shuffle_buffer: int = 10_000,
+    start_batch: int = 0,
 ) -> tf.data.Dataset:
     """Batches of images [B, S, S, C] float32 in [-1, 1] (or ``(images, {label: [B]})`` when ``labels`` given).
 
     The crop (default: the source's own) and resize happen before the cache, so the cache holds small uint8
     images; ``cache`` may be a file path to cache on disk. Shuffling is seeded and reshuffles every epoch.
-    With ``repeat`` the dataset is infinite (the training loop counts steps).
+    With ``repeat`` the dataset is infinite (the training loop counts steps) and is one seeded order for the
+    whole run: batch ``i`` of ``make_dataset(..., start_batch=s)`` is batch ``s + i`` of the order, so a run
+    resumed at step ``s`` sees exactly the batches an uninterrupted run would.
     """
     if image_size < 4:
         raise ValueError(f"image_size must be at least 4, got {image_size}")
@@ -72,10 +97,13 @@ def make_dataset(
     ds = raw_dataset(source, labels).map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
     if cache:
         ds = ds.cache(cache if isinstance(cache, str) else "")
-    if shuffle:
-        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:
-        ds = ds.repeat()
+        ds = _run_order(ds, len(source), batch_size, shuffle_buffer if shuffle else 0, seed, start_batch)
+    else:
+        if start_batch:
+            raise ValueError(f"start_batch ({start_batch}) needs repeat=True: a finite dataset has no run order")
+        if shuffle:
+            ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE)
 
     def finish(d):

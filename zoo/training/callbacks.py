@@ -112,7 +112,9 @@ class Checkpointer(keras.callbacks.Callback):
         self.saved_step = self.state.step
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.every_steps and self.state.step % self.every_steps == 0:
+        # The last batch of an epoch is saved at the epoch's end instead, after its epoch-end metrics row, so that
+        # a checkpoint never holds a step whose rows are missing.
+        if self.every_steps and self.state.step % self.every_steps == 0 and batch + 1 != self.params.get("steps"):
             self.save()
 
     def on_epoch_end(self, epoch, logs=None):

@@ -22,8 +22,9 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
     """Train ``trainer`` (a compiled trainer with ``build_all``/``checkpoint_variables``/``completed_steps``)
     until ``total_steps`` steps, in epochs of ``steps_per_epoch``.
 
-    ``dataset_fn(seed_offset)`` returns an infinite dataset; it is called once per ``fit`` with the step the
-    data starts at, so a resumed run draws a fresh, seeded order rather than replaying the first batches.
+    ``dataset_fn(start_step)`` returns an infinite dataset whose first batch is batch ``start_step`` of the run's
+    one seeded order (``make_dataset(..., start_batch=start_step)``); it is called once per ``fit``, so a resumed
+    run sees exactly the batches an uninterrupted one would.
     ``render_samples()`` -> images in [-1, 1] for the sample grids. With ``resume`` the newest whole checkpoint
     in ``run_dir/checkpoints`` is restored first. Raises ``NonFiniteLossError`` when a loss, a weight or an
     optimizer variable goes NaN/Inf (the last checkpoint before it is kept), and on Ctrl-C / SIGTERM saves a
@@ -59,11 +60,13 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
     # The run has started: status.json exists from here on, whatever happens next (a kill, a NaN, a full disk).
     write_json(status_path, {"status": "running", **state.as_dict()})
     checkpointer = Checkpointer(state, ckpt_dir, trainer, every_steps=checkpoint_every)
+    # Metrics before the checkpoint: a kill between the two re-runs the step from the older checkpoint (and
+    # MetricsLog drops its row on resume) instead of leaving a checkpointed step without its row.
     callbacks = [
         StepCounter(state, trainer),
-        checkpointer,
         MetricsLog(state, os.path.join(run_dir, "logs", "metrics.csv"), every_steps=log_every,
                    plot_path=os.path.join(run_dir, "plots", "losses.png")),
+        checkpointer,
         StatusFile(state, status_path),
         keras.callbacks.TensorBoard(os.path.join(run_dir, "logs", "tensorboard"), update_freq=max(log_every, 1),
                                     write_graph=False, profile_batch=0),

@@ -89,7 +89,7 @@ def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *,
                       epoch_steps: int = 1000, extra_callbacks=(), after_level=None, verbose=None) -> dict:
     """Train ``trainer`` (a built, compiled ``ProgressiveTrainer``) level by level.
 
-    ``dataset_fn(level: Level, seed_offset)`` -> infinite batches [level.batch_size, R, R, C] at the level's
+    ``dataset_fn(level: Level, start_step)`` -> infinite batches [level.batch_size, R, R, C] at the level's
     resolution. ``render_samples()`` -> images [N, R, R, C] in [-1, 1] (the loop's sample grids, and
     ``samples/level<i>_<R>px.png`` when a level ends). ``after_level(level)`` runs after each finished level
     (evaluation). With ``resume`` the newest checkpoint is restored first and training continues at the level,

@@ -8,6 +8,7 @@ import logging
 import keras
 
 from zoo.data import load_source, make_dataset
+from zoo.utils.random import derive_seed
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +75,13 @@ def load_training_source(cfg):
 
 
 def image_dataset_fn(source, cfg, channels: int = 3, crop: str | None = None, real_batches: int = 1):
-    """``f(seed_offset)`` -> infinite batches of images in [-1, 1] for the training loop, each of
-    ``real_batches * cfg.batch_size`` images (a trainer's ``real_batches_per_step``: n_critic for WGANs)."""
-    def fn(seed_offset: int = 0):
+    """``f(start_step)`` -> infinite batches of images in [-1, 1] for the training loop, each of
+    ``real_batches * cfg.batch_size`` images (a trainer's ``real_batches_per_step``: n_critic for WGANs).
+    The batches are the run's one seeded order from step ``start_step`` on, so a resumed run sees the batches
+    an uninterrupted one would."""
+    def fn(start_step: int = 0):
         return make_dataset(source, cfg.image_size, real_batches * cfg.batch_size, channels=channels, crop=crop,
-                            seed=cfg.seed * 1_000_003 + seed_offset)
+                            seed=derive_seed(cfg.seed, "data order"), start_batch=start_step)
     return fn
 
 
