@@ -126,3 +126,25 @@ def test_a_write_failure_mid_run_exits_2_naming_the_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cannot write" in err and os.path.join(str(dst), "blur") in err and "Traceback" not in err
     assert json.load(open(dst / "manifest.json"))["complete"] is False
+
+
+def test_alpha_matting_goes_through_rembg(tmp_path):
+    """--alpha-matting takes the alpha of rembg's matted cut-out instead of the raw mask (and says so)."""
+    from zoo.data.remove_background import read_rgb, segment
+    from zoo.segmentation import make_session
+
+    from zoo.data.synthetic import render_faces
+
+    src, dst = tmp_path / "faces", str(tmp_path / "out")
+    src.mkdir()
+    rels = ["f.png"]  # a face on which matting succeeds (rembg falls back to the raw mask when it fails)
+    Image.fromarray(render_faces(0, 1, 32, seed=1).images[0]).save(src / rels[0])
+    src = str(src)
+    session = make_session("mediapipe-selfie")
+    image = read_rgb(os.path.join(src, rels[0]))
+    matted, plain = segment(image, session, alpha_matting=True), segment(image, session)
+    assert matted.shape == plain.shape == (32, 32) and matted.dtype == np.uint8
+    assert not np.array_equal(matted, plain)
+    m = remove_background(src, dst, variants=(), alpha_matting=True, progress=False)
+    assert m["runs"][-1]["alpha_matting"] is True
+    np.testing.assert_array_equal(np.asarray(Image.open(output_paths(rels[0], dst)["mask"])), matted)
