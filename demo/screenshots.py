@@ -124,6 +124,21 @@ def drive_edit(page, amounts=(("PC1", 2.0),)) -> dict:
     return {**size, "info": page.locator("#edit-info").inner_text()}
 
 
+def drive_edit_photo(page, image_path: str, steps: int = 20) -> dict:
+    """Upload ``image_path`` in Edit (projected into the generator, ``steps`` steps), click Edit; waits for the
+    projection's progress bar, then for the image. Returns the image size."""
+    open_tab(page, "Edit")
+    page.get_by_text("an uploaded photo instead of a seed").click()
+    page.locator("#edit-photo input[type=file]").set_input_files(image_path)
+    page.locator("#edit-photo img").first.wait_for(state="visible")
+    number = page.locator("input[type=number][aria-label*='projection steps']").first
+    number.fill(str(steps))
+    number.press("Enter")
+    page.locator("#edit-button").click()
+    page.get_by_text("projecting").first.wait_for(state="visible")
+    return _image_shown(page, "edit-output")
+
+
 def drive_analyse(page, image_path: str) -> str:
     """Upload ``image_path``, click Analyse; returns the text of the results table."""
     open_tab(page, "Analyse")

@@ -66,7 +66,7 @@ def build(kinds: dict, demo=None) -> None:
             resample = gr.Radio(list(core.RESAMPLING), value="lanczos", label="resampling")
         with gr.Accordion("an uploaded photo instead of a seed", open=False):
             with gr.Row():
-                photo = core.upload_image("photo", height=200)
+                photo = core.upload_image("photo", height=200, elem_id="edit-photo")
                 encoder = gr.Dropdown([""] + kinds["encoders"], value="", label="encoder (empty: project)")
                 proj = gr.Slider(10, core.MAX_PROJECTION_STEPS, value=100, step=10, label="projection steps")
         with gr.Row():

@@ -27,8 +27,11 @@ def test_the_page_generates_edits_and_analyses(page, tmp_path):
     assert grid == {"width": 4 * 258 + 2, "height": 4 * 258 + 2}
     edited = screenshots.drive_edit(page)
     assert edited["width"] == 2 * 258 + 2 and "dcgan_utkface_64" in edited["info"]
-    text = screenshots.drive_analyse(page, screenshots.sample_face(str(tmp_path)))
+    face = screenshots.sample_face(str(tmp_path))
+    text = screenshots.drive_analyse(page, face)
     for preset in ("classifier_age_utkface_48", "classifier_multitask_utkface_48"):
         assert preset in text  # each result sits on its preset's row
     assert "male" in text and "(years)" in text
+    # an uploaded photo in Edit is projected with a progress bar, then shown beside its edit
+    assert screenshots.drive_edit_photo(page, face)["width"] == 2 * 258 + 2
     assert time.monotonic() - start < 90
