@@ -26,6 +26,8 @@ def test_space_folder_installs_facezoo_demo_only_and_its_app_imports(tmp_path):
     for name in zoo.list_presets():
         assert f"| {name} |" in text
     assert "non-commercial research purposes only" in text
+    assert "MediaPipe" in text and "Apache-2.0" in text  # the shipped segmenter's licence
+    assert "zoo/segmentation/weights/LICENCE" in names
     # the Space's app.py imports (and builds the page) without launching it
     code = "import app, gradio; assert isinstance(app.demo, gradio.Blocks); print('ok')"
     res = subprocess.run([sys.executable, "-c", code], cwd=out, capture_output=True, text=True, timeout=300,
