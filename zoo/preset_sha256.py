@@ -35,13 +35,17 @@ PINS = {
         'directions.npz': '0f195d94ec290376acf0ca56eea525ae87360ec871b98954644bdd5edd67c0d3',
         'weights.npz': '7e5a21b51f52d4f73dd439606da1e393293a8fd0d70c5fd049a366f44e1f7094',
     },
+    'vae_encoder_utkface_64': {
+        'config.json': '8b5e642959034a8c61f6cdd9883e44d0793b3989ab40d89a497bdbc08897d86d',
+        'weights.npz': 'f1db1d88e060a511f9ea8816855a0cb8c187e4545071c5d244e3cbacf2f42c47',
+    },
     'vae_gan_utkface_64': {
         'config.json': '2ecb8aee80074ea8c5109c7ee3c065edc59b817b9c5643c8c2770998814edc66',
         'weights.npz': '4a550e2850ee7a52bac9b0cfc1e043cb64061ade9fc78e9573eb62965a47e994',
     },
     'vae_utkface_64': {
         'config.json': '8b0f02eed9b0e9a39150634ff0da5ae1f35edfb4730ff1bd90c0a6ef0c6c41da',
-        'weights.npz': 'f0598d766dbb1ba3fee4b8e105258803f6ea4c16a1e9200ad14a3192ec2afce8',
+        'weights.npz': 'eb709119e45f0776ef01b8e711c76988810b64a05d95014bc560c2b44b7124fa',
     },
     'wgan_gp_utkface_64': {
         'config.json': '5108c18f54393585aaec6b505d72636b2133d727feb63168d169ece32bdc6426',
