@@ -67,9 +67,9 @@ def readme(rows: list[dict], gradio_version: str) -> str:
                   "images' copyright belongs to their original owners (https://susanqq.github.io/UTKFace/).", ""]
     lines += ["| preset | trained on | licence | what it is |", "|---|---|---|---|"]
     lines += [f"| {r['preset']} | {r['dataset']} | {r['licence']} | {r['description']} |" for r in rows]
-    lines += ["", "The Remove background tab runs MediaPipe's selfie segmentation network (Copyright 2021 The MediaPipe "
-              "Authors, Apache-2.0), shipped in the package as zoo/segmentation/weights/selfie_segmentation.onnx "
-              "with its LICENCE and NOTICE.md."]
+    lines += ["", "The Remove background tab runs MediaPipe's selfie segmentation network (Copyright 2021 The "
+              "MediaPipe Authors, Apache-2.0), shipped in the package as "
+              "zoo/segmentation/weights/selfie_segmentation.onnx with its LICENCE and NOTICE.md."]
     lines += ["", "Written by `python -m demo.make_space`; the app is `demo.app.build_demo()` from the facezoo "
               "package that requirements.txt installs (with its `demo` extra only).", ""]
     return "\n".join(lines)

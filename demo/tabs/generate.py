@@ -33,7 +33,8 @@ def build(kinds: dict, demo=None) -> None:
 
     def run(preset, seed, count, psi, scale, resample):
         image = generate(preset, seed, count, psi, scale, resample)
-        return image, core.save_png(image, f"{os.path.basename(os.path.normpath(preset))}-seed{int(seed)}-{int(count)}"), f"answered by {onnx_cache.status(preset)}"
+        stem = f"{os.path.basename(os.path.normpath(preset))}-seed{int(seed)}-{int(count)}"
+        return image, core.save_png(image, stem), f"answered by {onnx_cache.status(preset)}"
 
     with gr.Tab("Generate"):
         gr.Markdown("Faces from a generator preset: face *i* is drawn from seed + *i* (the same seed gives the "

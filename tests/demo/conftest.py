@@ -69,7 +69,8 @@ def vae_presets(tmp_path_factory):
     enc.build((None, 16, 16, 3))
     dec = DFCVAEDecoder(latent_dim=8, image_size=16, base_filters=4)
     dec.build((None, 8))
-    return _save(enc, tmp_path_factory.mktemp("vae_enc")), _save(_with_contrast(dec), tmp_path_factory.mktemp("vae_dec"))
+    dec = _with_contrast(dec)
+    return _save(enc, tmp_path_factory.mktemp("vae_enc")), _save(dec, tmp_path_factory.mktemp("vae_dec"))
 
 
 @pytest.fixture(scope="session")
