@@ -45,6 +45,8 @@ PINS = {
     },
     'vae_utkface_64': {
         'config.json': '8b0f02eed9b0e9a39150634ff0da5ae1f35edfb4730ff1bd90c0a6ef0c6c41da',
+        'directions.json': '66eecf9db73d527663ffbf336cb6cc74b99a97476e3aff0754b87db37e3bbd75',
+        'directions.npz': 'd43210fbb1127ff4ae78a340182a28d2c11accd2324af362264448bfc006d53d',
         'weights.npz': 'eb709119e45f0776ef01b8e711c76988810b64a05d95014bc560c2b44b7124fa',
     },
     'wgan_gp_utkface_64': {
