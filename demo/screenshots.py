@@ -155,7 +155,7 @@ def drive_restore(page, image_path: str) -> dict:
     open_tab(page, "Restore")
     page.locator("#restore-input input[type=file]").set_input_files(image_path)
     page.locator("#restore-input img").first.wait_for(state="visible")
-    page.get_by_label("erase").check()
+    page.get_by_label("erase", exact=True).check()
     page.locator("#restore-button").click()
     return _image_shown(page, "restore-output")
 
