@@ -150,6 +150,28 @@ def test_every_upload_widget_hands_a_huge_file_over_undecoded(tmp_path, generato
             core.read_upload(path)
 
 
+def test_launch_binds_localhost_with_upload_and_queue_limits(monkeypatch):
+    calls = {}
+
+    class FakeBlocks:
+        def queue(self, **kwargs):
+            calls["queue"] = kwargs
+
+        def launch(self, **kwargs):
+            calls["launch"] = kwargs
+
+    monkeypatch.setattr(app, "build_demo", lambda presets=None: FakeBlocks())
+    monkeypatch.setattr(app, "warm_up", lambda kinds: None)
+    assert app.main([]) == 0
+    launch = calls["launch"]
+    assert (launch["server_name"], launch["share"], launch["server_port"]) == ("127.0.0.1", False, 7860)
+    assert launch["max_file_size"] == f"{core.MAX_UPLOAD_MB}mb" and launch["show_error"] is True
+    assert calls["queue"]["default_concurrency_limit"] == 1 and calls["queue"]["max_size"] > 0
+    app.main(["--host", "0.0.0.0", "--port", "8000", "--share"])
+    assert (calls["launch"]["server_name"], calls["launch"]["server_port"], calls["launch"]["share"]) == \
+        ("0.0.0.0", 8000, True)
+
+
 def test_errors_reach_the_page_as_sentences():
     gr = pytest.importorskip("gradio")
 
