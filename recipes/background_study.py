@@ -26,7 +26,7 @@ import numpy as np
 from zoo.training.cli import RunOptions
 
 NAME = "background_study"
-MODELS = ("vae", "dcgan")
+GANS = ("dcgan", "stylegan")
 FALLBACK_EXTRACTOR = "classifier_gender_utkface_48"
 
 
@@ -39,6 +39,7 @@ class Config(RunOptions):
     data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
     # background variants (raw, grey, blur), each with its own VAE and DCGAN
     backgrounds: tuple[str, ...] = ("raw", "grey")
+    gan: Literal["dcgan", "stylegan"] = "dcgan"  # stylegan: progressive 4 px -> image_size, distance per level
     image_size: int = 64  # training image side, pixels
     latent_dim: int = 100  # size of the latent vector z of both models
     base_filters: int = 64  # convolution filters at full resolution in both models, doubled at each halving
@@ -60,8 +61,12 @@ def schedule(cfg: Config) -> list[int]:
     return [s for s in range(every, total, every) if total - s >= every // 2] + [total]
 
 
+def models(cfg: Config) -> tuple:
+    return ("vae", cfg.gan)
+
+
 def plan(cfg: Config) -> list[dict]:
-    return [{"name": f"{m}-{b}", "model": m, "background": b} for b in cfg.backgrounds for m in MODELS]
+    return [{"name": f"{m}-{b}", "model": m, "background": b} for b in cfg.backgrounds for m in models(cfg)]
 
 
 def _check(cfg: Config) -> None:
@@ -79,19 +84,37 @@ def describe(cfg: Config) -> list:
     steps = schedule(cfg)
     lines = [f"plan: {len(plan(cfg))} models, each {steps[-1]} steps x {cfg.batch_size} = "
              f"{steps[-1] * cfg.batch_size} training images; distance after steps {', '.join(map(str, steps))}"]
+    recipes = {"vae": f"utkface_vae (colour, latent {cfg.latent_dim})", "dcgan": "celeba_dcgan",
+               "stylegan": f"ffhq_stylegan ({', '.join(map(str, _resolutions(cfg)))} px, distance per level)"}
     for p in plan(cfg):
-        recipe = "utkface_vae (colour, latent %d)" % cfg.latent_dim if p["model"] == "vae" else "celeba_dcgan"
+        recipe = recipes[p["model"]]
         lines.append(f"  {p['name']}: {recipe}, {cfg.image_size} px, {p['background']} backgrounds, against "
                      f"{cfg.eval_images} {p['background']} reals")
     lines.append(f"distance: {'FID if InceptionV3 weights are found, else ' if cfg.extractor == 'auto' else ''}"
                  f"FD[{FALLBACK_EXTRACTOR if cfg.extractor == 'auto' else cfg.extractor}]; size-adjusted raw "
                  f"distance = raw x (1 - r)")
-    lines.append(f"PCA: VAE posterior means of {cfg.pca_images} reals, DCGAN first-layer activations; spectra "
-                 f"and eigen grids per background; report.md")
+    gan_pca = "DCGAN first-layer activations" if cfg.gan == "dcgan" else "StyleGAN's w"
+    lines.append(f"PCA: VAE posterior means of {cfg.pca_images} reals, {gan_pca}; spectra and eigen grids per "
+                 f"background; report.md")
     return lines
 
 
-def _sub_config(cfg: Config, model: str, background: str, steps: int, out: str):
+def _resolutions(cfg: Config) -> tuple:
+    return tuple(2 ** k for k in range(2, int(np.log2(cfg.image_size)) + 1))
+
+
+def _sub_config(cfg: Config, model: str, background: str, steps: int, out: str, extractor_spec: str = ""):
+    if model == "stylegan":
+        from recipes import ffhq_stylegan
+
+        res = _resolutions(cfg)
+        return ffhq_stylegan, ffhq_stylegan.Config(
+            data=cfg.data, data_dir=cfg.data_dir, background=background, mask_dir=cfg.mask_dir, resolutions=res,
+            images_per_level=max(1, cfg.images // len(res)), batch_size=cfg.batch_size, latent_dim=cfg.latent_dim,
+            w_dim=cfg.latent_dim, fmap_base=32 * cfg.base_filters, fmap_max=4 * cfg.base_filters,
+            eval_extractor=extractor_spec, eval_images=cfg.eval_images, inception_weights=cfg.inception_weights,
+            seed=cfg.seed, num_synthetic=cfg.num_synthetic, jit_compile=cfg.jit_compile,
+            checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every, num_samples=cfg.num_samples, out=out)
     common = dict(data=cfg.data, data_dir=cfg.data_dir, image_size=cfg.image_size, latent_dim=cfg.latent_dim,
                   base_filters=cfg.base_filters, batch_size=cfg.batch_size, steps=steps, epochs=10**9,
                   background=background, mask_dir=cfg.mask_dir, seed=cfg.seed, num_synthetic=cfg.num_synthetic,
@@ -117,7 +140,7 @@ def _extractor(cfg: Config):
         except ExtractorError:
             spec = FALLBACK_EXTRACTOR
     extractor = make_extractor(spec, cfg.inception_weights)
-    return extractor, "FID" if spec == "inception" else f"FD[{spec}]"
+    return extractor, "FID" if spec == "inception" else f"FD[{spec}]", spec
 
 
 def real_images(cfg: Config, background: str, count: int) -> np.ndarray:
@@ -147,14 +170,29 @@ def _statistics(images, extractor):
     return measure_images([images[i:i + 50] for i in range(0, len(images), 50)], extractor, progress=False).statistics
 
 
-def _train_and_measure(cfg, run_dir, entry, extractor, reference, curves, save) -> object:
-    """Train ``entry``'s model chunk by chunk (resuming its own run folder), measuring after each chunk."""
+def _train_and_measure(cfg, run_dir, entry, extractor, reference, curves, save, spec: str) -> object:
+    """Train ``entry``'s model chunk by chunk (resuming its own run folder), measuring after each chunk; StyleGAN
+    in one go, measured by its own recipe at the end of each level."""
     from zoo.metrics.fid import statistics_distance
     from zoo.training.cli import config_dict
     from zoo.utils.io import write_json
 
     folder = os.path.join(run_dir, entry["name"])
     done = curves.setdefault(entry["name"], [])
+    if entry["model"] == "stylegan":
+        import csv
+
+        recipe, sub = _sub_config(cfg, "stylegan", entry["background"], 0, run_dir, spec)
+        os.makedirs(folder, exist_ok=True)
+        write_json(os.path.join(folder, "config.json"), config_dict(sub))
+        trainer, _ = recipe.run(sub, folder, resume=os.path.isfile(os.path.join(folder, "status.json")))
+        with open(os.path.join(folder, "logs", "levels.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        key = next(k for k in rows[0] if k == "fid" or k.startswith("fd"))
+        done[:] = [{"step": int(r["level"]), "images": int(r["images_seen"]), "resolution": int(r["resolution"]),
+                    "distance": float(r[key])} for r in rows]
+        save()
+        return trainer
     trainer = None
     for steps in schedule(cfg):
         recipe, sub = _sub_config(cfg, entry["model"], entry["background"], steps, run_dir)
@@ -182,6 +220,10 @@ def _latent_figures(cfg, run_dir, entry, trainer, reals) -> tuple:
     if entry["model"] == "vae":
         p = pca_lib.fit_pca(encode(trainer.encoder, reals.astype(np.float32) / 127.5 - 1.0))
         model, how = trainer.decoder, "posterior means of real images"
+    elif entry["model"] == "stylegan":
+        gen = Generator(trainer.generator, space="w")
+        p = pca_lib.fit_pca(gen.sample_latents(cfg.pca_images, cfg.seed))
+        model, how = (lambda w, training=False: gen(np.asarray(w))), "sampled w"
     else:
         gen = Generator(trainer.generator)
         z = gen.sample_latents(cfg.pca_images, cfg.seed)
@@ -201,7 +243,7 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
     from zoo.utils.io import read_json, write_json
 
     _check(cfg)
-    extractor, metric = _extractor(cfg)
+    extractor, metric, spec = _extractor(cfg)
     path = os.path.join(run_dir, "curves.json")
     curves = read_json(path)["curves"] if resume and os.path.isfile(path) else {}
     reals = {b: real_images(cfg, b, max(cfg.eval_images, cfg.pca_images)) for b in cfg.backgrounds}
@@ -211,28 +253,29 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
     def save():
         write_json(path, {"metric": metric, "size_reduction": reduction, "curves": curves})
 
-    summary, spectra = {}, {m: {} for m in MODELS}
+    summary, spectra = {}, {m: {} for m in models(cfg)}
     os.makedirs(os.path.join(run_dir, "pca"), exist_ok=True)
     for entry in plan(cfg):
         print(f"== {entry['name']}", flush=True)
-        trainer = _train_and_measure(cfg, run_dir, entry, extractor, reference[entry["background"]], curves, save)
+        trainer = _train_and_measure(cfg, run_dir, entry, extractor, reference[entry["background"]], curves, save,
+                                     spec)
         p, how = _latent_figures(cfg, run_dir, entry, trainer, reals[entry["background"]][:cfg.pca_images])
         spectra[entry["model"]][entry["background"]] = p.explained_variance_ratio
         summary[entry["name"]] = {**p.summary(10), "pca_of": how}
     save()
-    for m in MODELS:
+    for m in models(cfg):
         plot_spectra(os.path.join(run_dir, "pca", f"{m}_spectra.png"), spectra[m], top=min(50, cfg.latent_dim),
                      title=f"{m}: PCA spectrum by background")
     write_json(os.path.join(run_dir, "pca", "summary.json"), summary)
-    _plot_curves(os.path.join(run_dir, "curves.png"), curves, reduction, metric)
+    _plot_curves(os.path.join(run_dir, "curves.png"), curves, reduction, metric, models(cfg))
     _write_report(cfg, run_dir, metric, curves, reduction, summary)
 
 
-def _plot_curves(path, curves, reduction, metric) -> None:
+def _plot_curves(path, curves, reduction, metric, names) -> None:
     from zoo.metrics.classification_plots import _figure, _save
 
     plt, fig = _figure(figsize=(10, 4))
-    for i, m in enumerate(MODELS):
+    for i, m in enumerate(names):
         ax = fig.add_subplot(1, 2, i + 1)
         for name, rows in curves.items():
             if not name.startswith(m + "-"):
@@ -267,7 +310,7 @@ def _write_report(cfg, run_dir, metric, curves, reduction, summary) -> None:
         lines.append(f"| {name} | {final:.2f} | {adj} | {s.get('components_for_90_percent')} | {ratio:.3f} | "
                      f"{s.get('pca_of', '')} |")
     lines += ["", "![distance curves](curves.png)", ""]
-    lines += [f"![{m} spectra](pca/{m}_spectra.png)" for m in MODELS]
+    lines += [f"![{m} spectra](pca/{m}_spectra.png)" for m in models(cfg)]
     lines += [""] + [f"![{p['name']} eigen grid](pca/{p['name']}_eigen_grid.png)" for p in plan(cfg)]
     with atomic_path(os.path.join(run_dir, "report.md")) as tmp, open(tmp, "w") as f:
         f.write("\n".join(lines) + "\n")

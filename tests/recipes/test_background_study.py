@@ -52,3 +52,23 @@ def test_tiny_synthetic_study_writes_its_report_and_resumes(tmp_path, capsys):
     assert background_study.main([*TINY, "--out", out, "--resume", run]) == 0  # checkpoints are per model
     assert "2/2" not in capsys.readouterr().out  # nothing trained again
     assert json.load(open(os.path.join(run, "curves.json")))["curves"] == curves["curves"]
+
+
+def test_dry_run_with_stylegan_plans_a_progressive_gan(capsys):
+    assert background_study.main(["--gan", "stylegan", "--image-size", "32", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "  stylegan-grey: ffhq_stylegan (4, 8, 16, 32 px, distance per level)" in out
+    assert "StyleGAN's w" in out and "dcgan" not in out
+
+
+@pytest.mark.slow
+def test_tiny_stylegan_study_takes_its_curve_from_the_levels(tmp_path):
+    argv = [a if a != "16" else "8" for a in TINY]  # 8 px: levels 4 and 8
+    out = str(tmp_path / "r")
+    assert background_study.main([*argv, "--gan", "stylegan", "--backgrounds", "grey", "--out", out]) == 0
+    run = os.path.join(out, os.listdir(out)[0])
+    rows = json.load(open(os.path.join(run, "curves.json")))["curves"]["stylegan-grey"]
+    assert [(r["step"], r["resolution"]) for r in rows] == [(0, 4), (1, 8)]
+    assert all(r["distance"] > 0 for r in rows)
+    assert os.path.isfile(os.path.join(run, "pca", "stylegan-grey_eigen_grid.png"))
+    assert json.load(open(os.path.join(run, "pca", "summary.json")))["stylegan-grey"]["pca_of"] == "sampled w"
