@@ -1,6 +1,7 @@
 """The background paper's experiment as one recipe (issue 17 part 2): for each background variant a VAE and a
 GAN (DCGAN) trained on the same number of images, with distance curves against the matching real set, the PCA
-spectra of their latent spaces and eigen-direction grids, and a report.md.
+spectra of their latent spaces and eigen-direction grids, and a report.md. ``--gan stylegan`` trains the
+progressive StyleGAN instead of the DCGAN (distance per level, PCA of w).
 
     python -m recipes.background_study --data utkface --data-dir ../shared/data/utkface --mask-dir ../utkface_rembg --dry-run
     python -m recipes.background_study --data synthetic --image-size 16 --images 256 --eval-every 128
