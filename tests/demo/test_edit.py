@@ -100,3 +100,20 @@ def test_photo_projection_lowers_the_pixel_loss(generator_preset, tmp_path):
     assert projection_loss(gen, z, t) < projection_loss(gen, start, t)
     with pytest.raises(core.DemoError, match="projection steps must be from 1 to 500"):
         latents.photo_latent(generator_preset, str(path), None, steps=501)
+
+
+def test_interpolation_between_two_uploaded_faces_starts_and_ends_at_their_encodings(vae_presets, tmp_path):
+    from PIL import Image
+
+    from demo.tabs import interpolate
+
+    enc, dec = vae_presets
+    paths = []
+    for k in range(2):
+        paths.append(str(tmp_path / f"face{k}.png"))
+        Image.fromarray(np.random.default_rng(k).integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(paths[-1])
+    row = interpolate.interpolate(dec, steps=3, photo_a=paths[0], photo_b=paths[1], encoder=enc)
+    ends = [core.grid(latents.decode(dec, latents.photo_latent(dec, p, enc)))[2:18, 2:18] for p in paths]
+    assert np.abs(row[2:18, 2:18].astype(int) - ends[0]).max() <= 1
+    assert np.abs(row[2:18, 38:54].astype(int) - ends[1]).max() <= 1
+    assert not np.array_equal(ends[0], ends[1])
