@@ -99,11 +99,20 @@ class GANTrainer(TrainerMixin, keras.Model):
                              f"batch real_batches_per_step ({k}) x B images (zoo.training.setup.image_dataset_fn)")
         return tf.split(real, k, axis=0)
 
+    def joint_batch_statistics(self) -> bool:
+        """Whether the discriminator must see real and fake in ONE batch: true when it normalises its score over
+        the batch (``score_batch_norm``, Cheng et al.'s BN on the logit), where separate calls would centre each
+        batch on its own and erase their difference. Otherwise real and fake go through separate calls, each
+        batch normalised by its own statistics, as in the DCGAN and WGAN reference code."""
+        return bool(getattr(self.discriminator, "score_batch_norm", False))
+
     def discriminator_logits(self, real, fake):
-        """(real_logits, fake_logits) from ONE discriminator call on the concatenated batch, so that
-        batch-dependent layers (batch norm, even on the score itself as in Cheng et al.) normalise real and fake
-        with the same statistics; two calls would centre each batch on its own and erase their difference."""
-        logits = self.discriminator(tf.concat([real, tf.cast(fake, real.dtype)], axis=0), training=True)
+        """(real_logits, fake_logits): one call on the concatenated batch under ``joint_batch_statistics``,
+        else one call each."""
+        fake = tf.cast(fake, real.dtype)
+        if not self.joint_batch_statistics():
+            return self.discriminator(real, training=True), self.discriminator(fake, training=True)
+        logits = self.discriminator(tf.concat([real, fake], axis=0), training=True)
         batch = tf.shape(real)[0]
         return logits[:batch], logits[batch:]
 
@@ -120,12 +129,17 @@ class GANTrainer(TrainerMixin, keras.Model):
         return loss, real_logits, fake_logits
 
     def generator_step(self, real):
-        """One generator update; ``real`` (a real batch) joins the fakes in the discriminator call, so its batch
-        statistics are those the discriminator step used (on fakes alone a norm on the score would centre them,
-        and the generator would get no gradient towards 'more real')."""
+        """One generator update. Under ``joint_batch_statistics`` ``real`` (a real batch) joins the fakes in the
+        discriminator call, so the batch statistics are those the discriminator step used (on fakes alone a norm
+        on the score would centre them, and the generator would get no gradient towards 'more real'); otherwise
+        the discriminator sees the fakes alone, as in the papers' code."""
         z = self.sample_latent(tf.shape(real)[0])
         with tf.GradientTape() as tape:
-            _, fake_logits = self.discriminator_logits(real, self.generator(z, training=True))
+            fake = self.generator(z, training=True)
+            if self.joint_batch_statistics():
+                _, fake_logits = self.discriminator_logits(real, fake)
+            else:
+                fake_logits = self.discriminator(fake, training=True)
             loss = self.reduce_loss(self.generator_loss(fake_logits))
         self.apply(self.g_optimizer, tape, loss, self.generator.trainable_variables)
         return loss

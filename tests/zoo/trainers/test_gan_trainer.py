@@ -100,3 +100,27 @@ def test_batch_norm_on_the_logit_sees_real_and_fake_together():
     assert real_logits.shape == (4, 1) and fake_logits.shape == (4, 1)
     gap = abs(float(np.mean(real_logits)) - float(np.mean(fake_logits)))
     assert gap > 0.1, gap
+
+
+def test_dcgan_discriminator_sees_real_and_fake_in_separate_batches():
+    # Radford et al.'s code calls D on the real and on the generated batch separately (each normalised by its own
+    # batch statistics) and D(G(z)) alone for the generator; only a batch norm on the score needs one joint call.
+    t = make_trainer()
+    seen = []
+    call = t.discriminator.call
+
+    def recording_call(images, training=False):
+        seen.append(int(images.shape[0]))
+        return call(images, training=training)
+
+    t.discriminator.call = recording_call
+    t.train_step(tf.constant(np.zeros((4, 16, 16, 3), "float32")))
+    assert not t.joint_batch_statistics()
+    assert seen == [4, 4, 4], seen  # D step: real, fake; G step: fake only
+
+
+def test_only_a_batch_normalised_score_asks_for_joint_statistics():
+    from tests.zoo.trainers._family import gan_parts
+
+    assert GANTrainer(*gan_parts(norm="batch", output_norm=True), seed=0).joint_batch_statistics()
+    assert not GANTrainer(*gan_parts(norm="batch", output_norm=False), seed=0).joint_batch_statistics()

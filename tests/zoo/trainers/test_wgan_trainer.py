@@ -50,10 +50,10 @@ def test_each_critic_update_sees_a_fresh_real_batch():
     real = images(n=6)  # 3 batches of 2
     RecordingCritic.seen.clear()
     t.train_step(real)
-    critic_reals = [x[:2] for x in RecordingCritic.seen[:3]]  # each critic call: the real batch, then the fakes
+    critic_reals = RecordingCritic.seen[0:6:2]  # each critic update calls it on the real batch, then the fakes
     for i, batch in enumerate(critic_reals):
         np.testing.assert_array_equal(batch, real[2 * i:2 * i + 2])
-    assert all(x.shape[0] == 4 for x in RecordingCritic.seen)  # B real + B fake, never the whole 3B
+    assert all(x.shape[0] == 2 for x in RecordingCritic.seen)  # one batch of B per call, never the whole 3B
 
 
 def test_warmup_schedule_is_the_reference_code_s():

@@ -56,6 +56,11 @@ class UpsampleConvDiscriminator(BuildByCall, keras.Model):
             x = self.score_norm(x, training=training)
         return keras.ops.cast(x, "float32")
 
+    @property
+    def score_batch_norm(self) -> bool:
+        """The score is batch-normalised: trainers must call this discriminator on real and fake together."""
+        return self.score_norm is not None
+
     def compute_output_shape(self, input_shape):
         return (input_shape[0], 1)
 
