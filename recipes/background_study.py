@@ -38,9 +38,10 @@ class Config(RunOptions):
     # training images (synthetic: rendered faces, no download)
     data: Literal["utkface", "celeba", "ffhq", "synthetic"] = "utkface"
     data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
-    # background variants (raw, grey, blur), each with its own VAE and DCGAN
+    # background variants (raw, grey, blur), each with its own VAE and GAN
     backgrounds: tuple[str, ...] = ("raw", "grey")
-    gan: Literal["dcgan", "stylegan"] = "dcgan"  # stylegan: progressive 4 px -> image_size, distance per level
+    # the paper's progressive StyleGAN (4 px -> image_size, distance per level); dcgan: the cheaper option
+    gan: Literal["dcgan", "stylegan"] = "stylegan"
     image_size: int = 64  # training image side, pixels
     latent_dim: int = 100  # size of the latent vector z of both models
     base_filters: int = 64  # convolution filters at full resolution in both models, doubled at each halving
