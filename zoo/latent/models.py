@@ -25,12 +25,8 @@ def load(model_or_preset):
         from zoo import runs
         from zoo.training.checkpoint import CheckpointError
 
-        def fallback(run_dir, part=None):  # until zoo.runs.run_model is in: the trainer's part as trained
-            trainer = runs.load_run(run_dir)[2]
-            return getattr(trainer, part) if part else getattr(trainer, "generator", None) or trainer.decoder
-
         try:
-            return getattr(runs, "run_model", fallback)(run, part or None)
+            return runs.run_model(run, part or None)
         except (ValueError, FileNotFoundError, CheckpointError) as e:
             raise LatentError(f"cannot load the model of run {run}: {e}") from e
     from zoo.registry import from_preset

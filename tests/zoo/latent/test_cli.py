@@ -139,3 +139,15 @@ def test_grid_layer_range_on_a_stylegan_changes_only_through_the_chosen_layers(t
              "--components", "0", "--layers", "0:2", "--at", "0")
     assert r["layers"] == "0:2" and os.path.isfile(tmp_path / "eigen_grid.png")
     assert main(["grid", "--model", "style", "--space", "w", "--layers", "0:99", "--out", str(tmp_path)]) == 2
+
+
+def test_a_training_run_folder_gives_its_generator_and_encoder(tmp_path):
+    from recipes import celeba_vae
+    from tests.recipes._family import TINY, only_run
+    from zoo.latent.models import load
+
+    assert celeba_vae.main([*TINY, "--base-filters", "4", "--latent-dim", "8", "--out", str(tmp_path)]) == 0
+    run = only_run(str(tmp_path), "celeba_vae")
+    assert type(load(run)).__name__ == "DFCVAEDecoder" and type(load(run + ":encoder")).__name__ == "DFCVAEEncoder"
+    r = _run(tmp_path / "o", "interpolate", "--model", run, "--seeds", "0,1", "--steps", "3")
+    assert len(r["latent_norms"]["lerp"]) == 3
