@@ -20,9 +20,12 @@ LICENCES = {
 }
 
 
-def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "float32", extra: dict | None = None):
+def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "float32", extra: dict | None = None,
+                max_storage_difference: float = 0.02):
     """Save sub-model ``part`` of ``run_dir`` to ``out``: the run's model as ``zoo.runs.run_model`` defines it (for a
-    progressive run the EMA generator at the level and fade-in reached); ``part`` None picks the default one."""
+    progressive run the EMA generator at the level and fade-in reached); ``part`` None picks the default one.
+    float16 weights are kept only when they move the outputs by at most ``max_storage_difference`` (images in
+    [-1, 1]: 0.02 is 2.5 of 255); otherwise the preset stores float32 and says so."""
     import numpy as np
 
     from zoo.registry import save_to_preset
@@ -55,14 +58,18 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
     }
     save_to_preset(model, out, meta, weights_dtype=weights_dtype)
     if weights_dtype != "float32":  # record what float16 storage costs in output accuracy
-        from zoo.registry import from_preset
+        from zoo.registry import _load_preset
 
-        reloaded = from_preset(out)
+        reloaded = _load_preset(out, check_pins=False)
         shape = model.get_build_config()["input_shape"][1:]
         x = np.random.default_rng(0).standard_normal((8, *shape)).astype("float32")
         kwargs = dict(getattr(model, "export_call_kwargs", None) or {})  # StyleGAN: its fixed noise, not fresh
         diff = float(np.max(np.abs(np.asarray(model(x, **kwargs)) - np.asarray(reloaded(x, **kwargs)))))
         meta["storage_max_abs_output_difference"] = diff
+        if diff > max_storage_difference:  # e.g. a young StyleGAN's constant: float16 cannot hold its small deviations
+            print(f"float16 storage would change {part or 'the model'}'s outputs by up to {diff:.3g} (more than "
+                  f"{max_storage_difference:g}): storing float32 weights instead", file=sys.stderr)
+            meta["weights_dtype_requested"], weights_dtype = "float16", "float32"
         save_to_preset(model, out, meta, weights_dtype=weights_dtype)
     return out
 

@@ -124,15 +124,21 @@ def load_preset_metadata(name_or_dir: str) -> dict:
 
 def from_preset(name_or_dir: str):
     """Load a preset by built-in name or folder; the weights' sha256 must match its metadata."""
+    return _load_preset(resolve_preset(name_or_dir), check_pins=True)
+
+
+def _load_preset(path: str, check_pins: bool):
+    """``from_preset`` on a folder; ``check_pins=False`` only for ``make_preset``'s check of a preset it has just
+    written (a new built-in preset is pinned after it is written; its metadata's sha256 is still checked)."""
     import keras
 
     from zoo.preset_pins import verify_builtin
 
-    path = resolve_preset(name_or_dir)
     for f in ("config.json", "weights.npz", "metadata.json"):
         if not os.path.isfile(os.path.join(path, f)):
             raise PresetError(f"preset {path} is incomplete: {f} is missing")
-    verify_builtin(path)  # built-in presets must match the sha256 pinned in the package's code
+    if check_pins:
+        verify_builtin(path)  # built-in presets must match the sha256 pinned in the package's code
     meta = _read_preset_json(os.path.join(path, "metadata.json"))
     weights_path = os.path.join(path, "weights.npz")
     digest = sha256_file(weights_path)
