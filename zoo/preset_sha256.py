@@ -51,6 +51,8 @@ PINS = {
     },
     'wgan_gp_utkface_64': {
         'config.json': '5108c18f54393585aaec6b505d72636b2133d727feb63168d169ece32bdc6426',
+        'directions.json': '7407aac08f3f5132ecdd0bac8286f2515f3887463379b8e5f11746cd6743f0f0',
+        'directions.npz': 'b1157c3549e7fcffe66100c9e940e71497472f75c64051b9a2ee1b55b3cb1903',
         'weights.npz': 'aa29e05b0fe88362354dbf7f5f89d247f25115acb0472f15ab1cab8826a61522',
     },
 }
