@@ -41,7 +41,13 @@ PINS = {
     },
     'vae_gan_utkface_64': {
         'config.json': '2ecb8aee80074ea8c5109c7ee3c065edc59b817b9c5643c8c2770998814edc66',
-        'weights.npz': '4a550e2850ee7a52bac9b0cfc1e043cb64061ade9fc78e9573eb62965a47e994',
+        'directions.json': '0b9840a53d92dff2020c7bf224b7ec5bfc5f6459cf9837eb6267ad624b50201d',
+        'directions.npz': '2bc0518552484f4bd94c605c8363e512a5bd2e5ac8a65fcd0e11ff7f8358825d',
+        'weights.npz': '57a00b0f3fb802f82e8adb0c00690883a9f033b826a0ed64868b6fa90adc936e',
+    },
+    'vae_gan_utkface_64_encoder': {
+        'config.json': 'fa3a6aec9cd8348678d476c21b64d1866d2f5c404c4cc0d1c1f2c85468286cb3',
+        'weights.npz': '027619901108aecfe3b30335dd70af34ef59d99f5dc13f4ee6b2a7106ed32089',
     },
     'vae_utkface_64': {
         'config.json': '8b0f02eed9b0e9a39150634ff0da5ae1f35edfb4730ff1bd90c0a6ef0c6c41da',

@@ -1,8 +1,13 @@
-"""Built-in VAE-GAN presets (files in zoo/presets/<name>/): decoders, z [B, latent_dim] ~ N(0, I) -> images."""
+"""Built-in VAE-GAN presets (files in zoo/presets/<name>/): decoders, z [B, latent_dim] ~ N(0, I) -> images, and
+their encoders, images -> (mean, log_var) [B, latent_dim] (``<decoder name>_encoder``, the same run)."""
 
 PRESETS = {
     "vae_gan_utkface_64": {
-        "description": "VAE-GAN decoder (latent 128, gamma 15), 64x64 RGB faces, trained for 10 minutes on one CPU "
-                       "core on UTKFace, not converged (non-commercial research only)",
+        "description": "VAE-GAN decoder (latent 128, gamma 15), 64x64 RGB faces, trained for 12 minutes on shared CPU "
+                       "cores on UTKFace (bfloat16), not converged (non-commercial research only)",
+    },
+    "vae_gan_utkface_64_encoder": {
+        "description": "Encoder of vae_gan_utkface_64 (same run): 64x64 RGB faces -> posterior mean and log-variance "
+                       "(latent 128) (non-commercial research only)",
     },
 }
