@@ -71,7 +71,7 @@ def main(argv=None):
     import numpy as np
     import tensorflow as tf
 
-    from bench.common import matmul_gflops, table
+    from bench.common import matmul_gflops, table, textbook_dcgan_step
     from zoo.models.dcgan import DCGANDiscriminator, DCGANGenerator
     from zoo.trainers import GANTrainer
 
@@ -83,20 +83,7 @@ def main(argv=None):
 
     # --- plain: the textbook tf.function step, no XLA
     g, d = models()
-    g_opt, d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
-    bce = keras.losses.BinaryCrossentropy(from_logits=True)
-
-    @tf.function
-    def plain_step(real):
-        z = tf.random.normal((batch, 100))
-        with tf.GradientTape() as gt, tf.GradientTape() as dt:
-            fake = g(z, training=True)
-            rl, fl = d(real, training=True), d(fake, training=True)
-            d_loss = bce(tf.ones_like(rl), rl) + bce(tf.zeros_like(fl), fl)
-            g_loss = bce(tf.ones_like(fl), fl)
-        d_opt.apply_gradients(zip(dt.gradient(d_loss, d.trainable_variables), d.trainable_variables))
-        g_opt.apply_gradients(zip(gt.gradient(g_loss, g.trainable_variables), g.trainable_variables))
-        return d_loss, g_loss
+    plain_step = textbook_dcgan_step(g, d, batch)
 
     it = iter(data)
     plain_step(next(it))

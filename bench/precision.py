@@ -50,29 +50,14 @@ def _build(family: str, policy: str, xla: bool, size: int):
 
 def _anchor_step(size: int, batch: int):
     """The textbook float32 DCGAN step (tf.function, no XLA) as a zero-argument callable that trains once."""
-    import keras
     import tensorflow as tf
 
+    from bench.common import textbook_dcgan_step
     from zoo.models.dcgan import DCGANDiscriminator, DCGANGenerator
 
-    g, d = DCGANGenerator(100, size, 3, 64), DCGANDiscriminator(size, 3, 64)
-    g_opt, d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
-    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    step = textbook_dcgan_step(DCGANGenerator(100, size, 3, 64), DCGANDiscriminator(size, 3, 64), batch)
     real = tf.random.uniform((batch, size, size, 3), -1, 1)
-
-    @tf.function
-    def step():
-        z = tf.random.normal((batch, 100))
-        with tf.GradientTape() as gt, tf.GradientTape() as dt:
-            fake = g(z, training=True)
-            rl, fl = d(real, training=True), d(fake, training=True)
-            d_loss = bce(tf.ones_like(rl), rl) + bce(tf.zeros_like(fl), fl)
-            g_loss = bce(tf.ones_like(fl), fl)
-        d_opt.apply_gradients(zip(dt.gradient(d_loss, d.trainable_variables), d.trainable_variables))
-        g_opt.apply_gradients(zip(gt.gradient(g_loss, g.trainable_variables), g.trainable_variables))
-        return d_loss
-
-    return step
+    return lambda: step(real)[0]
 
 
 def main(argv=None):
