@@ -72,3 +72,11 @@ def test_tiny_stylegan_study_takes_its_curve_from_the_levels(tmp_path):
     assert all(r["distance"] > 0 for r in rows)
     assert os.path.isfile(os.path.join(run, "pca", "stylegan-grey_eigen_grid.png"))
     assert json.load(open(os.path.join(run, "pca", "summary.json")))["stylegan-grey"]["pca_of"] == "sampled w"
+
+
+@pytest.mark.parametrize("model", ["vae", "dcgan", "stylegan"])
+def test_the_study_s_precision_reaches_every_model_it_trains(model, tmp_path):
+    # The sub-configs dropped --precision: StyleGAN trained in float32 under a bfloat16 study.
+    cfg = background_study.Config(precision="mixed_bfloat16")
+    _, sub = background_study._sub_config(cfg, model, "raw", 2, str(tmp_path))
+    assert sub.precision == "mixed_bfloat16"
