@@ -124,13 +124,18 @@ def drive_edit(page, amounts=(("PC1", 2.0),)) -> dict:
     return {**size, "info": page.locator("#edit-info").inner_text()}
 
 
+def _upload(page, elem_id: str, image_path: str) -> None:
+    """Set ``image_path`` as the file of the upload widget ``#elem_id`` and wait until its preview shows."""
+    page.locator(f"#{elem_id} input[type=file]").set_input_files(image_path)
+    page.locator(f"#{elem_id} img").first.wait_for(state="visible")
+
+
 def drive_edit_photo(page, image_path: str, steps: int = 20) -> dict:
     """Upload ``image_path`` in Edit (projected into the generator, ``steps`` steps), click Edit; waits for the
     projection's progress bar, then for the image. Returns the image size."""
     open_tab(page, "Edit")
     page.get_by_text("an uploaded photo instead of a seed").click()
-    page.locator("#edit-photo input[type=file]").set_input_files(image_path)
-    page.locator("#edit-photo img").first.wait_for(state="visible")
+    _upload(page, "edit-photo", image_path)
     number = page.locator("input[type=number][aria-label*='projection steps']").first
     number.fill(str(steps))
     number.press("Enter")
@@ -142,8 +147,7 @@ def drive_edit_photo(page, image_path: str, steps: int = 20) -> dict:
 def drive_analyse(page, image_path: str) -> str:
     """Upload ``image_path``, click Analyse; returns the text of the results table."""
     open_tab(page, "Analyse")
-    page.locator("#analyse-input input[type=file]").set_input_files(image_path)
-    page.locator("#analyse-input img").first.wait_for(state="visible")
+    _upload(page, "analyse-input", image_path)
     page.locator("#analyse-button").click()
     table = page.locator("#analyse-table table")
     table.wait_for(state="visible")
@@ -153,8 +157,7 @@ def drive_analyse(page, image_path: str) -> str:
 def drive_restore(page, image_path: str) -> dict:
     """Upload ``image_path`` to Restore, damage it with erased blocks and restore it; returns the row's size."""
     open_tab(page, "Restore")
-    page.locator("#restore-input input[type=file]").set_input_files(image_path)
-    page.locator("#restore-input img").first.wait_for(state="visible")
+    _upload(page, "restore-input", image_path)
     page.get_by_label("erase", exact=True).check()
     page.locator("#restore-button").click()
     return _image_shown(page, "restore-output")
@@ -163,8 +166,7 @@ def drive_restore(page, image_path: str) -> dict:
 def drive_background(page, image_path: str) -> dict:
     """Upload ``image_path`` to Remove background, click it; returns the mask's size."""
     open_tab(page, "Remove background")
-    page.locator("#background-input input[type=file]").set_input_files(image_path)
-    page.locator("#background-input img").first.wait_for(state="visible")
+    _upload(page, "background-input", image_path)
     page.locator("#background-button").click()
     return _image_shown(page, "background-mask")
 

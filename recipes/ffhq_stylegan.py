@@ -143,6 +143,7 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
     from zoo.training.distribute import get_strategy
     from zoo.utils.random import derive_seed
     from zoo.training.progressive import train_progressive
+    from zoo.training.setup import precision_policy
 
     levels = schedule(cfg)
     strategy = get_strategy()
@@ -156,9 +157,8 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
         from zoo.metrics.features import make_extractor
 
         extractor = make_extractor(cfg.eval_extractor, inception_weights=cfg.inception_weights)
-    previous = keras.mixed_precision.global_policy().name
-    keras.mixed_precision.set_global_policy(cfg.precision)
-    try:
+    # the policy is set here too (not only by run_recipe): background_study calls this outside run_recipe
+    with precision_policy(cfg.precision):
         with strategy.scope():
             trainer = build_fn(cfg)
             trainer.build_all()
@@ -179,8 +179,6 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
             trainer, levels, dataset_fn, run_dir, resume=resume, checkpoint_every=cfg.checkpoint_every,
             log_every=cfg.log_every, epoch_steps=cfg.epoch_steps, extra_callbacks=extra_callbacks,
             render_samples=lambda: trainer.sample(fixed_z, **render_kwargs), after_level=after_level)
-    finally:
-        keras.mixed_precision.set_global_policy(previous)
     return trainer, result
 
 

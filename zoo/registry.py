@@ -175,9 +175,6 @@ def import_model_families() -> None:
             importlib.import_module(f"zoo.models.{family}")
 
 
-_import_model_families = import_model_families  # the former private name, still used by zoo.metrics.features
-
-
 def load_keras_model(path: str):
     """A ``.keras`` model file of any zoo family, loaded without executing code (``safe_mode``)."""
     import keras

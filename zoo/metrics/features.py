@@ -285,7 +285,7 @@ def load_keras_model(spec: str):
             raise ExtractorError(f"extractor model file not found: {spec}")
         import zoo.registry
 
-        zoo.registry._import_model_families()
+        zoo.registry.import_model_families()
         return keras.saving.load_model(spec, safe_mode=True, compile=False), os.path.splitext(
             os.path.basename(spec))[0]
     from zoo.registry import PresetError, from_preset
