@@ -62,6 +62,7 @@ class ProgressiveOptions(RunOptions):
     eval_images: int = 2000  # real and generated images per level evaluation
     # InceptionV3 weights file for FID; default $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
     inception_weights: str | None = None
+    time_budget: float = 0.0  # minutes of training, summed over levels and resumes; 0 = the whole schedule
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,7 +179,8 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
         result = train_progressive(
             trainer, levels, dataset_fn, run_dir, resume=resume, checkpoint_every=cfg.checkpoint_every,
             log_every=cfg.log_every, epoch_steps=cfg.epoch_steps, extra_callbacks=extra_callbacks,
-            render_samples=lambda: trainer.sample(fixed_z, **render_kwargs), after_level=after_level)
+            render_samples=lambda: trainer.sample(fixed_z, **render_kwargs), after_level=after_level,
+            time_budget_s=60.0 * cfg.time_budget)
     return trainer, result
 
 

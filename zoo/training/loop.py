@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_steps: int, resume: bool = False,
           checkpoint_every: int = 500, log_every: int = 10, render_samples=None, sample_every_epochs: int = 1,
-          extra_callbacks=(), verbose: int | None = None, time_budget_s: float = 0.0) -> TrainState:
+          extra_callbacks=(), verbose: int | None = None, time_budget_s: float = 0.0,
+          seconds_before: float = 0.0) -> TrainState:
     """Train ``trainer`` (a compiled trainer with ``build_all``/``checkpoint_variables``/``completed_steps``)
     until ``total_steps`` steps, in epochs of ``steps_per_epoch``.
 
@@ -33,10 +34,13 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
 
     ``time_budget_s`` > 0 also ends the run (with a checkpoint) once its training wall-clock time, summed over
     resumes, reaches that many seconds: the way to give several models the same compute budget.
+    ``seconds_before``: training seconds already spent before this call when not resuming here (the progressive
+    driver, which restores the checkpoint itself and calls ``train`` once per level).
     """
     trainer.build_all()
     ckpt_dir = os.path.join(run_dir, "checkpoints")
     state = TrainState(steps_per_epoch=steps_per_epoch, total_steps=total_steps, time_budget_s=time_budget_s)
+    state.seconds_before = float(seconds_before)
     if resume:
         path = latest_checkpoint(ckpt_dir)
         if path is None:

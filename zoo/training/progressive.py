@@ -86,31 +86,37 @@ def resume_position(trainer, levels: list[Level]) -> tuple[int, bool]:
 
 def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *, resume: bool = False,
                       checkpoint_every: int = 500, log_every: int = 10, render_samples=None,
-                      epoch_steps: int = 1000, extra_callbacks=(), after_level=None, verbose=None) -> dict:
+                      epoch_steps: int = 1000, extra_callbacks=(), after_level=None, verbose=None,
+                      time_budget_s: float = 0.0) -> dict:
     """Train ``trainer`` (a built, compiled ``ProgressiveTrainer``) level by level.
 
     ``dataset_fn(level: Level, start_step)`` -> infinite batches [level.batch_size, R, R, C] at the level's
     resolution. ``render_samples()`` -> images [N, R, R, C] in [-1, 1] (the loop's sample grids, and
     ``samples/level<i>_<R>px.png`` when a level ends). ``after_level(level)`` runs after each finished level
     (evaluation). With ``resume`` the newest checkpoint is restored first and training continues at the level,
-    fade-in and image count it holds. Returns {"levels_done": [...], "images_seen": int}.
+    fade-in and image count it holds. ``time_budget_s`` > 0 ends the run (with a checkpoint) once its training
+    wall-clock time, summed over levels and resumes, reaches that many seconds; a later ``--resume`` with a larger
+    budget continues inside the level. Returns {"levels_done": [...], "images_seen": int, "budget_spent": bool}.
     """
     ckpt_dir = os.path.join(run_dir, "checkpoints")
-    start, continuing = 0, False
+    start, continuing, seconds = 0, False, 0.0
     if resume:
         path = latest_checkpoint(ckpt_dir)
         if path is None:
             print(f"no checkpoint in {ckpt_dir}: starting from the first level", flush=True)
         else:
-            load_checkpoint(path, trainer.checkpoint_variables())
+            stored = load_checkpoint(path, trainer.checkpoint_variables())
+            seconds = float(stored.get("train_seconds", 0.0))  # summed over the levels before (see below)
             start, continuing = resume_position(trainer, levels)
             where = (f"level {levels[start].index} ({levels[start].resolution} px), "
                      f"{int(trainer.level_images.numpy())}/{levels[start].images} images, "
                      f"alpha {float(trainer.alpha.numpy()):.3f}") if continuing else (
                 f"the start of level {start}" if start < len(levels) else "the end of the schedule")
             print(f"resumed from {path} at step {trainer.completed_steps()}: {where}", flush=True)
-    done = []
+    done, spent = [], False
     for i in range(start, len(levels)):
+        if spent:
+            break
         lv = levels[i]
         trainer.enter_level(lv.index, lv.images, lv.fade_images, fresh=not (continuing and i == start))
         left = math.ceil((lv.images - int(trainer.level_images.numpy())) / lv.batch_size)
@@ -119,8 +125,9 @@ def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *,
                       steps_per_epoch=max(1, min(epoch_steps, lv.steps)),
                       total_steps=trainer.completed_steps() + left, checkpoint_every=checkpoint_every,
                       log_every=log_every, render_samples=render_samples, extra_callbacks=extra_callbacks,
-                      verbose=verbose)
-        if int(trainer.level_images.numpy()) < lv.images:  # stopped early (step cap); not a finished level
+                      verbose=verbose, time_budget_s=time_budget_s, seconds_before=seconds)
+        seconds, spent = state.train_seconds(), state.budget_spent  # checkpoints store the run's total seconds
+        if int(trainer.level_images.numpy()) < lv.images:  # stopped early (budget, step cap); not a finished level
             break
         if render_samples is not None:
             save_grid(os.path.join(run_dir, "samples", f"level{lv.index}_{lv.resolution}px.png"),
@@ -129,4 +136,4 @@ def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *,
             after_level(lv)
         done.append(lv.resolution)
         del state
-    return {"levels_done": done, "images_seen": int(trainer.images_seen.numpy())}
+    return {"levels_done": done, "images_seen": int(trainer.images_seen.numpy()), "budget_spent": spent}
