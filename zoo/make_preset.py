@@ -2,8 +2,9 @@
 
     python -m zoo.make_preset RUN_DIR --part generator --out zoo/presets/dcgan_utkface_64 [--weights-dtype float16]
 
-The metadata records the dataset, resolution, the exact training command (from the run's command.json), the
-run's final logged metrics, the steps trained and the dataset's licence.
+The metadata records the dataset, resolution, the exact training command and the hardware it ran on (from the
+run's command.json), the training wall time, images seen, the run's final logged metrics, the steps trained and
+the dataset's licence. A folder that is not a run, or a run without an intact checkpoint, exits 2 with a sentence.
 """
 
 from __future__ import annotations
@@ -30,12 +31,18 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
 
     from zoo.registry import save_to_preset
     from zoo.runs import last_metrics, load_run, trainer_model
+    from zoo.utils.hardware import describe
     from zoo.utils.io import read_json
 
     recipe, cfg, trainer = load_run(run_dir)
     model = trainer_model(trainer, part)
-    command = read_json(os.path.join(run_dir, "command.json")).get("argv", []) \
-        if os.path.isfile(os.path.join(run_dir, "command.json")) else []
+    record = read_json(os.path.join(run_dir, "command.json")) \
+        if os.path.isfile(os.path.join(run_dir, "command.json")) else {}
+    command = record.get("argv", [])
+    # the machine the run trained on (runs from before command.json recorded it: the one packaging it)
+    machines = [record.get("hardware")] + [r.get("hardware") for r in record.get("resumed_with", [])]
+    machines = [h for h in dict.fromkeys(machines) if h]
+    hardware = " + ".join(machines) or f"{describe()['summary']} (the machine that packaged the run)"
     status = read_json(os.path.join(run_dir, "status.json")) if os.path.isfile(
         os.path.join(run_dir, "status.json")) else {}
     data = getattr(cfg, "data", "unknown")
@@ -53,6 +60,7 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
         "run_status": status.get("status"),
         "stopped_by": status.get("reason"),  # "steps" or "time budget"
         "train_seconds": status.get("train_seconds"),  # training wall-clock, summed over resumes
+        "hardware": hardware,
         "config": {k: v for k, v in vars(cfg).items()},
         **(extra or {}),
     }
@@ -83,7 +91,14 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True, help="preset folder to write")
     p.add_argument("--weights-dtype", choices=("float32", "float16"), default="float32")
     args = p.parse_args(argv)
-    print(make_preset(args.run_dir, args.part, args.out, args.weights_dtype))
+    from zoo.registry import PresetError
+    from zoo.training.checkpoint import CheckpointError
+
+    try:
+        print(make_preset(args.run_dir, args.part, args.out, args.weights_dtype))
+    except (ValueError, OSError, CheckpointError, PresetError) as e:
+        print(f"python -m zoo.make_preset: error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

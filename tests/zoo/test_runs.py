@@ -22,6 +22,19 @@ def test_run_to_preset_keeps_the_trained_generator(tmp_path):
     assert meta["dataset"] == "synthetic" and meta["steps_trained"] == 3 and meta["images_seen"] == 12
     assert "recipes.celeba_dcgan" in meta["training_command"] and "CC0" in meta["licence"]
     assert "g_loss" in meta["metrics"]["final_logged"]
+    # the record of compute: wall time and the machine the run trained on (from its command.json)
+    from zoo.utils.hardware import describe
+
+    assert meta["train_seconds"] > 0 and meta["hardware"] == describe()["summary"]
+    assert "CPU core" in meta["hardware"] and "(the machine that packaged" not in meta["hardware"]
+
+
+def test_make_preset_on_a_folder_that_is_not_a_run_exits_2_with_a_sentence(tmp_path, capsys):
+    from zoo.make_preset import main
+
+    assert main([str(tmp_path), "--out", str(tmp_path / "p")]) == 2
+    err = capsys.readouterr().err
+    assert "run folder" in err and "Traceback" not in err and not (tmp_path / "p").exists()
 
 
 STYLEGAN_TINY = ["--data", "synthetic", "--num-synthetic", "16", "--resolutions", "4,8", "--images-per-level", "8",

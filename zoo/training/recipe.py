@@ -31,11 +31,16 @@ def _raise_interrupt(signum, frame):
 
 
 def _record_command(run_dir: str, argv: list, resumed: bool) -> None:
-    """command.json keeps the command that started the run; resumes are appended, never replace it."""
+    """command.json keeps the command that started the run and the machine it ran on; resumes are appended, never
+    replace it."""
     path = os.path.join(run_dir, "command.json")
-    record = read_json(path) if resumed and os.path.isfile(path) else {"argv": argv, "time": time.time()}
+    from zoo.utils.hardware import describe
+
+    hardware = describe()["summary"]
+    record = read_json(path) if resumed and os.path.isfile(path) else {"argv": argv, "time": time.time(),
+                                                                       "hardware": hardware}
     if resumed:
-        record.setdefault("resumed_with", []).append({"argv": argv, "time": time.time()})
+        record.setdefault("resumed_with", []).append({"argv": argv, "time": time.time(), "hardware": hardware})
     write_json(path, record)
 
 
