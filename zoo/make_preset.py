@@ -30,7 +30,7 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
     import numpy as np
 
     from zoo.registry import save_to_preset
-    from zoo.runs import last_metrics, load_run, trainer_model
+    from zoo.runs import images_seen, last_metrics, load_run, trainer_model
     from zoo.utils.hardware import describe
     from zoo.utils.io import read_json
 
@@ -53,8 +53,7 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
         "training_command": " ".join(command),
         "recipe": recipe.NAME,
         "steps_trained": trainer.completed_steps(),
-        "images_seen": int(trainer.images_seen.numpy()) if hasattr(trainer, "images_seen") else
-        trainer.completed_steps() * getattr(cfg, "batch_size", 0),
+        "images_seen": images_seen(trainer, cfg),
         "metrics": {"final_logged": last_metrics(run_dir)},
         "licence": LICENCES.get(data, "see the dataset's licence"),
         "run_status": status.get("status"),

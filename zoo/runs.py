@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import json
 import os
 import re
 
@@ -82,6 +83,20 @@ def trainer_model(trainer, part: str | None = None):
     return model
 
 
+def images_seen(trainer, cfg) -> int:
+    """Real images a run has trained on: the trainer's own count where it keeps one (progressive trainers), else
+    steps x batch size x the real batches each step takes (n_critic for the WGANs, per step for a warm-up)."""
+    if hasattr(trainer, "images_seen"):
+        return int(trainer.images_seen.numpy())
+    steps, batch = trainer.completed_steps(), int(getattr(cfg, "batch_size", 0))
+    schedule = trainer.real_batches_schedule() if hasattr(trainer, "real_batches_schedule") else None
+    if schedule is not None:
+        import tensorflow as tf
+
+        return batch * int(tf.reduce_sum(schedule(tf.range(steps, dtype=tf.int64))).numpy()) if steps else 0
+    return steps * batch * int(getattr(trainer, "real_batches_per_step", 1))
+
+
 def run_model(run_dir: str, part: str | None = None, checkpoint: str | None = None):
     """The network that *is* the model of run folder ``run_dir`` (newest checkpoint unless ``checkpoint``), a plain
     registered Keras model ready to call, save as a preset or export.
@@ -90,13 +105,19 @@ def run_model(run_dir: str, part: str | None = None, checkpoint: str | None = No
     run (ProGAN, StyleGAN) the generator is the EMA generator at the run's highest level reached, with alpha 1 when
     that level's fade-in is complete and its current alpha otherwise, baked in as ``output_level``/``output_alpha``
     so that ``model(z)`` gives that output; other parts come as trained. ``model.run_info`` says which: part, step,
-    checkpoint (and weights "ema", level, alpha for a progressive generator).
+    checkpoint, images seen (and weights "ema", level, alpha for a progressive generator).
     Every tool that needs "the model of a run" calls this, so they all measure, package and show the same network.
     """
     path = checkpoint or latest_checkpoint(os.path.join(run_dir, "checkpoints"))
-    _, _, trainer = load_run(run_dir, path)
+    _, cfg, trainer = load_run(run_dir, path)
     model = trainer_model(trainer, part)
-    model.run_info = {"run": os.path.abspath(run_dir), "checkpoint": os.path.basename(path), **model.run_info}
+    try:  # the training wall-clock the checkpoint holds (summed over resumes), for rates and curves
+        with open(os.path.join(path, "state.json")) as f:
+            seconds = float(json.load(f).get("train_seconds", 0.0)) or None
+    except (OSError, ValueError, TypeError):
+        seconds = None
+    model.run_info = {"run": os.path.abspath(run_dir), "checkpoint": os.path.basename(path), **model.run_info,
+                      "images_seen": images_seen(trainer, cfg), "train_seconds": seconds}
     return model
 
 

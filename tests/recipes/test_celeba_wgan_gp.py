@@ -6,7 +6,12 @@ def test_two_steps_write_the_run(tmp_path):
     out = str(tmp_path / "r")
     assert celeba_wgan_gp.main([*TINY, "--base-filters", "4", "--latent-dim", "8", "--n-critic", "2",
                                 "--out", out]) == 0
-    assert "gp" in assert_run_written(only_run(out, "celeba_wgan_gp"))
+    run = only_run(out, "celeba_wgan_gp")
+    assert "gp" in assert_run_written(run)
+    # images seen count every critic batch (2 steps x n_critic 2 x batch 4), not the generator's batches alone
+    from zoo.runs import run_model
+
+    assert run_model(run).run_info["images_seen"] == 16
 
 
 def test_dry_run_shows_the_paper_defaults(capsys):
