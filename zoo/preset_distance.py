@@ -1,0 +1,86 @@
+"""Measure generative presets against real faces and record the result in each preset's metadata.
+
+    python -m zoo.preset_distance zoo/presets/dcgan_utkface_64 zoo/presets/wgan_gp_utkface_64 \\
+        --real utkface:../shared/data/utkface [--extractor classifier_gender_utkface_48] [--n 2000] [--repeats 3]
+
+One ``zoo.evaluate`` run measures every preset and, as the floor of the same protocol, a second sample of the real
+set against the first (real against real). Each preset's ``metadata.json`` gets ``face_feature_distance``: the
+command, the FD and KID (mean and std over the repeats), the floor, n and repeats; ``python -m zoo.gallery`` labels
+its grids with it. metadata.json is not pinned (``zoo/preset_sha256.py``), so the weights' pins stay valid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+PROG = "python -m zoo.preset_distance"
+
+
+def distance_records(report: dict, presets: list[str], command: str) -> dict:
+    """{preset folder: face_feature_distance record} from a zoo.evaluate report whose results are the presets in
+    order, then the real set (the floor)."""
+    fd_name = next(v for k, v in report["metrics"].items() if k == "fid")
+    kid_name = report["metrics"].get("kid")
+    floor = report["results"][len(presets)]["summary"][fd_name]["mean"]
+    records = {}
+    for folder, result in zip(presets, report["results"]):
+        s = result["summary"]
+        rec = {"command": command, fd_name: {"mean": round(s[fd_name]["mean"], 3), "std": round(s[fd_name]["std"], 4)}}
+        if kid_name:
+            rec[kid_name] = {"mean": round(s[kid_name]["mean"], 5), "std": round(s[kid_name]["std"], 6)}
+        rec.update({"real_vs_real_floor_FD": round(floor, 3), "n": report["protocol"]["n"],
+                    "repeats": report["protocol"]["repeats"]})
+        records[folder] = rec
+    return records
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p.add_argument("presets", nargs="+", help="preset folders (their metadata.json is updated)")
+    p.add_argument("--real", required=True, help="real faces: a dataset spec (utkface:DIR) or a folder")
+    p.add_argument("--extractor", default="classifier_gender_utkface_48")
+    p.add_argument("--n", type=int, default=2000)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--no-cache", action="store_true", help="recompute the real set's statistics")
+    args = p.parse_args(argv)
+    for folder in args.presets:
+        if not os.path.isfile(os.path.join(folder, "metadata.json")):
+            print(f"{PROG}: error: {folder} is not a preset folder (no metadata.json)", file=sys.stderr)
+            return 2
+
+    from zoo.evaluate import build_parser, evaluate, format_markdown
+    from zoo.data.errors import DataError
+    from zoo.metrics.features import ExtractorError
+    from zoo.metrics.image_sets import ImageSetError
+    from zoo.registry import PresetError
+    from zoo.utils.io import write_json
+
+    eval_argv = ["--real", args.real, "--fake", *args.presets, args.real, "--extractor", args.extractor,
+                 "--metrics", "fid,kid", "--n", str(args.n), "--repeats", str(args.repeats), "--seed", str(args.seed)]
+    command = "python -m zoo.evaluate " + " ".join(eval_argv)
+    try:
+        eval_args = build_parser().parse_args(eval_argv + (["--no-cache"] if args.no_cache else []))
+        eval_args.argv = eval_argv
+        report = evaluate(eval_args)
+    except (ValueError, ExtractorError, ImageSetError, DataError, PresetError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    print(format_markdown(report))
+    for folder, record in distance_records(report, args.presets, command).items():
+        path = os.path.join(folder, "metadata.json")
+        with open(path) as f:
+            meta = json.load(f)
+        meta["face_feature_distance"] = record
+        write_json(path, meta)
+        print(f"{folder}: {json.dumps({k: v for k, v in record.items() if k != 'command'})}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
