@@ -2,14 +2,20 @@
 weights, same run.
 
     python -m bench.onnx_vs_keras [--image-size 64] [--base-filters 64] [--batches 1,64] [--rounds 15]
+    python -m bench.onnx_vs_keras --preset dcgan_utkface_64     # a shipped preset's trained generator
 
-The DCGAN generator (random weights; timing does not depend on them) is exported with ``python -m export``'s
-writer and checked for parity first. Keras and ONNX Runtime are then timed in alternation, round after round,
-so that both see the same machine load; both return numpy arrays and both use every core. ONNX Runtime runs
-through ``export.runtime.OnnxGenerator`` with its defaults, and once more with idle-thread spinning off. Prints
-a markdown table of the median and best latencies, throughputs and the speed-ups over Keras, and the process
-CPU time per batch: on a machine shared with other work the wall-clock ratio follows the load, while the CPU
-time (at ``--threads 1`` above all, where no idle thread spins) measures the work each runtime does.
+The DCGAN generator (random weights: timing does not depend on them, but its outputs are small, so parity of
+the bfloat16 contender means more with ``--preset``) is exported with ``python -m export``'s writer. Every
+contender's outputs are compared with Keras first (max and mean |difference|; float32 ones must agree to 1e-4,
+bfloat16 ones within ``export.runtime.BFLOAT16_MAX_DIFF`` and ``BFLOAT16_MEAN_DIFF``). They are then timed in
+alternation, round after round, so that all see the same machine load; all return numpy arrays and use every
+core (or ``--threads``). Contenders:
+Keras ``model(z)`` in ``tf.function`` (the anchor), ONNX Runtime through ``export.runtime.OnnxGenerator`` with its
+defaults and with idle-thread spinning off, and, when OpenVINO is installed, ``OnnxGenerator(backend="openvino")``
+in float32 and bfloat16. Prints a markdown table of the median and best latencies, throughputs and the speed-ups
+over Keras, and the process CPU time per batch: on a machine shared with other work the wall-clock ratio follows
+the load, while the CPU time (at ``--threads 1`` above all, where no idle thread spins) measures the work each
+runtime does.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ def main(argv=None) -> int:
     p.add_argument("--image-size", type=int, default=64)
     p.add_argument("--base-filters", type=int, default=64)
     p.add_argument("--latent-dim", type=int, default=100)
+    p.add_argument("--preset", default="", help="time this preset's generator instead (its trained weights)")
     p.add_argument("--batches", default="1,64", help="comma-separated batch sizes (default 1,64)")
     p.add_argument("--rounds", type=int, default=15, help="alternating timing rounds per batch size")
     p.add_argument("--xla", action="store_true", help="also time Keras under tf.function(jit_compile=True)")
@@ -50,19 +57,30 @@ def main(argv=None) -> int:
 
     from bench.common import table
     from export.exporter import write_onnx
-    from export.runtime import OnnxGenerator
+    from export.runtime import BFLOAT16_MAX_DIFF, BFLOAT16_MEAN_DIFF, OnnxGenerator
     from zoo.models.dcgan import DCGANGenerator
 
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     keras.utils.set_random_seed(0)
-    model = DCGANGenerator(args.latent_dim, args.image_size, 3, args.base_filters)
-    model.build((None, args.latent_dim))
+    if args.preset:
+        from zoo.registry import from_preset
+
+        model = from_preset(args.preset)
+        args.latent_dim, args.image_size, args.base_filters = model.latent_dim, model.image_size, model.base_filters
+    else:
+        model = DCGANGenerator(args.latent_dim, args.image_size, 3, args.base_filters)
+        model.build((None, args.latent_dim))
     path = os.path.join(tempfile.mkdtemp(prefix="facezoo-bench-"), "generator.onnx")
     write_onnx(model, path, "z", (None, args.latent_dim), ["images"], 17)
     threads = args.threads or None
     default, quiet = OnnxGenerator(path, threads), OnnxGenerator(path, threads, spinning=False)
+    try:
+        openvino = {p: OnnxGenerator(path, threads, backend="openvino", precision=p) for p in ("float32", "bfloat16")}
+    except ImportError as e:
+        print(f"OpenVINO left out: {e}")
+        openvino = {}
 
     keras_fn = tf.function(lambda z: model(z, training=False))
     contenders = {"Keras tf.function": lambda z: keras_fn(z).numpy()}
@@ -72,20 +90,33 @@ def main(argv=None) -> int:
     contenders["ONNX Runtime"] = default.generate
     # Idle ONNX Runtime threads busy-wait by default; on a machine shared with other work that costs time.
     contenders["ONNX Runtime (spinning off)"] = quiet.generate
+    for precision, runner in openvino.items():
+        contenders[f"OpenVINO {precision}"] = runner.generate
+    bf16 = {"OpenVINO bfloat16"}
 
     params = sum(int(np.prod(w.shape)) for w in model.weights)
-    print(f"DCGAN generator {args.image_size}x{args.image_size}, base_filters {args.base_filters}, latent "
-          f"{args.latent_dim}, {params / 1e6:.2f} M parameters; {os.cpu_count()} CPU cores, load average "
-          f"{os.getloadavg()[0]:.1f} at start; TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-          f"onnxruntime {ort.__version__}", flush=True)
+    versions = f"TensorFlow {tf.__version__}, Keras {keras.__version__}, onnxruntime {ort.__version__}"
+    if openvino:
+        import openvino as ov
+
+        versions += f", OpenVINO {ov.__version__}"
+    print(f"{args.preset or 'DCGAN generator (random weights)'} {args.image_size}x{args.image_size}, base_filters "
+          f"{args.base_filters}, latent {args.latent_dim}, {params / 1e6:.2f} M parameters; {os.cpu_count()} CPU "
+          f"cores, load average {os.getloadavg()[0]:.1f} at start; {versions}", flush=True)
 
     rows = []
     for batch in [int(b) for b in args.batches.split(",")]:
         z = np.random.default_rng(batch).standard_normal((batch, args.latent_dim)).astype(np.float32)
         outs = {name: fn(z) for name, fn in contenders.items()}  # warm-up (tracing, compilation) and parity
-        diff = max(float(np.max(np.abs(o - outs["Keras tf.function"]))) for o in outs.values())
-        if diff > 1e-4:
-            raise SystemExit(f"outputs differ by {diff:.3g} at batch {batch}: not the same model")
+        parity = []
+        for name, out in outs.items():
+            diff = np.abs(out - outs["Keras tf.function"])
+            worst, mean = float(diff.max()), float(diff.mean())
+            parity.append(f"{name}: max {worst:.2g}, mean {mean:.2g}")
+            if worst > (BFLOAT16_MAX_DIFF if name in bf16 else 1e-4) or (name in bf16 and
+                                                                       mean > BFLOAT16_MEAN_DIFF):
+                raise SystemExit(f"{name}'s outputs differ from Keras' by up to {worst:.3g} (mean {mean:.3g}) at "
+                                 f"batch {batch}: not the same model")
         one = _time(lambda: contenders["Keras tf.function"](z), 1)[0]
         calls = max(1, min(20, int(0.2 / max(one, 1e-6))))  # each timing spans >= ~0.2 s at batch 1
         times = {name: [] for name in contenders}
@@ -99,7 +130,8 @@ def main(argv=None) -> int:
             cpu = statistics.median(c for _, c in ts)
             rows.append([batch, name, f"{med * 1e3:.2f}", f"{best * 1e3:.2f}", f"{batch / med:.0f}",
                          f"{keras_wall / med:.2f}x", f"{cpu * 1e3:.2f}", f"{keras_cpu / cpu:.2f}x"])
-        print(f"batch {batch}: max |onnx - keras| = {diff:.2g}; {args.rounds} rounds x {calls} calls", flush=True)
+        print(f"batch {batch}: |contender - Keras| {'; '.join(parity[1:])}; {args.rounds} rounds x {calls} calls",
+              flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end\n")
     print(f"threads: {args.threads or 'default'}")
     print(table(rows, ["batch", "runtime", "median ms / batch", "best ms / batch", "images/s (median)",

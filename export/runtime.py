@@ -30,26 +30,120 @@ _ONNX_DTYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tens
                 "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(uint8)": np.uint8}
 
 
+BACKENDS = ("onnxruntime", "openvino")
+PRECISIONS = {"float32": "f32", "bfloat16": "bf16"}  # OpenVINO's INFERENCE_PRECISION_HINT values
+# How far bfloat16 outputs may stray from float32 Keras on [-1, 1] images: twice what was measured for the
+# dcgan_utkface_64 preset over 1024 latents (max 0.028, i.e. 4 levels of 255; mean 1.1e-3, i.e. 0.15 levels).
+BFLOAT16_MAX_DIFF, BFLOAT16_MEAN_DIFF = 0.05, 2.5e-3
+
+
+def session_options(threads: int | None = None, spinning: bool = True) -> "ort.SessionOptions":
+    """The ONNX Runtime options every facezoo session uses, set explicitly rather than left to the version's
+    defaults: all graph optimisations (constant folding, Conv+activation fusion, NCHWc layouts), nodes run one
+    after another (the generators are chains: a parallel executor only adds scheduling), ``threads`` intra-op
+    threads (None: one per core) and idle-thread spinning on or off."""
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    if threads:
+        options.intra_op_num_threads = int(threads)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    return options
+
+
+class _Port:
+    """An input or output as ONNX Runtime describes it: name, shape (str for a free dimension), type string."""
+
+    def __init__(self, name: str, shape, type_: str):
+        self.name, self.shape, self.type = name, shape, type_
+
+
+class OpenVINOSession:
+    """An ONNX file compiled by OpenVINO for the CPU, behind ONNX Runtime's interface (get_inputs, get_outputs,
+    run), so that ``OnnxModel`` checks and batches inputs the same way for both backends.
+
+    ``hint`` is OpenVINO's INFERENCE_PRECISION_HINT, always set: left alone, OpenVINO picks bfloat16 by itself on
+    CPUs with AVX512-BF16 or AMX. For "bf16" the graph's stride-2 transposed convolutions are first rewritten as
+    convolutions + DepthToSpace (export.onnx_passes, exact): OpenVINO runs Deconvolution in float32 even when asked
+    for bfloat16 on a CPU without AMX (measured on an AMD EPYC with AVX512-BF16), but Convolution in bfloat16.
+    bfloat16 keeps 8 bits of mantissa: outputs move by about 1e-3 on average, ``BFLOAT16_MEAN_DIFF`` at most.
+    """
+
+    def __init__(self, path: str, hint: str, threads: int | None = None):
+        try:
+            import openvino as ov
+        except ImportError as e:
+            raise ImportError('backend="openvino" needs OpenVINO, an optional extra: pip install "facezoo[openvino]" '
+                              '(or just pip install openvino)') from e
+        import threading
+
+        import onnx
+
+        from export.onnx_passes import subpixel_conv_transpose
+
+        proto = onnx.load(path)
+        if hint == "bf16":
+            proto = subpixel_conv_transpose(proto)
+        config = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY"}
+        if threads:
+            config["INFERENCE_NUM_THREADS"] = int(threads)
+        core = ov.Core()
+        self.compiled = core.compile_model(core.read_model(proto.SerializeToString()), "CPU", config)
+        self._request = self.compiled.create_infer_request()
+        self._lock = threading.Lock()  # one infer request: calls from several threads take turns
+        types = {np.dtype(v): k for k, v in _ONNX_DTYPES.items()}
+        initializers = {i.name for i in proto.graph.initializer}
+
+        def ports(values, compiled_ports):
+            return [_Port(v.name, [d.get_length() if d.is_static else "batch" for d in p.get_partial_shape()],
+                          types.get(np.dtype(p.get_element_type().to_dtype()), "tensor(float)"))
+                    for v, p in zip(values, compiled_ports)]
+
+        self._inputs = ports([v for v in proto.graph.input if v.name not in initializers], self.compiled.inputs)
+        self._outputs = ports(proto.graph.output, self.compiled.outputs)
+
+    def get_inputs(self) -> list[_Port]:
+        return self._inputs
+
+    def get_outputs(self) -> list[_Port]:
+        return self._outputs
+
+    def run(self, output_names, feed: dict) -> list[np.ndarray]:
+        """All outputs (``output_names`` must be None, as ``OnnxModel`` passes it) for ``feed`` {input name: array}."""
+        with self._lock:
+            self._request.infer([feed[p.name] for p in self._inputs])
+            return [self._request.get_output_tensor(i).data.copy() for i in range(len(self._outputs))]
+
+
 class OnnxModel:
     """One single-input ONNX file with its (optional) model card.
 
     ``input_shape`` has None for the dynamic batch dimension; ``output_names`` lists the graph's outputs.
-    ``threads`` sets ONNX Runtime's intra-op threads (default: its own choice, one per core); ``spinning=False``
-    stops idle threads from busy-waiting, which is faster on a machine shared with other busy processes.
+    ``threads`` sets the intra-op threads (default: the runtime's own choice, one per core); ``spinning=False``
+    stops idle ONNX Runtime threads from busy-waiting, which is faster on a machine shared with other busy processes.
+    ``backend="openvino"`` runs the file with OpenVINO instead (``pip install "facezoo[openvino]"``), in
+    ``precision`` "float32" or "bfloat16" (see ``OpenVINOSession``).
     """
 
-    def __init__(self, path: str, threads: int | None = None, providers=None, spinning: bool = True):
+    def __init__(self, path: str, threads: int | None = None, providers=None, spinning: bool = True, *,
+                 backend: str = "onnxruntime", precision: str = "float32"):
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{path}: no such ONNX file")
-        self.path = path
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = int(threads)
-        if not spinning:
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        if precision not in PRECISIONS or (backend == "onnxruntime" and precision != "float32"):
+            allowed = list(PRECISIONS) if backend == "openvino" else ["float32"]
+            raise ValueError(f"precision must be one of {allowed} with backend {backend!r}, got {precision!r}")
+        self.path, self.backend, self.precision = path, backend, precision
         try:
-            self.session = ort.InferenceSession(path, options, providers=providers or ["CPUExecutionProvider"])
-        except Exception as e:  # onnxruntime raises its own exception types for unreadable files
+            if backend == "openvino":
+                self.session = OpenVINOSession(path, PRECISIONS[precision], threads)
+            else:
+                self.session = ort.InferenceSession(path, session_options(threads, spinning),
+                                                    providers=providers or ["CPUExecutionProvider"])
+        except ImportError:
+            raise
+        except Exception as e:  # the runtimes raise their own exception types for unreadable files
             raise ValueError(f"{path}: not a loadable ONNX model ({e})") from e
         card_path = path + ".json"
         self.card = {}
@@ -131,8 +225,8 @@ def from_uint8(images: np.ndarray, value_range=(-1.0, 1.0)) -> np.ndarray:
 class OnnxGenerator(OnnxModel):
     """A generator or decoder: z float32 [B, latent_dim] -> images [B, H, W, C]."""
 
-    def __init__(self, path: str, threads: int | None = None, providers=None, spinning: bool = True):
-        super().__init__(path, threads, providers, spinning)
+    def __init__(self, path: str, threads: int | None = None, providers=None, spinning: bool = True, **backend):
+        super().__init__(path, threads, providers, spinning, **backend)
         if len(self.input_shape) != 2 or self.input_shape[1] is None:
             raise ValueError(f"{path}: a generator takes latents [batch, latent_dim]; this model takes "
                              f"{self.expected()}")
@@ -173,8 +267,8 @@ class OnnxGenerator(OnnxModel):
 
 
 class _ImageInput(OnnxModel):
-    def __init__(self, path: str, threads: int | None = None, providers=None, spinning: bool = True):
-        super().__init__(path, threads, providers, spinning)
+    def __init__(self, path: str, threads: int | None = None, providers=None, spinning: bool = True, **backend):
+        super().__init__(path, threads, providers, spinning, **backend)
         if len(self.input_shape) != 4:
             raise ValueError(f"{path}: expected a model of images [batch, H, W, C]; this model takes "
                              f"{self.expected()}")
