@@ -106,3 +106,17 @@ def test_a_missing_inception_file_stops_the_run_before_training(tmp_path, capsys
     from zoo.training.checkpoint import latest_checkpoint
 
     assert latest_checkpoint(os.path.join(tmp_path, "00000-ffhq_stylegan", "checkpoints")) is None
+
+
+def test_an_ema_half_life_longer_than_a_quarter_of_a_level_is_flagged_with_the_fix(capsys):
+    # ProGAN's EMA (0.999 per step) over 20k-image levels kept half its random start after a level: the samples of
+    # a short UTKFace run were colour noise while its trained generator drew faces.
+    assert ffhq_progan.main(["--resolutions", "4,8,16", "--images-per-level", "20000", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING: the generator EMA's half-life (88,678 images)" in out and "--ema-kimg 0.4" in out
+    assert ffhq_progan.main(["--resolutions", "4,8,16", "--images-per-level", "20000", "--ema-kimg", "0.4",
+                             "--dry-run"]) == 0
+    assert "WARNING" not in capsys.readouterr().out
+    for main in (ffhq_progan.main, ffhq_stylegan.main):  # the references' own schedules are not flagged
+        assert main(["--dry-run"]) == 0
+        assert "WARNING" not in capsys.readouterr().out
