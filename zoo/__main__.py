@@ -60,6 +60,14 @@ def table(rows: list[dict], columns: list[str], width: int) -> list[str]:
 
 
 def main(argv=None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `python -m zoo | head`: the reader has what it wanted; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
+
+
+def _main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m zoo", description=__doc__.split("\n\n")[0])
     p.add_argument("--width", type=int, default=None, help="line width (default: the terminal's)")
     p.add_argument("--verbose", action="store_true", help="keep TensorFlow's start-up log lines")

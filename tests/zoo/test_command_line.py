@@ -69,3 +69,20 @@ def test_python_m_zoo_hides_tensorflow_start_up_lines_unless_verbose():
     assert loud.returncode == 0 and quiet.stdout == loud.stdout
     # The contrast shows that there were lines to hide (this TensorFlow build prints them on start-up).
     assert any(s in loud.stderr for s in TF_STARTUP), loud.stderr[-2000:]
+
+
+def test_python_m_zoo_into_a_pipe_closed_early_is_not_an_error():
+    # `python -m zoo | head -1` printed a BrokenPipeError traceback. Here the reader is gone before the first line.
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "zoo", "--width", "80"], stdout=write, stderr=subprocess.PIPE,
+                              timeout=120)
+    finally:
+        os.close(write)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0 and "BrokenPipeError" not in err and "Traceback" not in err
