@@ -93,3 +93,33 @@ def test_rewritten_conv_vae_decoder_matches_keras(tmp_path):
     path = str(tmp_path / "decoder.onnx")
     write_onnx(model, path, "z", (None, 8), ["images"], 17)
     _keras_parity(model, path, np.random.default_rng(1).standard_normal((3, 8)).astype(np.float32))
+
+
+# Which tensor the graph also outputs -> (Mul, Add, LeakyRelu) nodes left after the rewrite.
+@pytest.mark.parametrize("also_read,left", [(None, (0, 0, 4)), ("t", (1, 1, 1)), ("m", (0, 1, 1))])
+def test_batch_norm_and_activation_after_the_conv_transpose_are_absorbed_only_when_nothing_else_reads_them(
+        also_read, left):
+    rng = np.random.default_rng(5)
+    weight = rng.standard_normal((3, 4, 4, 4)).astype(np.float32)
+    scale, shift = (rng.uniform(-2, 2, (1, 4, 1, 1)).astype(np.float32) for _ in range(2))
+    nodes = [helper.make_node("ConvTranspose", ["x", "w"], ["t"], kernel_shape=[4, 4], strides=[2, 2],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("Mul", ["t", "scale"], ["m"]), helper.make_node("Add", ["shift", "m"], ["a"]),
+             helper.make_node("LeakyRelu", ["a"], ["y"], alpha=0.3)]
+    outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 4, 10, 14])
+               for n in ["y"] + ([also_read] if also_read else [])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 5, 7])],
+                              outputs, [numpy_helper.from_array(v, n) for v, n in
+                                        ((weight, "w"), (scale, "scale"), (shift, "shift"))])
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = rng.standard_normal((1, 3, 5, 7)).astype(np.float32)
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    expected = session.run(None, {"x": x})
+    rewritten = subpixel_conv_transpose(onnx.load_from_string(proto.SerializeToString()))
+    ops = [n.op_type for n in rewritten.graph.node]
+    # Absorbed: the scale and shift live in the phase weights and the activation runs on each phase (4 phases). A
+    # tensor also read elsewhere ends the chain: the DepthToSpace produces it and what follows stays.
+    assert (ops.count("Mul"), ops.count("Add"), ops.count("LeakyRelu")) == left
+    got = ort.InferenceSession(rewritten.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=0, atol=1e-5)
