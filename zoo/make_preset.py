@@ -51,6 +51,8 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
         "resolution": getattr(model, "image_size", None) or getattr(cfg, "image_size", None),
         "run_model": dict(model.run_info),  # which network: part, step (progressive: EMA weights, level, alpha)
         "training_command": " ".join(command),
+        # each --resume's own flags (a raised budget, a changed schedule), in order
+        "resumed_with": [" ".join(r.get("argv", [])) for r in record.get("resumed_with", [])],
         "recipe": recipe.NAME,
         "steps_trained": trainer.completed_steps(),
         "images_seen": images_seen(trainer, cfg),
@@ -89,12 +91,14 @@ def main(argv=None) -> int:
                                                 "progressive run's generator is its EMA generator)")
     p.add_argument("--out", required=True, help="preset folder to write")
     p.add_argument("--weights-dtype", choices=("float32", "float16"), default="float32")
+    p.add_argument("--note", default=None, help="a sentence for the metadata's \"note\" (budget, schedule changes)")
     args = p.parse_args(argv)
     from zoo.registry import PresetError
     from zoo.training.checkpoint import CheckpointError
 
     try:
-        print(make_preset(args.run_dir, args.part, args.out, args.weights_dtype))
+        print(make_preset(args.run_dir, args.part, args.out, args.weights_dtype,
+                          extra={"note": args.note} if args.note else None))
     except (ValueError, OSError, CheckpointError, PresetError) as e:
         print(f"python -m zoo.make_preset: error: {e}", file=sys.stderr)
         return 2

@@ -10,7 +10,8 @@ from zoo.runs import load_run
 
 def test_run_to_preset_keeps_the_trained_generator(tmp_path):
     out = str(tmp_path / "runs")
-    assert celeba_dcgan.main([*TINY, "--steps", "3", "--out", out]) == 0
+    assert celeba_dcgan.main([*TINY, "--steps", "2", "--out", out]) == 0
+    assert celeba_dcgan.main([*TINY, "--steps", "3", "--out", out, "--resume"]) == 0
     run = _run_dir(out)
     _, cfg, trainer = load_run(run)
     assert trainer.completed_steps() == 3 and cfg.image_size == 16
@@ -25,14 +26,15 @@ def test_run_to_preset_keeps_the_trained_generator(tmp_path):
     # the record of compute: wall time and the machine the run trained on (from its command.json)
     from zoo.utils.hardware import describe
 
-    assert meta["train_seconds"] > 0 and meta["hardware"] == describe()["summary"]
+    assert meta["train_seconds"] > 0 and meta["hardware"] == describe()["summary"] and len(meta["resumed_with"]) == 1
     assert "CPU core" in meta["hardware"] and "(the machine that packaged" not in meta["hardware"]
+    assert "--steps 3" in meta["resumed_with"][0] and "--resume" in meta["resumed_with"][0]
 
 
 def test_make_preset_on_a_folder_that_is_not_a_run_exits_2_with_a_sentence(tmp_path, capsys):
     from zoo.make_preset import main
 
-    assert main([str(tmp_path), "--out", str(tmp_path / "p")]) == 2
+    assert main([str(tmp_path), "--out", str(tmp_path / "p"), "--note", "a sentence"]) == 2
     err = capsys.readouterr().err
     assert "run folder" in err and "Traceback" not in err and not (tmp_path / "p").exists()
 
