@@ -43,8 +43,8 @@ def gallery(presets: list[str], count: int = 16, seed: int = 0):
     return panels
 
 
-def save_gallery(panels, path: str) -> None:
-    """One row of labelled panels as a PNG, written atomically."""
+def save_gallery(panels, path: str, cols: int = 4) -> None:
+    """Labelled panels in rows of ``cols`` as a PNG, written atomically."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -52,11 +52,14 @@ def save_gallery(panels, path: str) -> None:
 
     from zoo.utils.io import atomic_path
 
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.6), squeeze=False)
-    for ax, (name, grid, label) in zip(axes[0], panels):
+    cols = max(1, min(cols, len(panels)))
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.6 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (name, grid, label) in zip(axes.flat, panels):
         ax.imshow(grid, interpolation="nearest")
         ax.set_title(f"{name}\n{label}", fontsize=9)
-        ax.axis("off")
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=80, bbox_inches="tight", pad_inches=0.1)
@@ -69,6 +72,7 @@ def main(argv=None) -> int:
     p.add_argument("presets", nargs="+", help="generator or decoder presets (built-in names or folders)")
     p.add_argument("--count", type=int, default=16, help="faces per preset (default: 16)")
     p.add_argument("--seed", type=int, default=0, help="seed of the latents (default: 0)")
+    p.add_argument("--cols", type=int, default=4, help="panels per row (default: 4)")
     p.add_argument("--out", required=True, help="PNG file to write")
     args = p.parse_args(argv)
     from zoo.registry import PresetError
@@ -77,7 +81,7 @@ def main(argv=None) -> int:
         print(f"python -m zoo.gallery: error: --count must be 1-256, got {args.count}", file=sys.stderr)
         return 2
     try:
-        save_gallery(gallery(args.presets, args.count, args.seed), args.out)
+        save_gallery(gallery(args.presets, args.count, args.seed), args.out, args.cols)
     except (PresetError, OSError) as e:
         print(f"python -m zoo.gallery: error: {e}", file=sys.stderr)
         return 2

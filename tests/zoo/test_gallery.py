@@ -32,6 +32,13 @@ def test_cli_writes_a_png_and_refuses_bad_input(presets, tmp_path, capsys):
     out = tmp_path / "g.png"
     assert gallery.main([measured, "--count", "4", "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # three panels in rows of two: the figure is about as tall as it is wide, not one long row
+    from PIL import Image
+
+    wide = tmp_path / "wide.png"
+    assert gallery.main([measured] * 3 + ["--count", "4", "--cols", "2", "--out", str(wide)]) == 0
+    w, h = Image.open(wide).size
+    assert 0.6 < h / w < 1.6
     assert gallery.main(["no_such_preset", "--out", str(out)]) == 2
     assert gallery.main([measured, "--count", "0", "--out", str(out)]) == 2
     err = capsys.readouterr().err
