@@ -29,6 +29,16 @@ PINS = {
         'config.json': '3a82b8ab34858ecd02446c51f21cf5368cc488709c663e9490ac498a05578987',
         'weights.npz': '0b7cf3b18fd672b080ccb827ff4e243e9a69faadd977d5b071b9adadeecf5444',
     },
+    'conv_vae_utkface_48': {
+        'config.json': '4cc775484b697a9440e86d05d6b26f231901bcaf180ba130a3b07ff640dbc23a',
+        'directions.json': 'd38bc557c3b4f5e9fc7ce9458a5eca990089c85e93e5b165bbfa3d813779990b',
+        'directions.npz': '0a53dd37926f2294fb10dd51a5f4e624a2a184b264e85f588a7c8cdfcfd6735f',
+        'weights.npz': '1f637ef88db3f157fa6b393106a24d32a9cc03efe5876fbc5506cb70a9444c1f',
+    },
+    'conv_vae_utkface_48_encoder': {
+        'config.json': '37c4cd4d1a2ee69e44dcde40889d5518c913fcb32019154d700219efed2ccf04',
+        'weights.npz': '6317ee8adfaff92337fd1631f29a43627c64967f130db61c6e5301ae1e75af2e',
+    },
     'dcgan_utkface_64': {
         'config.json': '5108c18f54393585aaec6b505d72636b2133d727feb63168d169ece32bdc6426',
         'directions.json': '7a57bc7601efa5ec33263bf5ac34da320eb579ab82520bb3a621253c4f05fb72',

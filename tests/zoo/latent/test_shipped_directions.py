@@ -10,7 +10,8 @@ from zoo.latent import directions_of
 @pytest.mark.parametrize("preset, names", [("dcgan_utkface_64", {"gender", "age"}),
                                            ("vae_utkface_64", {"gender", "age"}),
                                            ("wgan_gp_utkface_64", {"gender", "age"}),
-                                           ("vae_gan_utkface_64", {"gender", "age"})])
+                                           ("vae_gan_utkface_64", {"gender", "age"}),
+                                           ("conv_vae_utkface_48", {"gender", "age"})])
 def test_shipped_direction_set_fits_its_generator_and_reports_heldout_accuracy(preset, names):
     ds = directions_of(preset)
     model = zoo.from_preset(preset)
