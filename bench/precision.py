@@ -6,8 +6,9 @@ For each family, every variant (float32 / mixed_bfloat16, each with and without 
 variants are timed in alternating rounds (round r runs every variant once, in a rotated order), so a change in
 the machine's load hits them all alike. The anchor is the textbook float32 ``tf.function`` step without XLA on
 the same model classes (DCGAN only: one discriminator call on real, one on fake, both losses from one forward
-pass). Prints each variant's median img/s over the rounds and its ratio to the family's float32 trainer and to
-the anchor.
+pass). Prints each variant's median img/s over the rounds, in wall-clock time and per CPU-second of the process
+(``time.process_time``, all threads: steadier when the machine is shared), and its ratios to the family's float32
+trainer and to the anchor.
 """
 
 from __future__ import annotations
@@ -98,20 +99,24 @@ def main(argv=None):
                 out.numpy()
 
             timed["textbook float32 tf.function"] = anchor
-        rates = {name: [] for name in timed}
+        wall, cpu = {name: [] for name in timed}, {name: [] for name in timed}
         names = list(timed)
         for r in range(args.rounds):
             for name in names[r % len(names):] + names[:r % len(names)]:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 timed[name]()
-                rates[name].append(steps * batch / (time.perf_counter() - t))
-        med = {name: float(np.median(v)) for name, v in rates.items()}
-        base = med["float32"]
-        anchor_rate = med.get("textbook float32 tf.function")
-        rows = [[name, f"{med[name]:.1f}", f"{med[name] / base:.2f}x",
-                 f"{med[name] / anchor_rate:.2f}x" if anchor_rate else "-"] for name in names]
-        print(f"\n{family}")
-        print(table(rows, ["variant", "img/s (median)", "vs float32 trainer", "vs textbook step"]))
+                wall[name].append(steps * batch / (time.perf_counter() - t))
+                cpu[name].append(steps * batch / (time.process_time() - c))
+        rows = []
+        anchor = "textbook float32 tf.function"
+        for name in names:
+            w, c = float(np.median(wall[name])), float(np.median(cpu[name]))
+            ratios = [f"{w / np.median(wall[ref]):.2f}x / {c / np.median(cpu[ref]):.2f}x" if ref in timed else "-"
+                      for ref in ("float32", anchor)]
+            rows.append([name, f"{w:.1f}", f"{c:.1f}", *ratios])
+        print(f"\n{family}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        print(table(rows, ["variant", "img/s (wall)", "img per CPU-s", "vs float32 trainer (wall / CPU)",
+                           "vs textbook step (wall / CPU)"]))
 
 
 if __name__ == "__main__":
