@@ -34,10 +34,15 @@ def _config(name: str) -> dict:
     return read_json(os.path.join(resolve_preset(name), "config.json"))
 
 
+# The tabs' default choices, listed first: the zoo's 64 px RGB face models (a new preset sorting before them by name,
+# e.g. a 48 px grey decoder, must not become every tab's default).
+FEATURED = ("dcgan_utkface_64", "vae_utkface_64", "vae_encoder_utkface_64")
+
+
 def catalogue(presets=None) -> dict[str, list[str]]:
     """Presets (built-in names by default, or the given names/folders) by kind: ``generators`` (latent in, image
     out), ``stylegan`` (the StyleGAN generators among them), ``encoders`` (image in, latent out) and
-    ``classifiers`` (face classifiers and their ensembles)."""
+    ``classifiers`` (face classifiers and their ensembles). ``FEATURED`` presets come first in their kind."""
     from zoo.registry import list_presets
 
     kinds = {"generators": [], "stylegan": [], "encoders": [], "classifiers": []}
@@ -53,7 +58,8 @@ def catalogue(presets=None) -> dict[str, list[str]]:
             kinds["generators"].append(name)
             if cls == "StyleGANGenerator":
                 kinds["stylegan"].append(name)
-    return kinds
+    rank = {name: i for i, name in enumerate(FEATURED)}
+    return {kind: sorted(names, key=lambda n: rank.get(n, len(FEATURED))) for kind, names in kinds.items()}
 
 
 @functools.lru_cache(maxsize=16)

@@ -192,6 +192,9 @@ def test_build_demo_lists_the_builtin_presets_and_binds_localhost():
     kinds = app.preset_kinds()
     assert set(sum(kinds.values(), [])) <= set(zoo.list_presets())
     assert "classifier_age_utkface_48" in kinds["classifiers"]
+    # the tabs' defaults are the featured 64 px RGB models, whatever new preset sorts before them by name
+    assert kinds["generators"][0] == "dcgan_utkface_64" and kinds["encoders"][0] == "vae_encoder_utkface_64"
+    assert "conv_vae_utkface_48" in kinds["generators"] and kinds["generators"].index("vae_utkface_64") == 1
     assert isinstance(app.build_demo(), gr.Blocks)
     args = app.parser().parse_args([])
     assert (args.host, args.share) == ("127.0.0.1", False)
