@@ -1,6 +1,6 @@
 """Training throughput by precision policy and XLA, per family, against the textbook float32 step; same run.
 
-    python -m bench.precision [--family dcgan,vae] [--image-size 64] [--batch-size 64] [--steps 8] [--rounds 3]
+    python -m bench.precision [--family dcgan,vae,wgan_gp,vae_gan] [--image-size 64] [--batch-size 64] [--steps 8]
 
 For each family, every variant (float32 / mixed_bfloat16, each with and without XLA) is built once, then the
 variants are timed in alternating rounds (round r runs every variant once, in a rotated order), so a change in
@@ -41,8 +41,13 @@ def _build(family: str, policy: str, xla: bool, size: int):
             trainer = VAETrainer(DFCVAEEncoder(size, 3, 100), DFCVAEDecoder(100, size, 3))
             trainer.compile(encoder_optimizer=keras.optimizers.Adam(5e-4),
                             decoder_optimizer=keras.optimizers.Adam(5e-4), jit_compile=xla)
+        elif family in ("wgan_gp", "vae_gan"):  # the recipe's own models, optimizers and loss settings
+            import importlib
+
+            recipe = importlib.import_module(f"recipes.celeba_{family}")
+            trainer = recipe.build(recipe.Config(image_size=size, jit_compile=xla))
         else:
-            raise ValueError(f"unknown family {family!r}; expected dcgan or vae")
+            raise ValueError(f"unknown family {family!r}; expected dcgan, vae, wgan_gp or vae_gan")
         trainer.build_all()
     finally:
         keras.mixed_precision.set_global_policy("float32")
@@ -76,16 +81,20 @@ def main(argv=None):
     from bench.common import table
 
     size, batch, steps = args.image_size, args.batch_size, args.steps
-    data = tf.data.Dataset.from_tensors(tf.random.uniform((batch, size, size, 3), -1, 1)).repeat().prefetch(2)
+
+    def data_for(trainer):  # a WGAN step takes n_critic real batches (img/s below counts the generator's batch)
+        k = int(getattr(trainer, "real_batches_per_step", 1))
+        return tf.data.Dataset.from_tensors(tf.random.uniform((k * batch, size, size, 3), -1, 1)).repeat().prefetch(2)
     print(f"{size}x{size}, batch {batch}, {steps} steps per timing, {args.rounds} alternating rounds; "
           f"{os.cpu_count()} CPU cores")
     for family in args.family.split(","):
         timed = {}
         for policy, xla in VARIANTS:
             trainer = _build(family, policy, xla, size)
+            data = data_for(trainer)
             trainer.fit(data, steps_per_epoch=2, epochs=1, verbose=0)  # trace / compile
 
-            def run(trainer=trainer):
+            def run(trainer=trainer, data=data):
                 trainer.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
 
             timed[f"{policy}{', XLA' if xla else ''}"] = run
