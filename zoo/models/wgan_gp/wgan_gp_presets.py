@@ -3,7 +3,7 @@ penalty against the layer-norm critic."""
 
 PRESETS = {
     "wgan_gp_utkface_64": {
-        "description": "WGAN-GP generator (DCGAN-shaped, 32 base filters), 64x64 RGB faces, trained for 10 minutes "
-                       "on one CPU core on UTKFace, not converged (non-commercial research only)",
+        "description": "WGAN-GP generator (DCGAN-shaped, 32 base filters), 64x64 RGB faces, trained for 110 minutes "
+                       "on shared CPU cores on UTKFace, not converged (non-commercial research only)",
     },
 }
