@@ -45,6 +45,18 @@ PINS = {
         'directions.npz': '0f195d94ec290376acf0ca56eea525ae87360ec871b98954644bdd5edd67c0d3',
         'weights.npz': '7e5a21b51f52d4f73dd439606da1e393293a8fd0d70c5fd049a366f44e1f7094',
     },
+    'progan_utkface_32': {
+        'config.json': '0ebf16781aea9bfae4d47540fe2c3a7087884591fa2ab18f358a6791a6d95edf',
+        'directions.json': 'cec9d0f3356256fb2133ea96d95ccef0da34a84fe090b63b71c7e79f0ef6e8f7',
+        'directions.npz': 'a06cfca9bf2aa3188eace1d35fdc005cc6d5421572e982f8a3dd524ade251054',
+        'weights.npz': 'b0ab1e1c9218585b9fae3e2cfd79428447fcc4a1560c7452a5a7b5e740ca5a4b',
+    },
+    'stylegan_utkface_32': {
+        'config.json': 'd44c8da7773bf549abdbc9966a9d0565f8d53d8ea26260e7c6de154d5549918d',
+        'directions.json': '76b35243f80f99387480c0ed11b26359b833680d6d9a71c49237d1899cb32e30',
+        'directions.npz': '6367854d208c97dd58304d17a3c8adbdbd336fec27762b29b7d926eda1c1dcd8',
+        'weights.npz': '230b3ec4cfb71d8f4366f90039a35d841c7266bc3d2b565b8d347f2bd3ea68e6',
+    },
     'vae_encoder_utkface_64': {
         'config.json': '8b5e642959034a8c61f6cdd9883e44d0793b3989ab40d89a497bdbc08897d86d',
         'weights.npz': 'f1db1d88e060a511f9ea8816855a0cb8c187e4545071c5d244e3cbacf2f42c47',
@@ -66,9 +78,9 @@ PINS = {
         'weights.npz': 'eb709119e45f0776ef01b8e711c76988810b64a05d95014bc560c2b44b7124fa',
     },
     'wgan_gp_utkface_64': {
-        'config.json': '5108c18f54393585aaec6b505d72636b2133d727feb63168d169ece32bdc6426',
-        'directions.json': '7407aac08f3f5132ecdd0bac8286f2515f3887463379b8e5f11746cd6743f0f0',
-        'directions.npz': 'b1157c3549e7fcffe66100c9e940e71497472f75c64051b9a2ee1b55b3cb1903',
-        'weights.npz': 'aa29e05b0fe88362354dbf7f5f89d247f25115acb0472f15ab1cab8826a61522',
+        'config.json': '23cf9c1d29099f733b0c6049bd91cd4bb01e59b7f47dbac22d7b7ad591cb85c6',
+        'directions.json': 'cc75c649a8b9e4ee443000c7733ad71d89182086c86a90c829675692b7300af9',
+        'directions.npz': 'f114bae4df75f554b16eb283b385b48a92b8703f20201fbfada118cbf00ebbc2',
+        'weights.npz': 'a0cfb65bf8f452b9c0c8ea8faa8bac474809f66bcd24be152a4cf5b815a29cc6',
     },
 }

@@ -11,7 +11,9 @@ from zoo.latent import directions_of
                                            ("vae_utkface_64", {"gender", "age"}),
                                            ("wgan_gp_utkface_64", {"gender", "age"}),
                                            ("vae_gan_utkface_64", {"gender", "age"}),
-                                           ("conv_vae_utkface_48", {"gender", "age"})])
+                                           ("conv_vae_utkface_48", {"gender", "age"}),
+                                           ("stylegan_utkface_32", {"gender", "age"}),
+                                           ("progan_utkface_32", {"gender", "age"})])
 def test_shipped_direction_set_fits_its_generator_and_reports_heldout_accuracy(preset, names):
     ds = directions_of(preset)
     model = zoo.from_preset(preset)
