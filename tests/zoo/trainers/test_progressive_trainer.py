@@ -197,7 +197,7 @@ def test_resume_restores_level_alpha_and_image_count_mid_level(tmp_path):
     assert resume_position(t2, levels) == (1, True) and t2.completed_steps() == 3
     t3 = _trainer(run_eagerly=True)
     out = train_progressive(t3, levels, dataset_fn, str(tmp_path), resume=True, log_every=1, verbose=0)
-    assert out == {"levels_done": [8], "images_seen": 16} and t3.completed_steps() == 4
+    assert out == {"levels_done": [8], "images_seen": 16, "budget_spent": False} and t3.completed_steps() == 4
     assert os.path.isfile(tmp_path / "status.json")
 
 
