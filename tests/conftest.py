@@ -57,3 +57,16 @@ def ffhq_dir(tmp_path_factory):
 
 def needs_real_utkface():
     return pytest.mark.skipif(not os.path.isdir(UTKFACE_REAL), reason="../shared/data/utkface is not present")
+
+
+@pytest.fixture
+def sync_events(monkeypatch):
+    """The ("fsync", path) and ("replace", destination) calls a write makes, in order (they still happen)."""
+    import os
+
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))),
+                                                 real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (events.append(("replace", str(b))), real_replace(a, b))[1])
+    return events

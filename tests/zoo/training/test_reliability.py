@@ -156,16 +156,12 @@ def test_weights_that_go_non_finite_with_a_finite_loss_are_never_checkpointed(tm
     assert json.load(open(os.path.join(run_dir, "status.json")))["reason"] == "non-finite weights"
 
 
-def test_a_checkpoint_is_synced_to_disk_before_it_is_renamed_into_place(tmp_path, monkeypatch):
+def test_a_checkpoint_is_synced_to_disk_before_it_is_renamed_into_place(tmp_path, sync_events):
     import keras
 
     from zoo.training.checkpoint import save_checkpoint
 
-    events = []
-    real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(os, "fsync", lambda fd: (events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))),
-                                                 real_fsync(fd))[1])
-    monkeypatch.setattr(os, "replace", lambda a, b: (events.append(("replace", str(b))), real_replace(a, b))[1])
+    events = sync_events
     save_checkpoint(str(tmp_path), {"g": [keras.Variable(np.zeros(2))]}, {"step": 1})
     final = str(tmp_path / "ckpt-00000001")
     rename = events.index(("replace", final))

@@ -27,12 +27,8 @@ def test_failed_write_leaves_the_old_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
 
 
-def test_atomic_write_syncs_the_data_before_the_rename_and_the_folder_after(tmp_path, monkeypatch):
-    events = []
-    real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(os, "fsync", lambda fd: (events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))),
-                                                 real_fsync(fd))[1])
-    monkeypatch.setattr(os, "replace", lambda a, b: (events.append(("replace", str(b))), real_replace(a, b))[1])
+def test_atomic_write_syncs_the_data_before_the_rename_and_the_folder_after(tmp_path, sync_events):
+    events = sync_events
     path = tmp_path / "a.json"
     write_json(str(path), {"x": 1})
     kinds = [e[0] for e in events]
