@@ -33,6 +33,9 @@ class Config(RunOptions):
     steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
     time_budget: float = 0.0  # minutes of training, summed over resumes; 0 = no limit (equal-compute comparisons)
     gamma: float = 15.0  # decoder loss = gamma * feature similarity + GAN loss
+    # equilibrium balancing of Larsen et al.'s code: skip D's update while it wins, the decoder's while it loses
+    balance: bool = True
+    gan_margin: float = 0.35  # balancing band around the equilibrium cost 0.68 (their aegan.py's default)
     # optimizer of every network (--beta-1/--beta-2: Adam only)
     optimizer: Literal["adam", "rmsprop", "sgd"] = "rmsprop"
     learning_rate: float = 3e-4  # optimizer step size
@@ -53,7 +56,8 @@ def build(cfg: Config):
     encoder = DFCVAEEncoder(cfg.image_size, 3, cfg.latent_dim, cfg.base_filters, name="encoder")
     decoder = DFCVAEDecoder(cfg.latent_dim, cfg.image_size, 3, cfg.base_filters, name="decoder")
     discriminator = VAEGANDiscriminator(cfg.image_size, 3, cfg.d_filters, cfg.d_dense_units, name="discriminator")
-    trainer = VAEGANTrainer(encoder, decoder, discriminator, gamma=cfg.gamma, seed=cfg.seed)
+    trainer = VAEGANTrainer(encoder, decoder, discriminator, gamma=cfg.gamma, seed=cfg.seed,
+                            margin=cfg.gan_margin if cfg.balance else None)
 
     def opt():
         return make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2)
@@ -79,7 +83,9 @@ def describe(cfg: Config):
     return [describe_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2) + " x 3 (E, Dec, Dis)",
             "encoder loss: KL + similarity; decoder loss: "
             f"{cfg.gamma:g} * similarity + GAN; discriminator loss: GAN",
-            f"latent: {cfg.latent_dim}, image: {cfg.image_size}x{cfg.image_size}"]
+            f"latent: {cfg.latent_dim}, image: {cfg.image_size}x{cfg.image_size}",
+            ("balancing: D skipped while a cost < 0.68 - {m:g}, decoder while one > 0.68 + {m:g}".format(m=cfg.gan_margin)
+             if cfg.balance else "balancing: off (every part updated at every step)")]
 
 
 def main(argv=None) -> int:

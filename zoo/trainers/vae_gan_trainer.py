@@ -28,20 +28,32 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
 
     All three gradients are taken at the same weights, then applied (Larsen et al.'s Algorithm 1). Logged
     separately: ``kl``, ``similarity``, ``g_loss`` (the decoder's GAN term), ``d_loss``.
+
+    Equilibrium balancing (``margin``, as in Larsen et al.'s code, ``autoencoding_beyond_pixels``
+    ``model/aegan.py``): with the discriminator's mean costs on real images, -log D(x), and on generated ones,
+    -log(1 - D(.)), the discriminator is not updated in a step where either cost is below ``equilibrium - margin``
+    (it is winning), the decoder is not updated where either is above ``equilibrium + margin`` (it is losing);
+    if both would be skipped, both are updated. The encoder is always updated. A skipped part's optimizer state
+    does not move. ``margin=None`` updates every part at every step. Logged: ``d_updated`` and ``dec_updated``,
+    the fraction of steps in which each part was updated.
     """
 
-    def __init__(self, encoder, decoder, discriminator, gamma: float = 15.0, seed: int = 0, **kwargs):
+    def __init__(self, encoder, decoder, discriminator, gamma: float = 15.0, seed: int = 0,
+                 margin: float | None = None, equilibrium: float = 0.68, **kwargs):
         super().__init__(**kwargs)
         if gamma < 0:
             raise ValueError(f"gamma must be >= 0, got {gamma}")
         if encoder.latent_dim != decoder.latent_dim:
             raise ValueError(f"encoder latent_dim {encoder.latent_dim} != decoder latent_dim {decoder.latent_dim}")
         self.encoder, self.decoder, self.discriminator = encoder, decoder, discriminator
+        if margin is not None and margin < 0:
+            raise ValueError(f"margin must be >= 0 or None (no balancing), got {margin}")
         self.gamma, self.seed = float(gamma), seed
+        self.margin, self.equilibrium = (None if margin is None else float(margin)), float(equilibrium)
         self.latent_dim = decoder.latent_dim
         self.sampling = GaussianSampling(derive_seed(seed, "posterior"), name="sampling")
         self.seed_generator = ReplicaSeedGenerator(derive_seed(seed, "prior"), name="seed_generator")
-        self.trackers = mean_trackers("kl", "similarity", "g_loss", "d_loss")
+        self.trackers = mean_trackers("kl", "similarity", "g_loss", "d_loss", "d_updated", "dec_updated")
 
     def compile(self, encoder_optimizer, decoder_optimizer, d_optimizer, **kwargs):
         super().compile(**kwargs)
@@ -72,8 +84,27 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
         # -log(1 - sigmoid(l)) = softplus(l): the prior samples' "fake" term.
         prior_fake = tf.reshape(tf.nn.softplus(tf.cast(prior_logits, tf.float32)), [-1])
         d_loss = self.reduce_loss(adversarial.bce_discriminator_loss(real_logits, recon_logits) + prior_fake)
+        # The balancing's costs: -log D(x) over the real images, -log(1 - D(.)) over all generated ones.
+        real_cost = self.reduce_loss(tf.nn.softplus(-tf.reshape(tf.cast(real_logits, tf.float32), [-1])))
+        fake_logits = tf.cast(tf.concat([recon_logits, prior_logits], axis=0), tf.float32)
+        fake_cost = self.reduce_loss(tf.nn.softplus(tf.reshape(fake_logits, [-1])))  # a mean over the 2B
         return {"encoder": kl + similarity, "decoder": self.gamma * similarity + g_loss, "discriminator": d_loss,
-                "kl": kl, "similarity": similarity, "g_loss": g_loss, "d_loss": d_loss}
+                "kl": kl, "similarity": similarity, "g_loss": g_loss, "d_loss": d_loss,
+                "real_cost": real_cost, "fake_cost": fake_cost}
+
+    def balance(self, real_cost, fake_cost):
+        """(update the discriminator, update the decoder) for this step's costs: Larsen et al.'s rule."""
+        if self.margin is None:
+            return tf.constant(True), tf.constant(True)
+        low, high = self.equilibrium - self.margin, self.equilibrium + self.margin
+        d_update = tf.logical_not(tf.logical_or(real_cost < low, fake_cost < low))
+        dec_update = tf.logical_not(tf.logical_or(real_cost > high, fake_cost > high))
+        neither = tf.logical_not(tf.logical_or(d_update, dec_update))
+        return tf.logical_or(d_update, neither), tf.logical_or(dec_update, neither)
+
+    def completed_steps(self) -> int:
+        """Steps done: the encoder's optimizer, the one updated at every step (balancing may skip the others)."""
+        return int(self.encoder_optimizer.iterations.numpy())
 
     def train_step(self, data):
         images = data[0] if isinstance(data, (tuple, list)) else data
@@ -85,10 +116,17 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
         dis = tape.gradient(self.d_optimizer.scale_loss(losses["discriminator"]),
                             self.discriminator.trainable_variables)
         del tape
-        self.encoder_optimizer.apply_gradients(zip(enc, self.encoder.trainable_variables))
-        self.decoder_optimizer.apply_gradients(zip(dec, self.decoder.trainable_variables))
-        self.d_optimizer.apply_gradients(zip(dis, self.discriminator.trainable_variables))
+        # The costs are global-batch means (summed over replicas), so every replica takes the same branch.
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        ctx = tf.distribute.get_replica_context()
+        costs = tf.stack([losses["real_cost"], losses["fake_cost"]])
+        costs = ctx.all_reduce("sum", costs) if ctx is not None and replicas > 1 else costs
+        d_update, dec_update = self.balance(costs[0], costs[1])
+        self.encoder_optimizer.apply_gradients(zip(enc, self.encoder.trainable_variables))
+        apply_if(dec_update, self.decoder_optimizer, dec, self.decoder.trainable_variables)
+        apply_if(d_update, self.d_optimizer, dis, self.discriminator.trainable_variables)
+        losses["d_updated"] = tf.cast(d_update, tf.float32) / replicas
+        losses["dec_updated"] = tf.cast(dec_update, tf.float32) / replicas
         for name, tracker in self.trackers.items():
             tracker.update_state(losses[name] * replicas)
         return {k: t.result() for k, t in self.trackers.items()}
@@ -97,7 +135,8 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
         return {"encoder": keras.saving.serialize_keras_object(self.encoder),
                 "decoder": keras.saving.serialize_keras_object(self.decoder),
                 "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-                "gamma": self.gamma, "seed": self.seed, "name": self.name}
+                "gamma": self.gamma, "seed": self.seed, "margin": self.margin, "equilibrium": self.equilibrium,
+                "name": self.name}
 
     @classmethod
     def from_config(cls, config):
@@ -105,3 +144,13 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
         for k in ("encoder", "decoder", "discriminator"):
             config[k] = keras.saving.deserialize_keras_object(config[k])
         return cls(**config)
+
+
+def apply_if(condition, optimizer, grads, variables):
+    """``optimizer.apply_gradients`` only where ``condition`` (a scalar bool tensor) holds; otherwise neither the
+    variables nor the optimizer's state (its iteration count included) move."""
+    def update():
+        optimizer.apply_gradients(zip(grads, variables))
+        return tf.constant(True)
+
+    return tf.cond(condition, update, lambda: tf.constant(False))

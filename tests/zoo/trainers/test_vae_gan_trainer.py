@@ -46,7 +46,7 @@ def test_each_part_changes_only_through_its_own_loss_then_trains_and_reloads(tmp
     t.encoder_optimizer.learning_rate.assign(1e-3)
     t.decoder_optimizer.learning_rate.assign(1e-3)
     logs = {k: float(v) for k, v in t.train_step(x).items()}
-    assert set(logs) == {"kl", "similarity", "g_loss", "d_loss"} and all(np.isfinite(v) for v in logs.values())
+    assert set(logs) == {"kl", "similarity", "g_loss", "d_loss", "d_updated", "dec_updated"} and all(np.isfinite(v) for v in logs.values())
     assert t.completed_steps() == 2
     assert_reloads(t, tmp_path, lambda m: m.reconstruct(x))
 
@@ -66,3 +66,54 @@ def test_the_discriminator_sees_real_reconstructed_and_prior_images_in_one_batch
     losses = t.compute_losses(images(n=4))
     assert CountingDiscriminator.batches == [12]  # one call on the 3 x 4 images
     assert all(np.isfinite(float(losses[k])) for k in ("kl", "similarity", "g_loss", "d_loss"))
+
+
+def balanced():
+    """A trainer with Larsen et al.'s balancing (margin 0.35 around 0.68)."""
+    t = make(lr=1e-3)
+    t.margin = 0.35
+    return t
+
+
+def snapshot(t):
+    return {name: [np.array(v) for v in opt.variables] + [np.array(v) for v in model.trainable_variables]
+            for name, (opt, model) in {"decoder": (t.decoder_optimizer, t.decoder),
+                                       "discriminator": (t.d_optimizer, t.discriminator),
+                                       "encoder": (t.encoder_optimizer, t.encoder)}.items()}
+
+
+def moved(before, after):
+    return {k: any(not np.array_equal(a, b) for a, b in zip(before[k], after[k])) for k in before}
+
+
+def test_balancing_skips_a_winning_discriminator_and_a_decoder_that_is_losing():
+    t = balanced()
+    d, dec = t.balance(tf.constant(0.1), tf.constant(0.2))  # D winning: both costs below 0.33
+    assert (bool(d), bool(dec)) == (False, True)
+    d, dec = t.balance(tf.constant(1.5), tf.constant(0.7))  # D losing on the real images
+    assert (bool(d), bool(dec)) == (True, False)
+    d, dec = t.balance(tf.constant(0.1), tf.constant(1.5))  # both rules fire: update both
+    assert (bool(d), bool(dec)) == (True, True)
+    t.margin = None
+    assert tuple(bool(b) for b in t.balance(tf.constant(0.1), tf.constant(0.1))) == (True, True)
+
+
+def test_a_skipped_part_keeps_its_weights_and_optimizer_state_and_the_step_count_goes_on():
+    x = images()
+    t = balanced()
+    costs = t.compute_losses(x, training=False)
+    # Put the equilibrium where this discriminator's costs make it "winning": both costs < equilibrium - margin.
+    t.equilibrium = max(float(costs["real_cost"]), float(costs["fake_cost"])) + 0.35 + 0.3
+    t.margin = 0.35
+    before = snapshot(t)
+    logs = {k: float(v) for k, v in t.train_step(x).items()}
+    change = moved(before, snapshot(t))
+    assert change == {"decoder": True, "discriminator": False, "encoder": True}
+    assert logs["d_updated"] == 0.0 and logs["dec_updated"] == 1.0
+    assert t.completed_steps() == 1 and int(t.d_optimizer.iterations.numpy()) == 0
+    # With the equilibrium far below the costs the decoder is "losing" and only D (and the encoder) move.
+    t.equilibrium = min(float(costs["real_cost"]), float(costs["fake_cost"])) - 0.35 - 0.3
+    before = snapshot(t)
+    t.train_step(x)
+    assert moved(before, snapshot(t)) == {"decoder": False, "discriminator": True, "encoder": True}
+    assert t.completed_steps() == 2 and int(t.decoder_optimizer.iterations.numpy()) == 1
