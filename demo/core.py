@@ -185,14 +185,10 @@ def read_upload(path, what: str = "face") -> np.ndarray:
 
 
 def to_model_input(image, size: int, channels: int) -> np.ndarray:
-    """uint8 [H, W, 3] -> float32 [1, size, size, channels] in [-1, 1]: the central square, resized."""
-    from zoo.latent.models import resize_images
+    """uint8 [H, W, 3] -> float32 [1, size, size, channels] in [-1, 1]: the central square, resized as in training."""
+    from zoo.data.transforms import model_input
 
-    img = np.asarray(image)
-    h, w = img.shape[:2]
-    s = min(h, w)
-    img = img[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
-    return resize_images(img[None].astype(np.float32) / 127.5 - 1.0, int(size), int(channels))
+    return model_input(np.asarray(image), size, channels)
 
 
 # --------------------------------------------------------------------------------------------------- page

@@ -255,9 +255,10 @@ def image_range(model, default=(-1.0, 1.0), attr="input_range") -> tuple[float, 
 
 def load_images(folder: str, count: int, size: tuple[int, int], channels: int,
                 value_range=(-1.0, 1.0)) -> tuple[np.ndarray, list[str]]:
-    """The first ``count`` readable images of ``folder`` (sorted), resized to ``size`` (H, W) with Pillow,
-    as float32 [N, H, W, channels] scaled to ``value_range``, and their file names."""
-    from PIL import Image
+    """The first ``count`` readable images of ``folder`` (sorted), cropped and resized to ``size`` (H = W) as the
+    training pipeline does, as float32 [N, H, W, channels] scaled to ``value_range``, and their file names."""
+    from zoo.data.errors import DataError
+    from zoo.data.files import load_image
 
     if not os.path.isdir(folder):
         raise ExportError(f"--images {folder}: not a folder")
@@ -266,12 +267,10 @@ def load_images(folder: str, count: int, size: tuple[int, int], channels: int,
         if not name.lower().endswith(IMAGE_EXTENSIONS):
             continue
         try:
-            with Image.open(os.path.join(folder, name)) as img:
-                img = img.convert("L" if channels == 1 else "RGB").resize((size[1], size[0]), Image.BILINEAR)
-                arr = np.asarray(img, np.float32).reshape(size[0], size[1], channels)
-        except OSError:
+            x = load_image(os.path.join(folder, name), size[0], channels)[0]
+        except DataError:
             continue  # a truncated or mislabelled file: the next one will do
-        images.append(arr / 255.0 * (value_range[1] - value_range[0]) + value_range[0])
+        images.append((x + 1.0) / 2.0 * (value_range[1] - value_range[0]) + value_range[0])
         names.append(name)
         if len(images) == count:
             break

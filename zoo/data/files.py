@@ -166,3 +166,11 @@ def read_image(path: str, channels: int = 3, max_pixels: int = MAX_PIXELS) -> np
         raise DataError(f"{path} is not a readable image (expected JPEG, PNG, BMP, GIF or WebP): "
                         f"{e.message.splitlines()[0] if e.message else e}") from e
     return image.numpy()
+
+
+def load_image(path: str, size: int, channels: int = 3, max_pixels: int = MAX_PIXELS):
+    """One photo file -> float32 [1, size, size, channels] in [-1, 1], decoded, cropped to its central square and
+    resized as the training pipeline does (``read_image`` + ``transforms.model_input``). Raises DataError."""
+    from zoo.data.transforms import model_input
+
+    return model_input(read_image(path, 3, max_pixels), size, channels)

@@ -55,3 +55,22 @@ def to_float(images: tf.Tensor) -> tf.Tensor:
 def to_uint8(images) -> "tf.Tensor":
     """float [-1, 1] -> uint8 [0, 255], rounding as a PNG writer would."""
     return tf.cast(tf.clip_by_value(tf.round((tf.cast(images, tf.float32) + 1.0) * 127.5), 0, 255), tf.uint8)
+
+
+def fit(images, crop_kind: str, size: int, channels: int):
+    """uint8 [..., H, W, C] -> uint8 [..., size, size, channels]: the pipeline's crop and antialiased resize, skipped
+    when the images already have the size (a resize to the same size is not free)."""
+    if crop_kind != "none":
+        images = crop(images, crop_kind)
+    shape = tf.shape(images)
+    same = tf.logical_and(tf.equal(shape[-3], size), tf.equal(shape[-2], size))
+    images = tf.cond(same, lambda: tf.identity(images), lambda: resize(images, size))
+    images = to_channels(images, channels)
+    return tf.ensure_shape(images, [None] * (images.shape.rank - 3) + [size, size, channels])
+
+
+def model_input(image, size: int, channels: int):
+    """One photo, uint8 [H, W, C] -> float32 numpy [1, size, size, channels] in [-1, 1]: the central square,
+    resized and converted as the training pipeline does, so that an encoder sees a photo as it saw its data."""
+    image = tf.convert_to_tensor(image, tf.uint8)
+    return to_float(fit(image, "square", int(size), int(channels)))[None].numpy()

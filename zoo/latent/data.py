@@ -49,22 +49,16 @@ def load_images(data: str, data_dir: str | None = None, count: int = 256, image_
 
 
 def load_photo(path: str, image_size: int, channels: int = 3) -> np.ndarray:
-    """One photo file -> [1, S, S, C] in [-1, 1]: centre square crop, antialiased resize."""
-    from PIL import Image, UnidentifiedImageError
+    """One photo file -> [1, S, S, C] in [-1, 1]: centre square crop and resize, as the training pipeline does."""
+    from zoo.data.errors import DataError
+    from zoo.data.files import load_image
 
     if not os.path.isfile(path):
         raise LatentError(f"photo not found: {path}")
     try:
-        img = Image.open(path)
-        img = img.convert("RGB" if channels == 3 else "L")
-    except (UnidentifiedImageError, OSError) as e:
-        raise LatentError(f"{path} is not a readable image ({e})") from e
-    w, h = img.size
-    s = min(w, h)
-    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
-    img = img.resize((image_size, image_size), Image.LANCZOS)
-    x = np.asarray(img, np.float32) / 127.5 - 1.0
-    return (x[..., None] if x.ndim == 2 else x)[None]
+        return load_image(path, image_size, channels)
+    except DataError as e:
+        raise LatentError(str(e)) from None
 
 
 def label_rule(labels: dict, rule: str) -> np.ndarray:

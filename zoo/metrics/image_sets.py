@@ -13,6 +13,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from zoo.data import transforms
+
 
 class ImageSetError(ValueError):
     """An image set cannot be resolved or read."""
@@ -64,25 +66,11 @@ class ImageSet:
                 z = rng.standard_normal((b, self.latent_dim)).astype("float32")
                 images = to_uint8(generate(z))  # quantised exactly as a saved PNG
                 if (res, ch) != native:
-                    images = _fit(images, "none", res, ch)
+                    images = transforms.fit(images, "none", res, ch)
                 yield images
 
         spec = tf.TensorSpec((None, res, res, ch), tf.uint8)
         return tf.data.Dataset.from_generator(batches, output_signature=spec).prefetch(1)
-
-
-def _fit(images, crop_kind: str, size: int, channels: int):
-    """uint8 [..., H, W, C] -> uint8 [..., size, size, channels]: the pipeline's crop and antialiased resize, skipped
-    when the images already have the size (a resize to the same size is not free)."""
-    from zoo.data import transforms
-
-    if crop_kind != "none":
-        images = transforms.crop(images, crop_kind)
-    shape = tf.shape(images)
-    same = tf.logical_and(tf.equal(shape[-3], size), tf.equal(shape[-2], size))
-    images = tf.cond(same, lambda: tf.identity(images), lambda: transforms.resize(images, size))
-    images = transforms.to_channels(images, channels)
-    return tf.ensure_shape(images, [None] * (images.shape.rank - 3) + [size, size, channels])
 
 
 def _file_batches(source, batch_size: int, size: int, channels: int) -> tf.data.Dataset:
@@ -93,8 +81,9 @@ def _file_batches(source, batch_size: int, size: int, channels: int) -> tf.data.
     autotune = tf.data.AUTOTUNE
     if source.arrays is not None and source.crop == "none":
         ds = tf.data.Dataset.from_tensor_slices(source.arrays).batch(batch_size)
-        return ds.map(lambda x: _fit(x, "none", size, channels), num_parallel_calls=autotune).prefetch(autotune)
-    ds = raw_dataset(source).map(lambda d: _fit(d["image"], source.crop, size, channels),
+        ds = ds.map(lambda x: transforms.fit(x, "none", size, channels), num_parallel_calls=autotune)
+        return ds.prefetch(autotune)
+    ds = raw_dataset(source).map(lambda d: transforms.fit(d["image"], source.crop, size, channels),
                                  num_parallel_calls=autotune, deterministic=True)
     return ds.batch(batch_size, num_parallel_calls=autotune).prefetch(autotune)
 
