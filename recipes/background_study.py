@@ -116,12 +116,13 @@ def _sub_config(cfg: Config, model: str, background: str, steps: int, out: str, 
             w_dim=cfg.latent_dim, fmap_base=32 * cfg.base_filters, fmap_max=4 * cfg.base_filters,
             eval_extractor=extractor_spec, eval_images=cfg.eval_images, inception_weights=cfg.inception_weights,
             seed=cfg.seed, num_synthetic=cfg.num_synthetic, jit_compile=cfg.jit_compile, precision=cfg.precision,
-            checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every, num_samples=cfg.num_samples, out=out)
+            checkpoint_every=cfg.checkpoint_every, keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every,
+            num_samples=cfg.num_samples, out=out)
     common = dict(data=cfg.data, data_dir=cfg.data_dir, image_size=cfg.image_size, latent_dim=cfg.latent_dim,
                   base_filters=cfg.base_filters, batch_size=cfg.batch_size, steps=steps, epochs=10**9,
                   background=background, mask_dir=cfg.mask_dir, seed=cfg.seed, num_synthetic=cfg.num_synthetic,
                   jit_compile=cfg.jit_compile, precision=cfg.precision, checkpoint_every=cfg.checkpoint_every,
-                  log_every=cfg.log_every, num_samples=cfg.num_samples, out=out)
+                  keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every, num_samples=cfg.num_samples, out=out)
     if model == "vae":
         from recipes import utkface_vae
 

@@ -84,8 +84,8 @@ def describe(cfg: Config):
             "encoder loss: KL + similarity; decoder loss: "
             f"{cfg.gamma:g} * similarity + GAN; discriminator loss: GAN",
             f"latent: {cfg.latent_dim}, image: {cfg.image_size}x{cfg.image_size}",
-            ("balancing: D skipped while a cost < 0.68 - {m:g}, decoder while one > 0.68 + {m:g}".format(m=cfg.gan_margin)
-             if cfg.balance else "balancing: off (every part updated at every step)")]
+            (f"balancing: D skipped while a cost < 0.68 - {cfg.gan_margin:g}, decoder while one > 0.68 + "
+             f"{cfg.gan_margin:g}" if cfg.balance else "balancing: off (every part updated at every step)")]
 
 
 def main(argv=None) -> int:

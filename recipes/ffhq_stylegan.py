@@ -178,7 +178,8 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
                                        plot_path=os.path.join(run_dir, "plots", "levels.png"))
         result = train_progressive(
             trainer, levels, dataset_fn, run_dir, resume=resume, checkpoint_every=cfg.checkpoint_every,
-            log_every=cfg.log_every, epoch_steps=cfg.epoch_steps, extra_callbacks=extra_callbacks,
+            keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every, epoch_steps=cfg.epoch_steps,
+            extra_callbacks=extra_callbacks,
             render_samples=lambda: trainer.sample(fixed_z, **render_kwargs), after_level=after_level,
             time_budget_s=60.0 * cfg.time_budget)
     return trainer, result

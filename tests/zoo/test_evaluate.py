@@ -143,3 +143,30 @@ def test_same_named_runs_get_distinct_labels():
     evaluate._distinct_labels(sets, ["/w/runs/families/00000-celeba_dcgan", "/w/runs/00000-celeba_dcgan/",
                                      "vae_utkface_64"])
     assert [s.label for s in sets] == ["families/00000-celeba_dcgan", "runs/00000-celeba_dcgan", "vae_utkface_64"]
+
+
+def test_keep_checkpoints_0_keeps_every_checkpoint_and_each_one_is_evaluated_as_itself(faces, tmp_path):
+    # What a run's distance curve needs (python -m zoo.metrics.curve): every checkpoint kept, each one its own
+    # fake, with the images it had seen. With the default only the newest two stay.
+    from recipes import celeba_dcgan
+
+    folder, extractor, _ = faces
+    args = ["--data", "utkface", "--data-dir", folder, "--image-size", "16", "--batch-size", "4", "--base-filters",
+            "4", "--latent-dim", "8", "--steps", "4", "--checkpoint-every", "1", "--no-jit-compile"]
+    assert celeba_dcgan.main(args + ["--out", str(tmp_path / "default")]) == 0
+    run = os.path.join(tmp_path / "default", os.listdir(tmp_path / "default")[0])
+    assert len(os.listdir(os.path.join(run, "checkpoints"))) == 3  # two checkpoints and the latest pointer
+    assert celeba_dcgan.main(args + ["--keep-checkpoints", "0", "--out", str(tmp_path / "all")]) == 0
+    run = os.path.join(tmp_path / "all", os.listdir(tmp_path / "all")[0])
+    ckpts = sorted(d for d in os.listdir(os.path.join(run, "checkpoints")) if d.startswith("ckpt-"))
+    assert ckpts == [f"ckpt-{s:08d}" for s in (1, 2, 3, 4)]
+    out = str(tmp_path / "curve.json")
+    fakes = [os.path.join(run, "checkpoints", c) for c in ckpts[::3]]
+    assert evaluate.main(["--real", folder, "--fake", *fakes, "--metrics", "fid", "--extractor", extractor, "--n",
+                          "8", "--no-cache", "--no-progress", "--out", out]) == 0
+    results = json.load(open(out))["results"]
+    name = os.path.basename(run)
+    assert [r["label"] for r in results] == [f"{name}@1", f"{name}@4"]
+    assert [r["info"]["step"] for r in results] == [1, 4]
+    assert [r["info"]["images_seen"] for r in results] == [4, 16]
+    assert results[0]["summary"] != results[1]["summary"]

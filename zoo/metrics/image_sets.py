@@ -164,15 +164,17 @@ def _generator_of(model):
     return model
 
 
-def run_set(run_dir: str) -> ImageSet:
+def run_set(run_dir: str, checkpoint: str | None = None) -> ImageSet:
     """The model of a run folder (``zoo.runs.run_model``: for a progressive run the EMA generator at the level and
-    fade-in it reached) restored from its latest checkpoint."""
+    fade-in it reached) restored from its latest checkpoint, or from ``checkpoint`` (labelled RUN@STEP)."""
     from zoo.runs import run_model
-    from zoo.training.checkpoint import CheckpointError
+    from zoo.training.checkpoint import CheckpointError, verify_checkpoint
 
     label = os.path.basename(os.path.normpath(run_dir))
     try:
-        model = run_model(run_dir)
+        if checkpoint is not None:
+            label += f"@{int(verify_checkpoint(checkpoint)['step'])}"
+        model = run_model(run_dir, checkpoint=checkpoint)
     except (CheckpointError, FileNotFoundError, ValueError) as e:
         raise ImageSetError(f"run folder {run_dir}: {e}") from e
     return generator_set(model, label, dict(model.run_info))
@@ -198,10 +200,25 @@ def preset_set(name: str) -> ImageSet:
                           "dataset": meta.get("dataset")})
 
 
+def checkpoint_run(path: str) -> str | None:
+    """The run folder of ``path`` when it is one of its checkpoints (``RUN/checkpoints/ckpt-<step>``), else None."""
+    import re
+
+    path = os.path.normpath(path)
+    parent = os.path.dirname(path)
+    run_dir = os.path.dirname(parent)
+    if (re.fullmatch(r"ckpt-\d+", os.path.basename(path)) and os.path.basename(parent) == "checkpoints"
+            and os.path.isfile(os.path.join(run_dir, "config.json"))):
+        return run_dir
+    return None
+
+
 def resolve(spec: str, *, real: bool = False, split: str = "train", image_size: int = 64,
             num_synthetic: int = 2000, seed: int = 0) -> ImageSet:
     """An image set from a command-line spec: ``DATASET[:DIR]`` (utkface, celeba, ffhq, synthetic), a folder of
-    images, a run folder, a ``.keras`` generator file or a preset name / folder (``--real`` takes the first two)."""
+    images, a run folder or one of its checkpoints (``RUN/checkpoints/ckpt-<step>``, kept with
+    ``--keep-checkpoints 0``), a ``.keras`` generator file or a preset name / folder (``--real`` takes the first
+    two)."""
     from zoo.data import DATASETS
     from zoo.data.errors import DataError
     from zoo.registry import PRESET_DIR, PresetError, list_presets
@@ -213,6 +230,9 @@ def resolve(spec: str, *, real: bool = False, split: str = "train", image_size: 
     except DataError as e:
         raise ImageSetError(str(e)) from e
     if os.path.isdir(spec):
+        run_dir = checkpoint_run(spec)
+        if run_dir is not None and not real:
+            return run_set(run_dir, checkpoint=spec)
         if os.path.isfile(os.path.join(spec, "config.json")) and os.path.isdir(os.path.join(spec, "checkpoints")):
             if real:
                 raise ImageSetError(f"--real {spec} is a run folder; --real takes a folder of images or a dataset")

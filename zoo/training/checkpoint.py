@@ -5,7 +5,7 @@ written and fsynced under a temporary folder name, which is then renamed into pl
 fsynced), so a kill or a power loss at any moment leaves the previous checkpoints intact. ``checkpoints/latest``
 is a one-line pointer for people and tools; the loop itself always takes the newest checkpoint that passes
 ``verify_checkpoint`` (CRC of every array, state.json readable, one array per listed variable), skipping a
-damaged one with a warning. Only the newest ``keep`` checkpoints are kept. Variables are stored in the
+damaged one with a warning. Only the newest ``keep`` checkpoints are kept (all with 0). Variables are stored in the
 trainer's deterministic order and checked by shape on load.
 """
 
@@ -105,7 +105,8 @@ def save_checkpoint(ckpt_dir: str, groups: dict[str, list], state: dict, keep: i
             shutil.rmtree(tmp, ignore_errors=True)
     done = _checkpoints(ckpt_dir)
     older = [p for s, p in done if s < step]
-    for path in [p for s, p in done if s > step] + older[:max(len(older) - max(keep, 1) + 1, 0)]:
+    stale = older[:max(len(older) - keep + 1, 0)] if keep > 0 else []  # keep 0: every checkpoint stays
+    for path in [p for s, p in done if s > step] + stale:
         shutil.rmtree(path, ignore_errors=True)
     return final
 

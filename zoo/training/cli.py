@@ -41,6 +41,8 @@ class RunOptions:
     # compute dtype of the models (variables, losses and penalties stay float32; loss scaling for float16 only)
     precision: typing.Literal["float32", "mixed_bfloat16", "mixed_float16"] = "float32"
     checkpoint_every: int = 500  # steps between checkpoints (one is also written at each epoch end)
+    # newest checkpoints kept; 0 = all of them, for a run's distance curve (python -m zoo.metrics.curve)
+    keep_checkpoints: int = 2
     log_every: int = 10  # steps between rows of logs/metrics.csv
     num_samples: int = 64  # images in the sample grids
     out: str = "runs"  # parent folder of the numbered run folders

@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_steps: int, resume: bool = False,
-          checkpoint_every: int = 500, log_every: int = 10, render_samples=None, sample_every_epochs: int = 1,
+          checkpoint_every: int = 500, keep_checkpoints: int = 2, log_every: int = 10, render_samples=None,
+          sample_every_epochs: int = 1,
           extra_callbacks=(), verbose: int | None = None, time_budget_s: float = 0.0,
           seconds_before: float = 0.0) -> TrainState:
     """Train ``trainer`` (a compiled trainer with ``build_all``/``checkpoint_variables``/``completed_steps``)
@@ -63,7 +64,7 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
 
     # The run has started: status.json exists from here on, whatever happens next (a kill, a NaN, a full disk).
     write_json(status_path, {"status": "running", **state.as_dict()})
-    checkpointer = Checkpointer(state, ckpt_dir, trainer, every_steps=checkpoint_every)
+    checkpointer = Checkpointer(state, ckpt_dir, trainer, every_steps=checkpoint_every, keep=keep_checkpoints)
     # Metrics before the checkpoint: a kill between the two re-runs the step from the older checkpoint (and
     # MetricsLog drops its row on resume) instead of leaving a checkpointed step without its row.
     callbacks = [

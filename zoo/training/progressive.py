@@ -85,7 +85,8 @@ def resume_position(trainer, levels: list[Level]) -> tuple[int, bool]:
 
 
 def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *, resume: bool = False,
-                      checkpoint_every: int = 500, log_every: int = 10, render_samples=None,
+                      checkpoint_every: int = 500, keep_checkpoints: int = 2, log_every: int = 10,
+                      render_samples=None,
                       epoch_steps: int = 1000, extra_callbacks=(), after_level=None, verbose=None,
                       time_budget_s: float = 0.0) -> dict:
     """Train ``trainer`` (a built, compiled ``ProgressiveTrainer``) level by level.
@@ -124,6 +125,7 @@ def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *,
         state = train(trainer, lambda offset, lv=lv: dataset_fn(lv, offset), run_dir,
                       steps_per_epoch=max(1, min(epoch_steps, lv.steps)),
                       total_steps=trainer.completed_steps() + left, checkpoint_every=checkpoint_every,
+                      keep_checkpoints=keep_checkpoints,
                       log_every=log_every, render_samples=render_samples, extra_callbacks=extra_callbacks,
                       verbose=verbose, time_budget_s=time_budget_s, seconds_before=seconds)
         seconds, spent = state.train_seconds(), state.budget_spent  # checkpoints store the run's total seconds

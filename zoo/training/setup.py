@@ -124,7 +124,8 @@ def train_gan(cfg, run_dir: str, resume: bool, build, crop: str | None = None):
     if schedule is not None:  # steps of different sizes (WGAN's warm-up): batches of B, grouped per step
         dataset_fn = scheduled_dataset_fn(image_dataset_fn(source, cfg, crop=crop), schedule)
     state = train(trainer, dataset_fn, run_dir, steps_per_epoch=per_epoch,
-                  total_steps=total, resume=resume, checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every,
+                  total_steps=total, resume=resume, checkpoint_every=cfg.checkpoint_every,
+                  keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every,
                   render_samples=lambda: trainer.generator(fixed_z, training=False),
                   time_budget_s=60.0 * cfg.time_budget)
     return trainer, state

@@ -30,7 +30,7 @@ def train_autoencoder(trainer, source, cfg, run_dir: str, resume: bool, dataset_
     recon = ReconstructionGrid(os.path.join(run_dir, "reconstructions"), inputs,
                                lambda x: trainer.reconstruct(x), trainer.completed_steps)
     state = train(trainer, dataset_fn, run_dir, steps_per_epoch=per_epoch, total_steps=total, resume=resume,
-                  checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every,
+                  checkpoint_every=cfg.checkpoint_every, keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every,
                   render_samples=lambda: trainer.decoder(fixed_z, training=False), extra_callbacks=(recon,),
                   time_budget_s=60.0 * cfg.time_budget)
     return trainer, state
