@@ -97,11 +97,16 @@ def plot(result: dict, metric: str, path: str) -> None:
 
     pts = result["points"]
     n = np.array([p["images"] for p in pts], float)
+    d, std = np.array([p["distance"] for p in pts]), np.array([p["std"] for p in pts])
+    fitted = n >= result.get("fitted_on_images_from", 0)
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    ax.errorbar(n, [p["distance"] for p in pts], yerr=[p["std"] for p in pts], marker="o", ls="", label="measured")
+    ax.errorbar(n[fitted], d[fitted], yerr=std[fitted], marker="o", ls="", color="tab:blue", label="measured, fitted")
+    if not fitted.all():
+        ax.errorbar(n[~fitted], d[~fitted], yerr=std[~fitted], marker="o", mfc="none", ls="", color="tab:blue",
+                    label="measured, left out of the fit")
     fit, floor = result["fit"], result["floor"]
     end = max(n.max(), result["images_needed"] or 0) * 1.2
-    grid = np.geomspace(max(n.min(), 1.0), end, 100)
+    grid = np.geomspace(max(n[fitted].min(), 1.0), end, 100)
     ax.plot(grid, floor + fit["a"] * grid ** -fit["b"], ls="--",
             label=f"fit {floor:g} + {fit['a']:.3g} N^-{fit['b']:.3f} (extrapolated past the last point)")
     ax.axhline(result["target"], color="tab:green", lw=1, label=f"target {result['target']:g}")
