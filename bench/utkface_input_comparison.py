@@ -36,6 +36,9 @@ def evaluate_run(spec: str, recalibrate: int):
     import numpy as np
 
     from recipes import utkface_classifiers as uc
+    from zoo.classification.dataset import make_labelled_dataset
+    from zoo.classification.evaluation import evaluate, headline, predict_dataset
+    from zoo.data.splits import split_indices
     from zoo.training.checkpoint import latest_checkpoint, load_checkpoint
     from zoo.training.cli import config_from_dict
     from zoo.training.setup import load_training_source, steps_for
@@ -45,7 +48,7 @@ def evaluate_run(spec: str, recalibrate: int):
     cfg = config_from_dict(uc.Config, read_json(os.path.join(run_dir, "config.json")))
     ckpt = ckpt or latest_checkpoint(os.path.join(run_dir, "checkpoints"))
     source = load_training_source(cfg)
-    parts = uc.split_indices(len(source), cfg.split, cfg.seed)
+    parts = split_indices(len(source), cfg.split, cfg.seed)
     train_src, val_src, test_src = (source.subset(parts[k]) for k in ("train", "validation", "test"))
     ages = np.asarray(train_src.labels["age"], np.float64)
     per_epoch, _ = steps_for(len(train_src), cfg.batch_size, cfg.epochs, cfg.steps)
@@ -53,13 +56,13 @@ def evaluate_run(spec: str, recalibrate: int):
     trainer.build_all()
     state = load_checkpoint(ckpt, trainer.checkpoint_variables())
     if recalibrate:
-        recalibrate_batch_norm(trainer.classifier, uc.make_labelled_dataset(train_src, cfg, training=True),
+        recalibrate_batch_norm(trainer.classifier, make_labelled_dataset(train_src, cfg, training=True),
                                recalibrate)
     row = {"input": f"{cfg.image_size} px {'grey' if cfg.channels == 1 else 'colour'}",
            "task": cfg.task, "epochs": round(int(state["step"]) / per_epoch, 2)}
     for name, src in (("val", val_src), ("test", test_src)):
-        out, lab, _ = uc.predict_dataset(trainer.classifier, uc.make_labelled_dataset(src, cfg, training=False))
-        row.update({f"{name}_{k}": v for k, v in uc.headline(uc.evaluate(out, lab)).items()
+        out, lab, _ = predict_dataset(trainer.classifier, make_labelled_dataset(src, cfg, training=False))
+        row.update({f"{name}_{k}": v for k, v in headline(evaluate(out, lab)).items()
                     if not k.endswith("macro_f1")})
     return row
 

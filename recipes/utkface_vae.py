@@ -88,7 +88,7 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
         return train_autoencoder(trainer, source, cfg, run_dir, resume, dataset_fn, channels=cfg.channels,
                                  num_reconstructions=cfg.num_reconstructions)
 
-    from recipes.utkface_classifiers import split_indices
+    from zoo.data.splits import split_indices
     from zoo.metrics.reconstruction import reconstruction_metrics
 
     # Hold out the seeded 10% test split of the classifier recipes (the same images for the four models).

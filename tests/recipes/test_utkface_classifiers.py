@@ -7,6 +7,10 @@ import pytest
 
 from recipes import utkface_classifiers as uc
 from tests.conftest import UTKFACE_REAL, needs_real_utkface
+from zoo.classification.dataset import make_labelled_dataset, random_shift
+from zoo.classification.evaluation import predict_dataset
+from zoo.classification.presets import export_presets
+from zoo.data.splits import split_indices, split_seed
 from zoo.data.utkface import parse_name
 
 TINY = ["--data", "synthetic", "--image-size", "16", "--batch-size", "4", "--num-synthetic", "60",
@@ -50,7 +54,7 @@ def test_predicted_ages_are_clamped_to_the_training_range(tiny_run, tmp_path):
     stored = json.load(open(os.path.join(tiny_run, "config.json")))
     cfg = uc.Config(**{k: stored[k] for k in ("data", "num_synthetic", "image_size", "channels", "seed")})
     ages = load_training_source(cfg).labels["age"]
-    train_ages = ages[uc.split_indices(len(ages), cfg.split, uc.split_seed(cfg))["train"]]
+    train_ages = ages[split_indices(len(ages), cfg.split, split_seed(cfg))["train"]]
     assert model.age_range == (train_ages.min(), train_ages.max())
     assert uc.main([*TINY, "--task", "age", "--steps", "1", "--no-age-clip", "--out", str(tmp_path)]) == 0
     run = os.path.join(tmp_path, os.listdir(tmp_path)[0])
@@ -60,7 +64,7 @@ def test_predicted_ages_are_clamped_to_the_training_range(tiny_run, tmp_path):
 def test_export_presets_splits_the_multitask_model(tiny_run, tmp_path):
     from zoo.registry import from_preset
 
-    paths = uc.export_presets(tiny_run, str(tmp_path), training_command="python -m recipes.utkface_classifiers x")
+    paths = export_presets(tiny_run, str(tmp_path), training_command="python -m recipes.utkface_classifiers x")
     names = sorted(os.path.basename(p) for p in paths)
     assert names == ["classifier_age_utkface_16", "classifier_ethnicity_utkface_16", "classifier_gender_utkface_16",
                      "classifier_multitask_utkface_16"]
@@ -115,7 +119,7 @@ def test_ensemble_of_two_runs_on_one_split(tiny_run, tmp_path, capsys):
     x = np.random.default_rng(1).uniform(-1, 1, (3, 16, 16, 1)).astype("float32")
     np.testing.assert_allclose(model(x)["age"], (np.asarray(a(x)["age"]) + np.asarray(b(x)["age"])) / 2, rtol=1e-5)
     # export-presets splits the multi-task ensemble into per-head ensembles
-    written = uc.export_presets(ens_dir, str(tmp_path / "presets"))
+    written = export_presets(ens_dir, str(tmp_path / "presets"))
     gender = from_preset([w for w in written if "gender" in os.path.basename(w)][0])
     np.testing.assert_allclose(gender(x)["gender"], model(x)["gender"], rtol=1e-6)
     # --calibrate-age: a monotone map of the ensemble's ages fit on validation, reported with its out-of-sample figure
@@ -147,19 +151,19 @@ def test_ensemble_of_two_runs_on_one_split(tiny_run, tmp_path, capsys):
 
 
 def test_split_proportions_and_reproducibility():
-    a = uc.split_indices(1000, (0.7, 0.2, 0.1), seed=3)
+    a = split_indices(1000, (0.7, 0.2, 0.1), seed=3)
     assert [len(a[k]) for k in ("train", "validation", "test")] == [700, 200, 100]
     assert sorted(np.concatenate(list(a.values())).tolist()) == list(range(1000))  # disjoint, complete
-    b = uc.split_indices(1000, (0.7, 0.2, 0.1), seed=3)
+    b = split_indices(1000, (0.7, 0.2, 0.1), seed=3)
     assert all(np.array_equal(a[k], b[k]) for k in a)
     # --split-seed decouples the split from --seed (initialisation, shuffling), so reruns share a test set.
-    assert uc.split_seed(uc.Config(seed=1, split_seed=3)) == 3 and uc.split_seed(uc.Config(seed=4)) == 4
-    c = uc.split_indices(1000, (0.7, 0.2, 0.1), seed=4)
+    assert split_seed(uc.Config(seed=1, split_seed=3)) == 3 and split_seed(uc.Config(seed=4)) == 4
+    c = split_indices(1000, (0.7, 0.2, 0.1), seed=4)
     assert not np.array_equal(a["test"], c["test"])
     with pytest.raises(ValueError, match="summing to 1"):
-        uc.split_indices(100, (0.7, 0.2, 0.2))
+        split_indices(100, (0.7, 0.2, 0.2))
     with pytest.raises(ValueError, match="empty"):
-        uc.split_indices(3, (0.7, 0.2, 0.1))  # 2 / 0 / 1
+        split_indices(3, (0.7, 0.2, 0.1))  # 2 / 0 / 1
 
 
 def test_labels_reach_the_heads_as_parsed_from_the_names(utkface_dir):
@@ -169,7 +173,7 @@ def test_labels_reach_the_heads_as_parsed_from_the_names(utkface_dir):
     assert parse_name("39_1_20170116174525125.jpg.chip.jpg") is None
     source = load_source("utkface", utkface_dir)
     cfg = uc.Config(image_size=16, batch_size=32)
-    images, labels = next(iter(uc.make_labelled_dataset(source, cfg, training=False)))
+    images, labels = next(iter(make_labelled_dataset(source, cfg, training=False)))
     assert images.shape == (12, 16, 16, 1)
     expected = [parse_name(p) for p in source.paths]
     assert labels["gender"].numpy().tolist() == [e["gender"] for e in expected]
@@ -181,7 +185,7 @@ def test_shift_translates_each_image_by_at_most_the_margin():
     import tensorflow as tf
 
     images = tf.random.stateless_uniform((16, 20, 20, 1), seed=(1, 2))
-    out = uc._shift(images, 0.1, seed=7, index=tf.constant(3, tf.int64)).numpy()
+    out = random_shift(images, 0.1, seed=7, index=tf.constant(3, tf.int64)).numpy()
     x = images.numpy()
     assert out.shape == x.shape
     moves = set()
@@ -192,10 +196,10 @@ def test_shift_translates_each_image_by_at_most_the_margin():
         assert len(hits) == 1
         moves.add(hits[0])
     assert len(moves) > 3  # offsets are drawn per image, not once per batch
-    again = uc._shift(images, 0.1, seed=7, index=tf.constant(3, tf.int64)).numpy()
+    again = random_shift(images, 0.1, seed=7, index=tf.constant(3, tf.int64)).numpy()
     assert np.array_equal(out, again)  # seeded by (seed, batch index): a resumed run sees the same batches
-    assert not np.array_equal(out, uc._shift(images, 0.1, seed=7, index=tf.constant(4, tf.int64)).numpy())
-    assert uc._shift(images, 0.01, seed=7, index=tf.constant(3, tf.int64)) is images  # margin rounds to 0 px
+    assert not np.array_equal(out, random_shift(images, 0.1, seed=7, index=tf.constant(4, tf.int64)).numpy())
+    assert random_shift(images, 0.01, seed=7, index=tf.constant(3, tf.int64)) is images  # margin rounds to 0 px
 
 
 def test_out_of_range_shift_is_a_clear_error(tmp_path, capsys):
@@ -265,9 +269,9 @@ def test_builtin_age_preset_scores_its_recorded_test_mae_on_the_real_split():
                        if k in ("task", "image_size", "channels", "split", "split_seed", "seed", "batch_size")},
                     data="utkface", data_dir=UTKFACE_REAL)
     source = load_training_source(cfg)
-    test = uc.split_indices(len(source), cfg.split, uc.split_seed(cfg))["test"]
+    test = split_indices(len(source), cfg.split, split_seed(cfg))["test"]
     assert len(test) == meta["split"]["counts"]["test"]
-    outputs, labels, _ = uc.predict_dataset(model, uc.make_labelled_dataset(source.subset(test), cfg, training=False))
+    outputs, labels, _ = predict_dataset(model, make_labelled_dataset(source.subset(test), cfg, training=False))
     mae = np.abs(outputs["age"] - labels["age"]).mean()
     assert mae == pytest.approx(meta["metrics"]["test"]["age_mae"], abs=1e-3)
     assert model.age_calibration is not None and meta["age_calibration_fit"]["fit_on"] == "validation split"

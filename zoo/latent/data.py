@@ -20,8 +20,8 @@ def load_images(data: str, data_dir: str | None = None, count: int = 256, image_
     ``split``: ``test`` takes the images of the classifier presets' test split (the recipes' seeded 70/20/10
     partition, seed ``seed``), ``all`` any images; then ``count`` of them at random (seeded), in a fixed order.
     """
-    from recipes.utkface_classifiers import split_indices
     from zoo.data import load_source, make_dataset
+    from zoo.data.splits import split_indices
 
     source = load_source(data, data_dir, image_size=image_size, num_synthetic=num_synthetic, seed=seed)
     n = len(source)
