@@ -126,7 +126,7 @@ def test_cli_exports_a_preset_and_prints_the_parity(tmp_path, capsys):
     out = tmp_path / "onnx"
     assert main(["--preset", preset, "--format", "onnx", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "parity generator onnx: max |onnx - keras| = " in printed and "(limit 0.0001): ok" in printed
+    assert "parity generator onnx: max |onnx - keras| = " in printed and "(limit 0.0001 x max(1, |output|)): ok" in printed
     card = json.load(open(out / "generator.onnx.json"))
     assert card["source"]["preset"] == preset and card["licence"] == "CC0"
 
@@ -174,3 +174,12 @@ def test_a_young_stylegan_run_exports_with_parity_untouched(tmp_path):
     assert 0 < np.abs(const - 1).max() < 0.01  # moved, but still nearly flat
     (card,) = export_model(t, str(tmp_path), "onnx", source={"test": "young stylegan"}, log=print)
     assert card["parity"]["ok"] and card["parity"]["max_abs_diff"] <= 1e-4, card["parity"]
+
+
+def test_parity_is_absolute_for_small_outputs_and_relative_for_large_ones():
+    from export.exporter import parity
+
+    image, logvar = np.full((2, 4), 0.5), np.full((2, 4), -215.0)
+    assert parity([image, logvar], [image + 5e-5, logvar + 5e-4]) == (pytest.approx(5e-4), True)  # float32 rounding
+    assert parity([image, logvar], [image + 5e-4, logvar])[1] is False  # an image off by 5e-4 is a real error
+    assert parity([image, logvar], [image, logvar + 0.05])[1] is False  # 0.05 in 215 is more than rounding
