@@ -38,7 +38,7 @@ def evaluate_run(spec: str, recalibrate: int):
     from recipes import utkface_classifiers as uc
     from zoo.classification.dataset import make_labelled_dataset
     from zoo.classification.evaluation import evaluate, headline, predict_dataset
-    from zoo.data.splits import split_indices
+    from zoo.data.splits import split_indices, split_seed
     from zoo.training.checkpoint import latest_checkpoint, load_checkpoint
     from zoo.training.cli import config_from_dict
     from zoo.training.setup import load_training_source, steps_for
@@ -48,7 +48,7 @@ def evaluate_run(spec: str, recalibrate: int):
     cfg = config_from_dict(uc.Config, read_json(os.path.join(run_dir, "config.json")))
     ckpt = ckpt or latest_checkpoint(os.path.join(run_dir, "checkpoints"))
     source = load_training_source(cfg)
-    parts = split_indices(len(source), cfg.split, cfg.seed)
+    parts = split_indices(len(source), cfg.split, split_seed(cfg))  # the run's own split, --split-seed included
     train_src, val_src, test_src = (source.subset(parts[k]) for k in ("train", "validation", "test"))
     ages = np.asarray(train_src.labels["age"], np.float64)
     per_epoch, _ = steps_for(len(train_src), cfg.batch_size, cfg.epochs, cfg.steps)

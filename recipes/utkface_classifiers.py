@@ -173,7 +173,18 @@ def main(argv=None) -> int:
         parser.add_argument("--dest", default=os.path.join("zoo", "presets"))
         parser.add_argument("--training-command", default=None)
         args = parser.parse_args(argv[1:])
-        for path in export_presets(args.run_dir, args.dest, args.training_command):
+        from zoo.registry import PresetError
+
+        if not os.path.isfile(os.path.join(args.run_dir, "preset", "metadata.json")):
+            print(f"{parser.prog}: error: {args.run_dir} has no preset/ (a finished run of this recipe writes one)",
+                  file=sys.stderr)
+            return 2
+        try:
+            written = export_presets(args.run_dir, args.dest, args.training_command)
+        except (PresetError, OSError) as e:
+            print(f"{parser.prog}: error: {e}", file=sys.stderr)
+            return 2
+        for path in written:
             print(f"wrote {path}")
         return 0
     from zoo.training.recipe import run_recipe

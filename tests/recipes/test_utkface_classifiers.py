@@ -77,6 +77,11 @@ def test_export_presets_splits_the_multitask_model(tiny_run, tmp_path):
     assert meta["training_command"].endswith(" x") and "derived_from" in meta and "licence" in meta
 
 
+def test_export_presets_of_a_folder_that_is_not_a_finished_run_exits_2_with_a_sentence(tmp_path, capsys):
+    assert uc.main(["export-presets", str(tmp_path), "--dest", str(tmp_path / "out")]) == 2
+    assert "has no preset/" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
 def test_resume_of_a_finished_run_does_no_new_steps(tiny_run, capsys):
     assert uc.main([*TINY, "--task", "all", "--steps", "2", "--resume", tiny_run]) == 0
     assert "at step 2" in capsys.readouterr().out
