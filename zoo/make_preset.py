@@ -1,6 +1,7 @@
 """Turn a training run into a preset folder.
 
     python -m zoo.make_preset RUN_DIR --part generator --out zoo/presets/dcgan_utkface_64 [--weights-dtype float16]
+    python -m zoo.make_preset RUN_DIR/checkpoints/ckpt-00006000 --out ...   # that checkpoint, not the newest
 
 The metadata records the dataset, resolution, the exact training command and the hardware it ran on (from the
 run's command.json), the training wall time, images seen, the run's final logged metrics, the steps trained and
@@ -30,11 +31,15 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
     import numpy as np
 
     from zoo.registry import save_to_preset
-    from zoo.runs import images_seen, last_metrics, load_run, trainer_model
+    from zoo.runs import checkpoint_run, images_seen, last_metrics, load_run, trainer_model
+    from zoo.training.checkpoint import verify_checkpoint
     from zoo.utils.hardware import describe
     from zoo.utils.io import read_json
 
-    recipe, cfg, trainer = load_run(run_dir)
+    checkpoint = None
+    if checkpoint_run(run_dir) is not None:  # one checkpoint of a run (kept with --keep-checkpoints 0)
+        run_dir, checkpoint = checkpoint_run(run_dir), run_dir
+    recipe, cfg, trainer = load_run(run_dir, checkpoint)
     model = trainer_model(trainer, part)
     record = read_json(os.path.join(run_dir, "command.json")) \
         if os.path.isfile(os.path.join(run_dir, "command.json")) else {}
@@ -56,15 +61,21 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
         "recipe": recipe.NAME,
         "steps_trained": trainer.completed_steps(),
         "images_seen": images_seen(trainer, cfg),
-        "metrics": {"final_logged": last_metrics(run_dir)},
         "licence": LICENCES.get(data, "see the dataset's licence"),
-        "run_status": status.get("status"),
-        "stopped_by": status.get("reason"),  # "steps" or "time budget"
-        "train_seconds": status.get("train_seconds"),  # training wall-clock, summed over resumes
         "hardware": hardware,
         "config": {k: v for k, v in vars(cfg).items()},
         **(extra or {}),
     }
+    if checkpoint is None:
+        meta.update({"metrics": {"final_logged": last_metrics(run_dir)}, "run_status": status.get("status"),
+                     "stopped_by": status.get("reason"),  # "steps" or "time budget"
+                     "train_seconds": status.get("train_seconds")})  # training wall-clock, summed over resumes
+    else:  # an earlier checkpoint: what the run had logged and trained by then, not its end
+        step = trainer.completed_steps()
+        meta.update({"checkpoint": os.path.basename(os.path.normpath(checkpoint)),
+                     "metrics": {"logged_at_checkpoint": last_metrics(run_dir, step)},
+                     "run_status": f"checkpoint at step {step} of a run that went on to {status.get('step')}",
+                     "train_seconds": verify_checkpoint(checkpoint).get("train_seconds")})
     save_to_preset(model, out, meta, weights_dtype=weights_dtype)
     if weights_dtype != "float32":  # record what float16 storage costs in output accuracy
         from zoo.registry import _load_preset

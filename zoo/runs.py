@@ -121,11 +121,25 @@ def run_model(run_dir: str, part: str | None = None, checkpoint: str | None = No
     return model
 
 
-def last_metrics(run_dir: str) -> dict:
-    """The last row of the run's logs/metrics.csv as floats ({} when absent)."""
+def last_metrics(run_dir: str, up_to_step: int | None = None) -> dict:
+    """The last row of the run's logs/metrics.csv (at or before ``up_to_step`` when given) as floats ({} when
+    absent)."""
     path = os.path.join(run_dir, "logs", "metrics.csv")
     if not os.path.isfile(path):
         return {}
     with open(path) as f:
         rows = list(csv.DictReader(f))
+    if up_to_step is not None:
+        rows = [r for r in rows if r.get("step") not in ("", None) and float(r["step"]) <= up_to_step]
     return {k: float(v) for k, v in rows[-1].items() if v not in ("", None)} if rows else {}
+
+
+def checkpoint_run(path: str) -> str | None:
+    """The run folder of ``path`` when it is one of its checkpoints (``RUN/checkpoints/ckpt-<step>``), else None."""
+    path = os.path.normpath(path)
+    parent = os.path.dirname(path)
+    run_dir = os.path.dirname(parent)
+    if (re.fullmatch(r"ckpt-\d+", os.path.basename(path)) and os.path.basename(parent) == "checkpoints"
+            and os.path.isfile(os.path.join(run_dir, "config.json"))):
+        return run_dir
+    return None

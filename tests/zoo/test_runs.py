@@ -31,6 +31,25 @@ def test_run_to_preset_keeps_the_trained_generator(tmp_path):
     assert "--steps 3" in meta["resumed_with"][0] and "--resume" in meta["resumed_with"][0]
 
 
+def test_a_preset_from_an_earlier_checkpoint_has_that_checkpoints_weights_and_record(tmp_path):
+    import os
+
+    out = str(tmp_path / "runs")
+    assert celeba_dcgan.main([*TINY, "--steps", "4", "--checkpoint-every", "1", "--keep-checkpoints", "0",
+                              "--log-every", "1", "--out", out]) == 0
+    run = _run_dir(out)
+    ckpt = os.path.join(run, "checkpoints", "ckpt-00000002")
+    g = zoo.from_preset(make_preset(ckpt, None, str(tmp_path / "preset")))
+    z = np.random.default_rng(0).standard_normal((4, 8)).astype("float32")
+    _, _, at_2 = load_run(run, ckpt)
+    _, _, newest = load_run(run)
+    np.testing.assert_array_equal(np.asarray(g(z)), np.asarray(at_2.generator(z)))
+    assert not np.array_equal(np.asarray(g(z)), np.asarray(newest.generator(z)))
+    meta = g.preset_metadata
+    assert meta["steps_trained"] == 2 and meta["images_seen"] == 8 and meta["checkpoint"] == "ckpt-00000002"
+    assert meta["metrics"]["logged_at_checkpoint"]["step"] <= 2 and "of a run that went on to 4" in meta["run_status"]
+
+
 def test_make_preset_on_a_folder_that_is_not_a_run_exits_2_with_a_sentence(tmp_path, capsys):
     from zoo.make_preset import main
 

@@ -200,19 +200,6 @@ def preset_set(name: str) -> ImageSet:
                           "dataset": meta.get("dataset")})
 
 
-def checkpoint_run(path: str) -> str | None:
-    """The run folder of ``path`` when it is one of its checkpoints (``RUN/checkpoints/ckpt-<step>``), else None."""
-    import re
-
-    path = os.path.normpath(path)
-    parent = os.path.dirname(path)
-    run_dir = os.path.dirname(parent)
-    if (re.fullmatch(r"ckpt-\d+", os.path.basename(path)) and os.path.basename(parent) == "checkpoints"
-            and os.path.isfile(os.path.join(run_dir, "config.json"))):
-        return run_dir
-    return None
-
-
 def resolve(spec: str, *, real: bool = False, split: str = "train", image_size: int = 64,
             num_synthetic: int = 2000, seed: int = 0) -> ImageSet:
     """An image set from a command-line spec: ``DATASET[:DIR]`` (utkface, celeba, ffhq, synthetic), a folder of
@@ -230,6 +217,8 @@ def resolve(spec: str, *, real: bool = False, split: str = "train", image_size: 
     except DataError as e:
         raise ImageSetError(str(e)) from e
     if os.path.isdir(spec):
+        from zoo.runs import checkpoint_run
+
         run_dir = checkpoint_run(spec)
         if run_dir is not None and not real:
             return run_set(run_dir, checkpoint=spec)
