@@ -40,10 +40,10 @@ PINS = {
         'weights.npz': '6317ee8adfaff92337fd1631f29a43627c64967f130db61c6e5301ae1e75af2e',
     },
     'dcgan_utkface_64': {
-        'config.json': '5108c18f54393585aaec6b505d72636b2133d727feb63168d169ece32bdc6426',
-        'directions.json': '7a57bc7601efa5ec33263bf5ac34da320eb579ab82520bb3a621253c4f05fb72',
-        'directions.npz': '0f195d94ec290376acf0ca56eea525ae87360ec871b98954644bdd5edd67c0d3',
-        'weights.npz': '7e5a21b51f52d4f73dd439606da1e393293a8fd0d70c5fd049a366f44e1f7094',
+        'config.json': '23cf9c1d29099f733b0c6049bd91cd4bb01e59b7f47dbac22d7b7ad591cb85c6',
+        'directions.json': 'c88ebda37da1143aedf18c4fa0003431ae84991b5d89554d7bf056eea32c5fcb',
+        'directions.npz': '48644215c3a46a9c362f27fdd1773e54dbcccdeeb7a79375f624508e49e6ab64',
+        'weights.npz': '9baf63c2daed1e982c1ea090cd4937e8713a1ab535bec593e0c8065f261f9baa',
     },
     'progan_utkface_32': {
         'config.json': '0ebf16781aea9bfae4d47540fe2c3a7087884591fa2ab18f358a6791a6d95edf',
