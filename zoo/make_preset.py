@@ -31,8 +31,7 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
     import numpy as np
 
     from zoo.registry import save_to_preset
-    from zoo.runs import checkpoint_run, images_seen, last_metrics, load_run, trainer_model
-    from zoo.training.checkpoint import verify_checkpoint
+    from zoo.runs import checkpoint_run, checkpoint_seconds, images_seen, last_metrics, load_run, trainer_model
     from zoo.utils.hardware import describe
     from zoo.utils.io import read_json
 
@@ -75,7 +74,7 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
         meta.update({"checkpoint": os.path.basename(os.path.normpath(checkpoint)),
                      "metrics": {"logged_at_checkpoint": last_metrics(run_dir, step)},
                      "run_status": f"checkpoint at step {step} of a run that went on to {status.get('step')}",
-                     "train_seconds": verify_checkpoint(checkpoint).get("train_seconds")})
+                     "train_seconds": checkpoint_seconds(checkpoint)})
     save_to_preset(model, out, meta, weights_dtype=weights_dtype)
     if weights_dtype != "float32":  # record what float16 storage costs in output accuracy
         from zoo.registry import _load_preset

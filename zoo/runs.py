@@ -111,14 +111,18 @@ def run_model(run_dir: str, part: str | None = None, checkpoint: str | None = No
     path = checkpoint or latest_checkpoint(os.path.join(run_dir, "checkpoints"))
     _, cfg, trainer = load_run(run_dir, path)
     model = trainer_model(trainer, part)
-    try:  # the training wall-clock the checkpoint holds (summed over resumes), for rates and curves
-        with open(os.path.join(path, "state.json")) as f:
-            seconds = float(json.load(f).get("train_seconds", 0.0)) or None
-    except (OSError, ValueError, TypeError):
-        seconds = None
     model.run_info = {"run": os.path.abspath(run_dir), "checkpoint": os.path.basename(path), **model.run_info,
-                      "images_seen": images_seen(trainer, cfg), "train_seconds": seconds}
+                      "images_seen": images_seen(trainer, cfg), "train_seconds": checkpoint_seconds(path)}
     return model
+
+
+def checkpoint_seconds(path: str) -> float | None:
+    """The training wall-clock a checkpoint holds (summed over resumes), for rates and curves; None if unknown."""
+    try:
+        with open(os.path.join(path, "state.json")) as f:
+            return float(json.load(f).get("train_seconds", 0.0)) or None
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def last_metrics(run_dir: str, up_to_step: int | None = None) -> dict:

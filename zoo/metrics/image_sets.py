@@ -54,8 +54,6 @@ class ImageSet:
         return _file_batches(source, batch_size, res, ch)
 
     def _generated(self, n, batch_size, seed, res, ch):
-        from zoo.data.transforms import to_uint8
-
         generate = tf.function(lambda z: self.generator(z, training=False), reduce_retracing=True)
         native = (self.resolution, self.channels)
 
@@ -64,7 +62,7 @@ class ImageSet:
             for start in range(0, n, batch_size):
                 b = min(batch_size, n - start)
                 z = rng.standard_normal((b, self.latent_dim)).astype("float32")
-                images = to_uint8(generate(z))  # quantised exactly as a saved PNG
+                images = transforms.to_uint8(generate(z))  # quantised exactly as a saved PNG
                 if (res, ch) != native:
                     images = transforms.fit(images, "none", res, ch)
                 yield images
@@ -168,15 +166,15 @@ def run_set(run_dir: str, checkpoint: str | None = None) -> ImageSet:
     """The model of a run folder (``zoo.runs.run_model``: for a progressive run the EMA generator at the level and
     fade-in it reached) restored from its latest checkpoint, or from ``checkpoint`` (labelled RUN@STEP)."""
     from zoo.runs import run_model
-    from zoo.training.checkpoint import CheckpointError, verify_checkpoint
+    from zoo.training.checkpoint import CheckpointError
 
     label = os.path.basename(os.path.normpath(run_dir))
     try:
-        if checkpoint is not None:
-            label += f"@{int(verify_checkpoint(checkpoint)['step'])}"
         model = run_model(run_dir, checkpoint=checkpoint)
     except (CheckpointError, FileNotFoundError, ValueError) as e:
         raise ImageSetError(f"run folder {run_dir}: {e}") from e
+    if checkpoint is not None:
+        label += f"@{model.run_info['step']}"
     return generator_set(model, label, dict(model.run_info))
 
 
