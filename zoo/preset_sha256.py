@@ -63,13 +63,13 @@ PINS = {
     },
     'vae_gan_utkface_64': {
         'config.json': '2ecb8aee80074ea8c5109c7ee3c065edc59b817b9c5643c8c2770998814edc66',
-        'directions.json': '0b9840a53d92dff2020c7bf224b7ec5bfc5f6459cf9837eb6267ad624b50201d',
-        'directions.npz': '2bc0518552484f4bd94c605c8363e512a5bd2e5ac8a65fcd0e11ff7f8358825d',
-        'weights.npz': '57a00b0f3fb802f82e8adb0c00690883a9f033b826a0ed64868b6fa90adc936e',
+        'directions.json': '41ac47b3d51dd1ec185c2d2b27ef195af29385de8017a5feb81ed8facf8f31cb',
+        'directions.npz': 'd7fcd92c4b30139b9eedbc7e1f849e7577442f2ec78a51a170dd1a5a9efe7e73',
+        'weights.npz': '76c77961496c857ee26cb48ac3730bf842d975d3c01dbe587b178a3cd263adec',
     },
     'vae_gan_utkface_64_encoder': {
         'config.json': 'fa3a6aec9cd8348678d476c21b64d1866d2f5c404c4cc0d1c1f2c85468286cb3',
-        'weights.npz': '027619901108aecfe3b30335dd70af34ef59d99f5dc13f4ee6b2a7106ed32089',
+        'weights.npz': '0997e9ec83c7b38ab9d52fe36a349f0b1ca612122338132ba5169a33d1da2e2c',
     },
     'vae_utkface_64': {
         'config.json': '8b0f02eed9b0e9a39150634ff0da5ae1f35edfb4730ff1bd90c0a6ef0c6c41da',
