@@ -141,12 +141,16 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
 
     def enter_level(self, level: int, images: int, fade_images: int, fresh: bool = True) -> None:
         """Train ``level`` next, for ``images`` real images with a fade-in over the first ``fade_images`` (none at
-        level 0). ``fresh`` starts its image count at 0; ``fresh=False`` keeps the restored count (a resume)."""
+        level 0). ``fresh`` starts its image count at 0; ``fresh=False`` keeps the restored count (a resume) and the
+        restored fade-in: a resume with a longer schedule (``--images-per-level``) lengthens the level, and must not
+        reopen a fade-in that is over or move one under way (alpha is level_images / fade_images)."""
         if not 0 <= level < self.num_levels:
             raise ValueError(f"level must be in [0, {self.num_levels - 1}], got {level}")
+        resumed_here = not fresh and int(self.level.numpy()) == level
         self.level.assign(level)
         self.level_length.assign(max(int(images), 1))
-        self.fade_images.assign(0 if level == 0 else int(fade_images))
+        if not resumed_here:
+            self.fade_images.assign(0 if level == 0 else int(fade_images))
         if fresh:
             self.level_images.assign(0)
             self.alpha.assign(0.0 if level > 0 and fade_images > 0 else 1.0)

@@ -156,6 +156,19 @@ def test_a_fresh_level_restarts_the_optimizers_but_not_the_step_count():
     assert t.completed_steps() == 3 and int(t.g_optimizer.iterations.numpy()) == 1
 
 
+def test_a_resume_with_a_longer_schedule_lengthens_the_level_without_reopening_its_fade_in():
+    t = _trainer(run_eagerly=True)
+    t.enter_level(1, images=16, fade_images=8)
+    for seed in range(3):  # 12 images: the 8-image fade-in is over
+        t.train_step(tf.constant(_images(seed=seed)))
+    assert float(t.current_alpha()) == 1.0
+    t.enter_level(1, images=160, fade_images=80, fresh=False)  # --resume --images-per-level 10x
+    assert int(t.level_images.numpy()) == 12 and int(t.level_length.numpy()) == 160
+    assert float(t.current_alpha()) == 1.0  # not 12 / 80: the trained level is not blended out again
+    t.train_step(tf.constant(_images(seed=3)))
+    assert float(t.alpha.numpy()) == 1.0
+
+
 def test_mixed_bfloat16_step_is_finite_with_a_float32_penalty():
     previous = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
