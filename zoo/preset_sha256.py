@@ -53,9 +53,9 @@ PINS = {
     },
     'stylegan_utkface_32': {
         'config.json': 'd44c8da7773bf549abdbc9966a9d0565f8d53d8ea26260e7c6de154d5549918d',
-        'directions.json': '76b35243f80f99387480c0ed11b26359b833680d6d9a71c49237d1899cb32e30',
-        'directions.npz': '6367854d208c97dd58304d17a3c8adbdbd336fec27762b29b7d926eda1c1dcd8',
-        'weights.npz': '230b3ec4cfb71d8f4366f90039a35d841c7266bc3d2b565b8d347f2bd3ea68e6',
+        'directions.json': 'e823d8233a192b75ec184ca7a3175363ff2b7de42d31ec0f96da128f639f97e5',
+        'directions.npz': 'e79f420ff2df6926ad47e9d26cc4d87b3fac4e544e1c22383a95f2514f240c4b',
+        'weights.npz': 'f5ce59d16a7cf9b112fb35f064be883b6bb50a71b3d9bda2a2ddfca2cd5eed8e',
     },
     'vae_encoder_utkface_64': {
         'config.json': '8b5e642959034a8c61f6cdd9883e44d0793b3989ab40d89a497bdbc08897d86d',
