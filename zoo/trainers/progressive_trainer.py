@@ -146,12 +146,10 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
         reopen a fade-in that is over or move one under way (alpha is level_images / fade_images)."""
         if not 0 <= level < self.num_levels:
             raise ValueError(f"level must be in [0, {self.num_levels - 1}], got {level}")
-        resumed_here = not fresh and int(self.level.numpy()) == level
         self.level.assign(level)
         self.level_length.assign(max(int(images), 1))
-        if not resumed_here:
-            self.fade_images.assign(0 if level == 0 else int(fade_images))
         if fresh:
+            self.fade_images.assign(0 if level == 0 else int(fade_images))
             self.level_images.assign(0)
             self.alpha.assign(0.0 if level > 0 and fade_images > 0 else 1.0)
             if self.reset_optimizers:
