@@ -4,7 +4,6 @@ latent tools all use."""
 
 from __future__ import annotations
 
-import csv
 import importlib
 import json
 import os
@@ -12,6 +11,7 @@ import re
 
 from zoo.training.checkpoint import CheckpointError, latest_checkpoint, load_checkpoint
 from zoo.training.cli import config_from_dict
+from zoo.training.metrics_file import read_metrics
 from zoo.utils.io import read_json
 
 _RUN = re.compile(r"^\d{5}-(.+)$")
@@ -128,13 +128,9 @@ def checkpoint_seconds(path: str) -> float | None:
 def last_metrics(run_dir: str, up_to_step: int | None = None) -> dict:
     """The last row of the run's logs/metrics.csv (at or before ``up_to_step`` when given) as floats ({} when
     absent)."""
-    path = os.path.join(run_dir, "logs", "metrics.csv")
-    if not os.path.isfile(path):
-        return {}
-    with open(path) as f:
-        rows = list(csv.DictReader(f))
+    rows = read_metrics(os.path.join(run_dir, "logs", "metrics.csv"))[1]
     if up_to_step is not None:
-        rows = [r for r in rows if r.get("step") not in ("", None) and float(r["step"]) <= up_to_step]
+        rows = [r for r in rows if float(r["step"]) <= up_to_step]
     return {k: float(v) for k, v in rows[-1].items() if v not in ("", None)} if rows else {}
 
 

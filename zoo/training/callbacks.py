@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import shutil
 import time
 
 import keras
@@ -12,8 +13,9 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.training.checkpoint import save_checkpoint
+from zoo.training.metrics_file import read_metrics, write_metrics
 from zoo.utils.images import save_grid
-from zoo.utils.io import atomic_path, write_json
+from zoo.utils.io import write_json
 
 
 class NonFiniteLossError(RuntimeError):
@@ -131,20 +133,19 @@ class MetricsLog(keras.callbacks.Callback):
     def __init__(self, state: TrainState, path: str, every_steps: int = 10, plot_path: str | None = None):
         super().__init__()
         self.state, self.path, self.every_steps, self.plot_path = state, path, every_steps, plot_path
-        self.fields: list[str] | None = None
-        if os.path.isfile(path):
-            with open(path, newline="") as f:
-                reader = csv.DictReader(f)
-                rows = list(reader)
-                self.fields = list(reader.fieldnames or []) or None
-            kept = [r for r in rows if _int(r.get("step")) <= state.step]
-            if len(kept) < len(rows):
-                # A resume from a checkpoint older than the last logged step re-runs those steps: drop their rows
-                # so that the file keeps one row per step (and the epoch-end row), as an uninterrupted run would.
-                with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
-                    writer = csv.DictWriter(f, self.fields, restval="", extrasaction="ignore")
-                    writer.writeheader()
-                    writer.writerows(kept)
+        # A resume reads what the file holds: rows a crash damaged are dropped (the file as found is kept beside it
+        # as metrics.csv.damaged), and so are rows of steps after the checkpoint, which this run trains again.
+        self.fields, rows, damaged = read_metrics(path)
+        kept = [r for r in rows if _int(r.get("step")) <= state.step]
+        if damaged:
+            shutil.copyfile(path, path + ".damaged")
+            print(f"{path}: kept {len(rows)} intact rows and dropped {damaged} damaged "
+                  f"line{'s' if damaged != 1 else ''} (the file as found is {path}.damaged)", flush=True)
+        if damaged or len(kept) < len(rows):
+            if self.fields:
+                write_metrics(path, self.fields, kept)
+            else:
+                os.remove(path)  # no readable header: the next row starts the file again
 
     def _write(self, logs):
         row = {"step": self.state.step, "epoch": self.state.epoch,
@@ -154,15 +155,9 @@ class MetricsLog(keras.callbacks.Callback):
         if new:
             # A first row, or a column that appears later (a callback adding to the epoch-end logs, a resume with
             # other metrics): rewrite the file once with the wider header, earlier rows blank in the new columns.
-            rows = []
-            if self.fields and os.path.isfile(self.path):
-                with open(self.path, newline="") as f:
-                    rows = list(csv.DictReader(f))
+            rows = read_metrics(self.path)[1] if self.fields else []
             self.fields = [*(self.fields or []), *new]
-            with atomic_path(self.path) as tmp, open(tmp, "w", newline="") as f:
-                writer = csv.DictWriter(f, self.fields, restval="", extrasaction="ignore")
-                writer.writeheader()
-                writer.writerows(rows)
+            write_metrics(self.path, self.fields, rows)
         with open(self.path, "a", newline="") as f:
             csv.writer(f).writerow([row.get(k, "") for k in self.fields])
 

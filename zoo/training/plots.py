@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-
+from zoo.training.metrics_file import read_metrics
 from zoo.utils.io import atomic_path
 
 
@@ -13,8 +12,7 @@ def plot_metrics(csv_path: str, png_path: str, skip=("step", "epoch", "seconds")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with open(csv_path) as f:
-        rows = list(csv.DictReader(f))
+    rows = read_metrics(csv_path)[1]
     if not rows:
         return
     keys = [k for k in rows[0] if k not in skip]
