@@ -33,6 +33,20 @@ def raw_dataset(source: ImageSource, labels: tuple[str, ...] = ()) -> tf.data.Da
     return ds.map(lambda d: {"image": d["image"], **{k: d[k] for k in labels}})
 
 
+def full_shuffle_buffer(count: int, image_bytes: int, budget: int = 8 << 30) -> int:
+    """The shuffle buffer of a uniform permutation of ``count`` examples of ``image_bytes`` each: all of them.
+
+    A smaller buffer is only a local shuffle: over files sorted by name (UTKFace's are sorted by age) the first
+    part of an epoch then comes from the first part of the folder. The whole set is held twice in memory (cache
+    and buffer), so a set over ``budget`` bytes is refused with the way out rather than shuffled partially."""
+    count = max(int(count), 1)
+    if count * image_bytes > budget:
+        raise ValueError(f"a uniform shuffle of {count} images of {image_bytes} bytes needs "
+                         f"{count * image_bytes / 2**30:.1f} GiB in memory (over {budget / 2**30:.0f} GiB); "
+                         "train at a smaller --image-size or on a subset")
+    return count
+
+
 def _run_order(examples: tf.data.Dataset, count: int, batch_size: int, shuffle_buffer: int, seed: int,
                start_batch: int) -> tf.data.Dataset:
     """``examples`` repeated forever, data-epoch ``e`` shuffled with its own seed (``seed``, ``e``), starting at
@@ -68,13 +82,14 @@ def make_dataset(
     cache: bool | str = True,
     repeat: bool = True,
     drop_remainder: bool = True,
-    shuffle_buffer: int = 10_000,
+    shuffle_buffer: int | None = None,
     start_batch: int = 0,
 ) -> tf.data.Dataset:
     """Batches of images [B, S, S, C] float32 in [-1, 1] (or ``(images, {label: [B]})`` when ``labels`` given).
 
     The crop (default: the source's own) and resize happen before the cache, so the cache holds small uint8
-    images; ``cache`` may be a file path to cache on disk. Shuffling is seeded and reshuffles every epoch.
+    images; ``cache`` may be a file path to cache on disk. Shuffling is seeded and reshuffles every epoch; each
+    epoch is a uniform permutation of the whole set (``shuffle_buffer`` None: a buffer of every example).
     With ``repeat`` the dataset is infinite (the training loop counts steps) and is one seeded order for the
     whole run: batch ``i`` of ``make_dataset(..., start_batch=s)`` is batch ``s + i`` of the order, so a run
     resumed at step ``s`` sees exactly the batches an uninterrupted run would.
@@ -95,6 +110,8 @@ def make_dataset(
         return {**d, "image": img}
 
     ds = raw_dataset(source, labels).map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
+    if shuffle and shuffle_buffer is None:
+        shuffle_buffer = full_shuffle_buffer(len(source), image_size * image_size * channels)
     if cache:
         ds = ds.cache(cache if isinstance(cache, str) else "")
     if repeat:

@@ -5,6 +5,8 @@ import tensorflow as tf
 from zoo.data import load_source, make_dataset
 from zoo.data import transforms
 
+from tests.conftest import UTKFACE_REAL, needs_real_utkface
+
 
 def test_batches_shape_range_and_labels(utkface_dir):
     src = load_source("utkface", utkface_dir)
@@ -67,3 +69,48 @@ def test_group_batches_gives_each_step_its_scheduled_batches_in_order():
     assert steps == [[0, 0, 1, 1, 2, 2], [3, 3, 4, 4, 5, 5], [6, 6], [7, 7]]
     resumed = [x.numpy().ravel().tolist() for x in group_batches(batches.skip(6), schedule, start_step=2).take(2)]
     assert resumed == [[6, 6], [7, 7]]
+
+
+def _first_of_epoch(src, count, **kw):
+    ds = make_dataset(src, 4, 1000, labels=("index",), seed=3, **kw)
+    _, labels = next(iter(ds))
+    return labels["index"].numpy()[:count]
+
+
+def test_an_epoch_is_a_uniform_permutation_of_a_sorted_set():
+    # 20,000 examples sorted by their label, as UTKFace's files are sorted by age: the first 1,000 of an epoch
+    # must come from the whole range (a 10,000-example shuffle buffer drew them all from the first ~11,000).
+    from zoo.data.source import ImageSource
+
+    n = 20_000
+    src = ImageSource(name="sorted", arrays=np.zeros((n, 4, 4, 3), np.uint8), labels={"index": np.arange(n)})
+    first = _first_of_epoch(src, 1000)
+    assert len(set(first.tolist())) == 1000
+    upper_half = float(np.mean(first >= n // 2))
+    assert 0.44 < upper_half < 0.56, upper_half
+    assert first.max() > 0.95 * n
+
+
+def test_a_set_too_large_to_shuffle_whole_is_refused_with_the_way_out():
+    from zoo.data.pipeline import full_shuffle_buffer
+
+    assert full_shuffle_buffer(20_183, 64 * 64 * 3) == 20_183
+    with pytest.raises(ValueError, match="smaller --image-size"):
+        full_shuffle_buffer(70_000, 256 * 256 * 3)
+
+
+@pytest.mark.real_data
+@needs_real_utkface()
+def test_the_first_1000_utkface_faces_of_an_epoch_have_the_whole_sets_ages():
+    src = load_source("utkface", UTKFACE_REAL)
+    ages = np.asarray(src.labels["age"])
+    ds = make_dataset(src, 4, 1000, labels=("age",), seed=0, cache=False)
+    _, labels = next(iter(ds))
+    first = labels["age"].numpy()
+    whole = np.mean(ages >= 40)
+    # the half shuffle gave 0.00 aged 40+ in the first 1,000 (30 % in the data); a uniform draw of 1,000 has a
+    # standard error of 0.015 on that share
+    assert abs(np.mean(first >= 40) - whole) < 0.06, (np.mean(first >= 40), whole)
+    hist_first = np.histogram(first, bins=[0, 10, 20, 30, 40, 60, 120])[0] / len(first)
+    hist_whole = np.histogram(ages, bins=[0, 10, 20, 30, 40, 60, 120])[0] / len(ages)
+    assert np.abs(hist_first - hist_whole).max() < 0.06, (hist_first, hist_whole)
