@@ -76,7 +76,7 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
     from zoo.training.setup import image_dataset_fn, load_training_source
     from zoo.training.vae_run import train_autoencoder
 
-    source = load_training_source(cfg)
+    source = load_training_source(cfg, run_dir)
     with get_strategy().scope():
         trainer = build(cfg)
     return train_autoencoder(trainer, source, cfg, run_dir, resume, image_dataset_fn(source, cfg), channels=3)

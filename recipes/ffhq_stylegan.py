@@ -123,16 +123,12 @@ def build(cfg: Config):
     return make_trainer(cfg, generator, discriminator)
 
 
-def load_data(cfg):
-    """The training ImageSource with the background variant applied, rendered/loaded at the top resolution."""
-    from zoo.data import load_source
-    from zoo.data.backgrounds import with_background
+def load_data(cfg, run_dir: str | None = None):
+    """The training ImageSource with the background variant applied, rendered/loaded at the top resolution (only
+    the split's train part with ``--train-on train``, recorded in ``run_dir``)."""
+    from zoo.training.setup import load_training_source
 
-    source = load_source(cfg.data, cfg.data_dir, image_size=cfg.resolutions[-1], num_synthetic=cfg.num_synthetic,
-                         seed=cfg.seed)
-    source = with_background(source, cfg.background, cfg.mask_dir)
-    print(f"data: {source.name}, {len(source)} images, background {cfg.background}", flush=True)
-    return source
+    return load_training_source(cfg, run_dir, image_size=cfg.resolutions[-1])
 
 
 def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, extra_callbacks=()):
@@ -152,7 +148,7 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
         if lv.batch_size % strategy.num_replicas_in_sync:
             raise ValueError(f"batch {lv.batch_size} at {lv.resolution} px does not split over "
                              f"{strategy.num_replicas_in_sync} replicas")
-    source = load_data(cfg)
+    source = load_data(cfg, run_dir)
     extractor = None
     if cfg.eval_extractor:  # built before training, so a missing weights file stops the run at once
         from zoo.metrics.features import make_extractor

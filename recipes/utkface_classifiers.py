@@ -53,6 +53,7 @@ class Config(RunOptions):
     age_clip: bool = True  # clamp predicted ages to the training split's range at inference (validation, test, preset)
     split: tuple[float, ...] = (0.7, 0.2, 0.1)  # train, validation, test
     split_seed: int = -1  # seed of the split; -1 = --seed. Runs that differ only in --seed then share one test set
+    train_on: Literal["all"] = "all"  # the recipe splits the data itself (--split, --split-seed)
     num_synthetic: int = 1000
     log_every: int = 20
     num_samples: int = 32

@@ -80,7 +80,7 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
     from zoo.utils.images import save_grid
     from zoo.utils.io import write_json
 
-    source = load_training_source(cfg)
+    source = load_training_source(cfg, run_dir)
     dataset_fn = image_dataset_fn(source, cfg, channels=cfg.channels)
     if not cfg.grid:
         with get_strategy().scope():
@@ -90,6 +90,9 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
 
     from zoo.data.splits import split_indices
     from zoo.metrics.reconstruction import reconstruction_metrics
+
+    if cfg.train_on != "all":
+        raise ValueError("--grid holds out the split's test faces itself and trains on the rest; drop --train-on")
 
     # Hold out the seeded 10% test split of the classifier recipes (the same images for the four models).
     parts = split_indices(len(source), seed=cfg.seed)

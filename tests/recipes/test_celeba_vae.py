@@ -26,3 +26,23 @@ def test_dry_run_with_the_feature_loss_drops_the_pixel_term_unless_asked(capsys)
     assert "0.5 * VGG19 feature loss, each layer / (2 C H W)" in out and "summed squared error" not in out
     _, out = dry_run(celeba_vae.main, ["--feature-weight", "0.5", "--pixel-loss"], capsys)
     assert "summed squared error" in out
+
+
+def test_train_on_train_keeps_the_split_s_validation_and_test_faces_unseen(tmp_path, capsys):
+    import csv
+    import json
+    import os
+
+    from zoo.data.splits import split_indices
+
+    out = str(tmp_path / "r")
+    args = [*TINY, "--base-filters", "4", "--latent-dim", "8", "--out", out, "--num-synthetic", "40", "--train-on",
+            "train"]
+    assert celeba_vae.main(args) == 0
+    run = only_run(out, "celeba_vae")
+    split = json.load(open(os.path.join(run, "split.json")))
+    assert split["counts"] == {"train": 28, "validation": 8, "test": 4} and split["seed"] == 0
+    rows = list(csv.DictReader(open(os.path.join(run, "split.csv"))))
+    expected = split_indices(40, seed=0)
+    assert sorted(int(r["index"]) for r in rows if r["split"] == "test") == expected["test"].tolist()
+    assert "training on the train split's 28" in capsys.readouterr().out

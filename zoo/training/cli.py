@@ -36,6 +36,9 @@ class RunOptions:
     seed: int = 0  # seeds the weights, data order and sampling: a run is reproducible from its config
     num_synthetic: int = 10_000  # images of the built-in synthetic face set (--data synthetic)
     background: typing.Literal["raw", "grey", "blur"] = "raw"  # grey/blur: person kept, background replaced
+    # all: every image (the papers' setup); train: only the train part of the seeded 70/20/10 split (split seed 0,
+    # the classifier presets' split), so its validation and test faces stay unseen (recorded in split.json)
+    train_on: typing.Literal["all", "train"] = "all"
     mask_dir: str | None = None  # masks for grey/blur (python -m zoo.data.remove_background); default <data_dir>_rembg
     jit_compile: bool = False  # XLA-compile the train step (measured 2-3x slower on CPU: bench/precision.py)
     # compute dtype of the models (variables, losses and penalties stay float32; loss scaling for float16 only)

@@ -59,19 +59,46 @@ def describe_optimizer(name: str, learning_rate: float, beta_1: float, beta_2: f
     return f"optimizer: {dict(rmsprop='RMSprop', sgd='SGD').get(name, name)}(learning_rate={learning_rate:g})"
 
 
-def load_training_source(cfg):
-    """The ImageSource named by ``cfg.data`` / ``cfg.data_dir`` (synthetic rendered at ``cfg.image_size``), with
-    the background variant ``cfg.background`` (``raw``, ``grey``, ``blur``; masks from ``cfg.mask_dir``)."""
+def load_training_source(cfg, run_dir: str | None = None, image_size: int | None = None):
+    """The ImageSource named by ``cfg.data`` / ``cfg.data_dir`` (synthetic rendered at ``image_size``, default
+    ``cfg.image_size``), with the background variant ``cfg.background`` (``raw``, ``grey``, ``blur``; masks from ``cfg.mask_dir``).
+
+    With ``cfg.train_on == "train"`` only the train part of ``zoo.data.splits.split_indices(n, seed=0)`` (the
+    classifier presets' split) is kept, and the split is recorded in ``run_dir`` (split.json, split.csv)."""
     from zoo.data.backgrounds import with_background
 
-    source = load_source(cfg.data, cfg.data_dir, image_size=cfg.image_size, num_synthetic=cfg.num_synthetic,
-                         seed=cfg.seed)
+    source = load_source(cfg.data, cfg.data_dir, image_size=image_size or cfg.image_size,
+                         num_synthetic=cfg.num_synthetic, seed=cfg.seed)
     source = with_background(source, cfg.background, cfg.mask_dir)
     msg = f"data: {source.name}, {len(source)} images"
     if source.skipped:
         msg += f" ({source.skipped} skipped: malformed or corrupt)"
+    if getattr(cfg, "train_on", "all") == "train":
+        source = train_part(source, run_dir)
+        msg += f"; training on the train split's {len(source)}"
     print(msg, flush=True)
     return source
+
+
+GENERATIVE_SPLIT = {"seed": 0, "proportions": (0.7, 0.2, 0.1)}
+
+
+def train_part(source, run_dir: str | None = None):
+    """The train part of ``source`` under ``GENERATIVE_SPLIT`` (the split the classifier presets and
+    ``zoo.latent``'s test faces use), recorded in ``run_dir`` when given; ``info["split"]`` says which."""
+    import dataclasses
+    import types
+
+    from zoo.data.splits import split_indices, write_split
+
+    parts = split_indices(len(source), GENERATIVE_SPLIT["proportions"], GENERATIVE_SPLIT["seed"])
+    if run_dir is not None:
+        write_split(run_dir, source, parts,
+                    types.SimpleNamespace(split=GENERATIVE_SPLIT["proportions"], split_seed=GENERATIVE_SPLIT["seed"],
+                                          seed=GENERATIVE_SPLIT["seed"]))
+    part = source.subset(parts["train"])
+    return dataclasses.replace(part, info={**part.info, "split": {**GENERATIVE_SPLIT, "part": "train",
+                                                                  "images": len(part), "of": len(source)}})
 
 
 def image_dataset_fn(source, cfg, channels: int = 3, crop: str | None = None, real_batches: int = 1):
@@ -112,7 +139,7 @@ def train_gan(cfg, run_dir: str, resume: bool, build, crop: str | None = None):
     from zoo.training.distribute import get_strategy
     from zoo.training.loop import train
 
-    source = load_training_source(cfg)
+    source = load_training_source(cfg, run_dir)
     with get_strategy().scope():
         trainer = build(cfg)
     # A step takes one real batch per critic update, so an epoch (every image seen once) has N // (k * B) steps.
