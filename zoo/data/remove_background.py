@@ -87,15 +87,17 @@ def read_rgb(path: str) -> np.ndarray:
 
 
 def segment(image: np.ndarray, session, alpha_matting: bool = False) -> np.ndarray:
-    """image uint8 [H, W, 3] -> mask uint8 [H, W] (255 = foreground) from rembg's ``remove`` with ``session``;
-    with ``alpha_matting`` the alpha of rembg's matted cut-out."""
+    """image uint8 [H, W, 3] -> mask uint8 [H, W] (255 = foreground) from a rembg-style ``session``: its
+    ``predict``, which is what rembg's ``remove(only_mask=True)`` returns for an array; with ``alpha_matting`` the
+    alpha of rembg's matted cut-out (the only path that imports rembg and its numba-compiled pymatting)."""
     from PIL import Image
-    from rembg import remove
 
     pil = Image.fromarray(image)
     if alpha_matting:
-        return np.asarray(remove(pil, session=session, alpha_matting=True).convert("RGBA"))[..., 3]
-    return np.asarray(remove(pil, session=session, only_mask=True).convert("L"))
+        from zoo.segmentation.sessions import import_rembg
+
+        return np.asarray(import_rembg().remove(pil, session=session, alpha_matting=True).convert("RGBA"))[..., 3]
+    return np.asarray(session.predict(pil)[0].convert("L"))
 
 
 def _save(array: np.ndarray, path: str) -> None:

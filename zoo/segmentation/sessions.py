@@ -4,7 +4,10 @@ selfie segmenter shipped with facezoo (``mediapipe-selfie``, the default when re
 from __future__ import annotations
 
 import contextlib
+import glob
+import importlib.util
 import os
+import sys
 
 from zoo.data.errors import DataError
 from zoo.segmentation.selfie import SelfieSegmentationSession
@@ -15,21 +18,55 @@ AUTO_ORDER = ("birefnet-portrait", "u2net_human_seg", "isnet-general-use", "u2ne
 CUSTOM_SESSIONS = ("u2net_custom", "dis_custom", "ben_custom")
 
 
+def _matting_compiled() -> bool:
+    """Whether numba's cache already holds pymatting's compiled functions (in its package's ``__pycache__``,
+    ``$NUMBA_CACHE_DIR`` or numba's user cache), so that importing rembg is quick."""
+    spec = importlib.util.find_spec("pymatting")
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    roots += [os.environ.get("NUMBA_CACHE_DIR", ""), os.path.join(os.path.expanduser("~"), ".cache", "numba")]
+    return any(glob.glob(os.path.join(r, "**", "ichol._ichol-*.nbi"), recursive=True) for r in roots if r)
+
+
+def import_rembg():
+    """rembg, whose ``__init__`` imports pymatting: numba compiles pymatting's alpha matting on the first import
+    after an install, about 2 minutes without output. Only rembg's own models and ``--alpha-matting`` need it;
+    say what is happening before that wait."""
+    if sys.modules.get("rembg") is None and not _matting_compiled():
+        print("importing rembg: numba compiles its alpha matting (pymatting) once after an install, "
+              "about 2 minutes", file=sys.stderr, flush=True)
+    import rembg
+
+    return rembg
+
+
 def _rembg_sessions() -> dict:
+    import_rembg()
     from rembg.sessions import sessions
 
     return sessions
 
 
+def _rembg_home() -> str:
+    """rembg's models folder root, as its ``BaseSession.rembg_home`` computes it (rembg 2.0.x), without importing
+    rembg: ``$U2NET_HOME`` when set, else ``$REMBG_HOME``, else ``$XDG_DATA_HOME/rembg`` or ``~/.rembg``."""
+    if os.getenv("U2NET_HOME"):
+        return _legacy_home()
+    xdg = os.getenv("XDG_DATA_HOME")
+    return os.path.expanduser(os.getenv("REMBG_HOME", os.path.join(xdg, "rembg") if xdg else "~/.rembg"))
+
+
+def _legacy_home() -> str:
+    return os.path.expanduser(os.getenv("U2NET_HOME", os.path.join(os.getenv("XDG_DATA_HOME", "~"), ".u2net")))
+
+
 def is_cached(model: str) -> bool:
-    """Whether rembg's model ``model`` is already on disk (``$REMBG_HOME/models/<name>`` or the legacy
-    ``~/.u2net/<name>.onnx``), so that using it downloads nothing."""
-    cls = _rembg_sessions().get(model)
-    if cls is None or not cls.is_local():
+    """Whether rembg's model ``model`` is already on disk (``<rembg home>/models/<name>/*.onnx`` or the legacy
+    ``~/.u2net/<name>.onnx``), so that using it downloads nothing. Reads the folders only: no rembg import."""
+    if model in (SHIPPED, *CUSTOM_SESSIONS):
         return False
-    folder = cls.model_dir()
+    folder = os.path.join(_rembg_home(), "models", model)
     return (os.path.isdir(folder) and any(f.endswith(".onnx") for f in os.listdir(folder))) or \
-        os.path.isfile(os.path.join(cls.legacy_home(), f"{model}.onnx"))
+        os.path.isfile(os.path.join(_legacy_home(), f"{model}.onnx"))
 
 
 def resolve_model(model: str = "auto", model_path: str | None = None) -> str:
@@ -63,13 +100,13 @@ def make_session(model: str = "auto", model_path: str | None = None, threads: in
     Unknown names, missing custom files and models rembg cannot fetch are ``DataError``s naming the way out.
     """
     import onnxruntime as ort
-    from rembg import new_session
 
     name = resolve_model(model, model_path)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = opts.inter_op_num_threads = max(1, int(threads))
     if name == SHIPPED:
         return SelfieSegmentationSession(name, opts)
+    new_session = import_rembg().new_session
     known = sorted(n for n, c in _rembg_sessions().items() if c.is_local() and not c.requires_credentials())
     if name not in known:
         raise DataError(f"unknown segmenter {model!r}; expected auto, {SHIPPED} or one of rembg's: {', '.join(known)}")

@@ -148,3 +148,44 @@ def test_alpha_matting_goes_through_rembg(tmp_path):
     m = remove_background(src, dst, variants=(), alpha_matting=True, progress=False)
     assert m["runs"][-1]["alpha_matting"] is True
     np.testing.assert_array_equal(np.asarray(Image.open(output_paths(rels[0], dst)["mask"])), matted)
+
+
+def test_without_alpha_matting_rembg_is_never_imported(tmp_path):
+    """rembg's __init__ imports pymatting, whose numba functions compile for ~2 minutes on the first import after
+    an install: the shipped segmenter, ``auto`` without cached rembg models and the demo's model list must not
+    import it. A fresh interpreter, so that no other test's import hides it."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "faces"
+    _faces_folder(str(src), count=2)
+    code = """
+import sys
+from zoo.data.remove_background import remove_background
+from demo.tabs.background import models
+m = remove_background(sys.argv[1], sys.argv[2], model="auto", progress=False)
+assert m["counts"]["written"] == 2 and m["model"] == "mediapipe-selfie", m
+assert models()[:2] == ["auto", "mediapipe-selfie"]
+print(sorted(n for n in ("rembg", "pymatting", "numba") if n in sys.modules))
+"""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg"), "REMBG_HOME": str(tmp_path / "xdg" / "rembg")}
+    env.pop("U2NET_HOME", None)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    result = subprocess.run([sys.executable, "-c", code, str(src), str(tmp_path / "out")], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_importing_rembg_says_so_while_numba_compiles(monkeypatch, capsys):
+    """Where pymatting's compiled functions are not cached, the import is announced on stderr (once)."""
+    import sys
+
+    from zoo.segmentation import sessions
+
+    monkeypatch.delitem(sys.modules, "rembg", raising=False)
+    monkeypatch.setattr(sessions, "_matting_compiled", lambda: False)
+    monkeypatch.setitem(sys.modules, "rembg", None)  # the import itself fails fast: only the notice is tested
+    with pytest.raises(ImportError):
+        sessions.import_rembg()
+    assert "numba compiles its alpha matting" in capsys.readouterr().err
