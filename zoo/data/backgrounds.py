@@ -4,8 +4,13 @@
 Masks come with the synthetic set (``labels["mask"]``); for a folder of photos they are the outputs of
 ``python -m zoo.data.remove_background`` (or of ``rembg p``) in a sibling folder ``<data_dir>_rembg`` (or
 ``mask_dir``) with the same relative paths and a ``.png`` suffix: single-channel masks or RGBA cut-outs
-(alpha = mask). When that folder also holds the finished copies ``<mask_dir>/<mode>/<relative path>`` (written
-by ``remove_background`` with the same blur), those files are read instead, so labels and splits are kept.
+(alpha = mask).
+
+One rule decides where the pixels come from: when that folder's ``manifest.json`` (written by
+``remove_background``) lists ``<mode>`` copies made with the same blur, every image is read from its copy
+``<mask_dir>/<mode>/<relative path without suffix>.png`` (lossless: exactly the source composited with its mask),
+and a missing copy is an error naming how many are missing and the command that finishes them. Otherwise every
+image is composited from its mask on the fly. Never a mix; ``info["background_from"]`` says which.
 """
 
 from __future__ import annotations
@@ -74,9 +79,15 @@ def _mask_path(image_path: str, root: str, mask_dir: str) -> str:
     return os.path.join(mask_dir, os.path.splitext(rel)[0] + ".png")
 
 
-def _finished_copies(paths, root: str, mask_dir: str, mode: str, blur_sigma: float):
-    """The paths of ``remove_background``'s ``<mask_dir>/<mode>/`` copies of ``paths`` when all exist and were
-    made with this ``blur_sigma`` (recorded in its manifest.json), else None."""
+def copy_path(mask_dir: str, mode: str, rel: str) -> str:
+    """Where ``remove_background`` writes the ``mode`` copy (grey, blur, cutout) of the image at ``rel`` (relative
+    to the source folder): ``<mask_dir>/<mode>/<rel without suffix>.png``, PNG whatever the source's format."""
+    return os.path.join(mask_dir, mode, os.path.splitext(rel)[0] + ".png")
+
+
+def _copies(paths, root: str, mask_dir: str, mode: str, blur_sigma: float):
+    """The ``<mask_dir>/<mode>/`` copies of ``paths`` when the manifest lists that mode made with this
+    ``blur_sigma``, else None (no copies: masks for all). Some listed copies missing is a ``DataError``."""
     manifest = os.path.join(mask_dir, "manifest.json")
     if not os.path.isfile(manifest):
         return None
@@ -84,8 +95,14 @@ def _finished_copies(paths, root: str, mask_dir: str, mode: str, blur_sigma: flo
         made = json.load(f)
     if mode not in made.get("variants", ()) or (mode == "blur" and made.get("blur_sigma") != blur_sigma):
         return None
-    copies = [os.path.join(mask_dir, mode, os.path.relpath(p, root)) for p in paths]
-    return copies if all(os.path.isfile(c) for c in copies) else None
+    copies = [copy_path(mask_dir, mode, os.path.relpath(p, root)) for p in paths]
+    missing = [c for c in copies if not os.path.isfile(c)]
+    if missing:
+        sigma = f" --blur-sigma {blur_sigma:g}" if mode == "blur" and blur_sigma != 0.04 else ""
+        raise DataError(f"--background {mode}: {len(missing)} of {len(copies)} {mode} copies that {manifest} lists "
+                        f"are missing (first: {missing[0]}); an interrupted or older run. Finish them with: "
+                        f"python -m zoo.data.remove_background {root} {mask_dir}{sigma}")
+    return copies
 
 
 def _read_mask(path):
@@ -123,10 +140,11 @@ def with_background(source: ImageSource, mode: str, mask_dir: str | None = None,
            f"or pass --mask-dir.")
     if not os.path.isdir(mask_dir):
         raise DataError(f"--background {mode} needs foreground masks: no folder {mask_dir}. {how}")
-    copies = _finished_copies(source.paths, root, mask_dir, mode, blur_sigma)
+    copies = _copies(source.paths, root, mask_dir, mode, blur_sigma)
     if copies is not None:
         return dataclasses.replace(source, name=f"{source.name}-{mode}", paths=copies,
-                                   info={**source.info, "background": mode, "mask_dir": mask_dir})
+                                   info={**source.info, "background": mode, "mask_dir": mask_dir,
+                                         "background_from": "copies"})
     mask_paths = [_mask_path(p, root, mask_dir) for p in source.paths]
     missing = [m for m in mask_paths if not os.path.isfile(m)]
     if missing:
@@ -145,4 +163,4 @@ def with_background(source: ImageSource, mode: str, mask_dir: str | None = None,
 
     return ImageSource(name=f"{source.name}-{mode}", dataset_fn=dataset_fn, num_examples=len(source.paths),
                        crop=source.crop, skipped=source.skipped,
-                       info={**source.info, "background": mode, "mask_dir": mask_dir})
+                       info={**source.info, "background": mode, "mask_dir": mask_dir, "background_from": "masks"})

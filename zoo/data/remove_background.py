@@ -1,4 +1,5 @@
-"""Foreground masks and grey/blurred-background copies of a folder of face photos, with any rembg segmenter.
+"""Foreground masks, transparent cut-outs and grey/blurred-background copies of a folder of face photos, with any
+rembg segmenter.
 
     python -m zoo.data.remove_background ../shared/data/utkface ../utkface_rembg            # offline default
     python -m zoo.data.remove_background SRC DST --model u2net_human_seg --alpha-matting      # a rembg model
@@ -7,10 +8,14 @@
 Layout under DST (what ``zoo.data.backgrounds.with_background(source, mode, mask_dir=DST)`` reads; DST defaults
 to ``<SRC>_rembg``, the folder the recipes' ``--background`` looks in):
 
-    DST/<relative path without suffix>.png   the mask, single channel, 255 = person (soft edges kept)
-    DST/grey/<relative path>                 the photo with 128 grey behind the person
-    DST/blur/<relative path>                 the photo with its own background Gaussian-blurred
-    DST/manifest.json                        counts, model, timings (one entry per run, resumes appended)
+    DST/<relative path without suffix>.png          the mask, single channel, 255 = person (soft edges kept)
+    DST/cutout/<relative path without suffix>.png   the transparent cut-out: RGBA, the photo with alpha = the mask
+    DST/grey/<relative path without suffix>.png     the photo with 128 grey behind the person
+    DST/blur/<relative path without suffix>.png     the photo with its own background Gaussian-blurred
+    DST/manifest.json                               counts, model, timings (one entry per run, resumes appended)
+
+Every copy is a PNG whatever the source's format, so it holds exactly the pixels the mask gives (a JPEG copy would
+be re-encoded). ``--variants grey,blur`` (any subset of cutout, grey, blur) leaves the others out.
 
 Resumable: an image whose outputs all exist is skipped, every file is written under a temporary name and
 renamed, and temporaries left by a killed run are removed at start. Unreadable images are skipped and counted.
@@ -26,11 +31,12 @@ import time
 
 import numpy as np
 
-from zoo.data.backgrounds import BACKGROUNDS, GREY, default_mask_dir, replace_background
+from zoo.data.backgrounds import BACKGROUNDS, GREY, copy_path, default_mask_dir, replace_background
 from zoo.data.errors import DataError
 from zoo.utils.io import atomic_path, read_json, write_json
 
-VARIANTS = tuple(b for b in BACKGROUNDS if b != "raw")  # grey, blur
+CUTOUT = "cutout"
+VARIANTS = (CUTOUT,) + tuple(b for b in BACKGROUNDS if b != "raw")  # cutout, grey, blur
 MANIFEST = "manifest.json"
 
 
@@ -50,9 +56,9 @@ def list_images(src: str, dst: str) -> list[str]:
 
 
 def output_paths(rel: str, dst: str, variants=VARIANTS) -> dict:
-    """{"mask": DST/<rel without suffix>.png, "<variant>": DST/<variant>/<rel>} for one image."""
+    """{"mask": DST/<rel without suffix>.png, "<variant>": DST/<variant>/<rel without suffix>.png} for one image."""
     out = {"mask": os.path.join(dst, os.path.splitext(rel)[0] + ".png")}
-    out.update({v: os.path.join(dst, v, rel) for v in variants})
+    out.update({v: copy_path(dst, v, rel) for v in variants})
     return out
 
 
@@ -101,12 +107,19 @@ def segment(image: np.ndarray, session, alpha_matting: bool = False) -> np.ndarr
 
 
 def _save(array: np.ndarray, path: str) -> None:
+    """uint8 [H, W] (L), [H, W, 3] (RGB) or [H, W, 4] (RGBA) -> a PNG at ``path``, written atomically."""
     from PIL import Image
 
-    ext = os.path.splitext(path)[1].lower()
-    fmt = "PNG" if ext == ".png" else "JPEG"
     with atomic_path(path) as tmp:
-        Image.fromarray(array).save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+        Image.fromarray(array).save(tmp, format="PNG")
+
+
+def variant(image: np.ndarray, mask: np.ndarray, name: str, blur_sigma: float = 0.04) -> np.ndarray:
+    """image uint8 [H, W, 3], mask uint8 [H, W] -> the ``name`` copy: ``cutout`` uint8 [H, W, 4] (alpha = the
+    mask), ``grey`` / ``blur`` uint8 [H, W, 3] (``replace_background``)."""
+    if name == CUTOUT:
+        return np.dstack([image, mask])
+    return replace_background(image[None], mask[None], name, blur_sigma)[0].numpy()
 
 
 def process_one(src: str, rel: str, dst: str, session, variants=VARIANTS, alpha_matting: bool = False,
@@ -122,7 +135,7 @@ def process_one(src: str, rel: str, dst: str, session, variants=VARIANTS, alpha_
     try:
         for v in variants:  # the mask last: an image with a mask has all its copies
             path = paths[v]
-            _save(replace_background(image[None], mask[None], v, blur_sigma)[0].numpy(), path)
+            _save(variant(image, mask, v, blur_sigma), path)
         path = paths["mask"]
         _save(mask, path)
     except OSError as e:  # a full disk, a file where a folder should be: stop with what and where
@@ -191,7 +204,8 @@ def _manifest(src, dst, model, model_path, variants, alpha_matting, blur_sigma, 
     return {"source": os.path.abspath(src), "model": model, "variants": list(variants), "grey": GREY,
             "blur_sigma": blur_sigma, "counts": counts, "corrupt": corrupt, "complete": complete,
             "layout": {"mask": "<relative path without suffix>.png (L, 255 = person)",
-                       **{v: f"{v}/<relative path>" for v in variants}},
+                       **{v: f"{v}/<relative path without suffix>.png ({'RGBA' if v == CUTOUT else 'RGB'})"
+                          for v in variants}},
             "runs": runs + [run]}
 
 
