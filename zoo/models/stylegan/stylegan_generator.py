@@ -15,8 +15,9 @@ from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 class StyleGANGenerator(keras.Model):
     """z [B, latent_dim] -> images [B, R, R, channels] (float32), R = 4 * 2^level.
 
-    ``call(z, level=None, alpha=None, truncation_psi=1.0, truncation_cutoff=8, randomize_noise=True,
-    training=False)``; ``level``/``alpha`` default to ``output_level`` (None: the last) / ``output_alpha``, the network
+    ``call(z, level=None, alpha=None, truncation_psi=1.0, truncation_cutoff=8, randomize_noise=None,
+    training=False)``: ``randomize_noise`` None draws fresh per-layer noise in training only and uses the stored
+    noise images otherwise (True / False force either); ``level``/``alpha`` default to ``output_level`` (None: the last) / ``output_alpha``, the network
     a run reached (``zoo.runs.run_model``), also for ``synthesize``; ``image_size`` is that output's resolution. ``blur_filter``: the synthesis' low-pass after each upsampling conv ([1, 2, 1]; () none). In training the
     running mean of w (``w_avg``, decay ``w_avg_beta``) is updated and, with probability ``style_mixing_prob``,
     each example switches from w(z1) to w(z2) at a random layer among those in use (style mixing
@@ -87,8 +88,9 @@ class StyleGANGenerator(keras.Model):
             coef = ops.where(layer < int(cutoff), coef, ops.ones_like(coef))
         return avg + coef * (ws - avg)
 
-    def synthesize(self, ws, level=None, alpha=None, randomize_noise=True):
-        """ws [B, num_ws, w_dim] -> images at ``level`` / ``alpha`` (default ``output_level`` / ``output_alpha``)."""
+    def synthesize(self, ws, level=None, alpha=None, randomize_noise=False):
+        """ws [B, num_ws, w_dim] -> images at ``level`` / ``alpha`` (default ``output_level`` / ``output_alpha``),
+        with the stored per-layer noise unless ``randomize_noise``."""
         level = self.output_level if level is None else level
         alpha = self.output_alpha if alpha is None else alpha
         return self.synthesis(ws, level=level, alpha=alpha, randomize_noise=randomize_noise)
@@ -110,8 +112,11 @@ class StyleGANGenerator(keras.Model):
         crossover = ops.where(mixed, crossover, self.num_ws)
         return self.mix_styles(ws, ws2, crossover)
 
-    def call(self, z, level=None, alpha=None, truncation_psi=1.0, truncation_cutoff=8, randomize_noise=True,
+    def call(self, z, level=None, alpha=None, truncation_psi=1.0, truncation_cutoff=8, randomize_noise=None,
              training=False):
+        # Fresh noise in training; the stored noise buffers otherwise (NVlabs' generation scripts' default), so
+        # the same z gives the same image and an edit changes only what the latent changes.
+        randomize_noise = bool(training) if randomize_noise is None else randomize_noise
         level = self.output_level if level is None else level
         w = self.mapping(z)
         if training:
