@@ -12,8 +12,8 @@ import numpy as np
 
 from zoo.latent import attributes, figures
 from zoo.latent import pca as pca_lib
-from zoo.latent.data import label_rule, load_images
-from zoo.latent.directions import DirectionSet, directions_of, load_directions
+from zoo.latent.data import label_rule, load_images, real_images
+from zoo.latent.directions import DirectionSet, direction_set
 from zoo.latent.models import AttributeClassifier, Generator, LatentError, encode
 
 
@@ -34,26 +34,21 @@ def generator(args) -> Generator:
     return Generator(load_model(args.model), getattr(args, "space", "z"))
 
 
-def _out(args, name: str) -> str:
+def out_path(args, name: str) -> str:
+    """``args.out/name``, the folder created if needed: where a command writes its figures and files."""
     os.makedirs(args.out, exist_ok=True)
     return os.path.join(args.out, name)
-
-
-def _real(args, gen: Generator | None = None):
-    size = gen.model.image_size if gen is not None and hasattr(gen.model, "image_size") else args.image_size
-    channels = gen.model.channels if gen is not None and hasattr(gen.model, "channels") else 3
-    return load_images(args.data, args.data_dir, args.count, size, channels, args.split, args.seed)
 
 
 def fit_space(args, gen: Generator):
     """``(LatentPCA, how)``: from the encoder's posterior means of real images, the stored direction set's PCA,
     the generator's first activations (GANSpace for z-only GANs) or sampled latents."""
     if getattr(args, "encoder", None):
-        images, _, info = _real(args, gen)
+        images, _, info = real_images(args, gen)
         return pca_lib.fit_pca(encode(args.encoder, images)), {"source": "encoder posterior means", **info,
                                                                "encoder": args.encoder}
     if getattr(args, "directions", None):
-        ds = _direction_set(args.directions)
+        ds = direction_set(args.directions)
         if ds.pca is None:
             raise LatentError(f"the direction set of {args.directions} has no PCA")
         return ds.pca, {"source": f"direction set of {args.directions}", **ds.pca_info}
@@ -63,10 +58,6 @@ def fit_space(args, gen: Generator):
         return pca_lib.fit_pca_through_activations(z, gen.first_activations(z), k), {
             "source": "first-layer activations regressed to z (GANSpace)", "samples": args.samples}
     return pca_lib.fit_pca(z.reshape(len(z), -1)), {"source": f"sampled {gen.space}", "samples": args.samples}
-
-
-def _direction_set(spec: str) -> DirectionSet:
-    return load_directions(spec) if os.path.isfile(os.path.join(spec, "directions.npz")) else directions_of(spec)
 
 
 def cmd_pca(args) -> dict:
@@ -83,7 +74,7 @@ def cmd_pca(args) -> dict:
         p = pca_lib.fit_pca(encode(e, images))
         name = f"{os.path.basename(os.path.normpath(e))} (posterior means)"
         spectra[name], report[name] = p.explained_variance_ratio, {**p.summary(args.top), **info}
-    figures.plot_spectra(_out(args, "pca_spectrum.png"), spectra, top=args.top)
+    figures.plot_spectra(out_path(args, "pca_spectrum.png"), spectra, top=args.top)
     return {"models": report}
 
 
@@ -99,7 +90,7 @@ def _base(args, gen: Generator):
     if args.at == "mean":
         return None
     if args.encoder:
-        return encode(args.encoder, _real(args, gen)[0][:1])[0]
+        return encode(args.encoder, real_images(args, gen)[0][:1])[0]
     return gen.sample_latents(int(args.at) + 1, args.seed)[int(args.at)].reshape(-1)
 
 
@@ -124,7 +115,7 @@ def cmd_grid(args) -> dict:
     else:
         images = gen(latents)
     cols = [f"{v:+.1f} sd" for v in np.linspace(-args.span, args.span, args.steps)]
-    figures.plot_image_grid(_out(args, "eigen_grid.png"), images, len(comps), [f"PC{c}" for c in comps], cols,
+    figures.plot_image_grid(out_path(args, "eigen_grid.png"), images, len(comps), [f"PC{c}" for c in comps], cols,
                             title=f"{args.model}: {how['source']}")
     return {"components": comps, "stds": [float(p.stds[c]) for c in comps], "span": args.span,
             "layers": args.layers, "pca": how, **p.summary(len(comps))}
@@ -135,7 +126,7 @@ def cmd_sample(args) -> dict:
     p, how = fit_space(args, gen)
     k = args.num_components or len(p.stds)
     latents = pca_lib.pca_sample(p, args.count_samples, k, args.seed)
-    figures.plot_image_grid(_out(args, "pca_samples.png"), gen(latents), int(np.sqrt(args.count_samples)),
+    figures.plot_image_grid(out_path(args, "pca_samples.png"), gen(latents), int(np.sqrt(args.count_samples)),
                             title=f"PCA sampling, {k} components")
     return {"num_components": k, "pca": how}
 
@@ -169,7 +160,7 @@ def find_direction(args, gen: Generator):
     """``(direction, report)`` by InterFaceGAN on a classifier's scores of generated images, or by the mean
     difference of encoded real images split by a label rule (with a linear SVM's held-out accuracy)."""
     if args.encoder:
-        images, labels, info = _real(args, gen)
+        images, labels, info = real_images(args, gen)
         y = label_rule(labels, args.label)
         lat = encode(args.encoder, images)
         b = attributes.svm_direction(lat, y, seed=args.seed)
@@ -199,11 +190,13 @@ def cmd_attribute(args) -> dict:
     name = args.name or (args.task if not args.encoder else args.label)
     ds.add(name, direction, **report)
     ds.save(args.out)
-    report.update(_edit_figure(args, gen, direction, name))
+    report.update(edit_figure(args, gen, direction, name))
     return {"direction": name, **report}
 
 
-def _edit_figure(args, gen, direction, name, latents=None) -> dict:
+def edit_figure(args, gen, direction, name, latents=None) -> dict:
+    """The edit grid (and, with ``--classifier``, its response plot) of ``direction`` from ``latents`` (default:
+    ``--edit-count`` sampled ones); returns the report's ``edit`` entry."""
     t = _intensities(args)
     latents = gen.sample_latents(args.edit_count, args.seed + 1) if latents is None else latents
     clf = AttributeClassifier(args.classifier) if args.classifier else None
@@ -213,16 +206,16 @@ def _edit_figure(args, gen, direction, name, latents=None) -> dict:
     if scores is not None:
         means = [f"{s:.2f}" if task.startswith("gender") else f"{s:.0f}y" for s in scores.mean(0)]
         labels = [f"{a}\n{b}" for a, b in zip(labels, means)]  # the classifier's mean over the rows
-        figures.plot_edit_response(_out(args, f"edit_{name}_response.png"), t, {name: scores},
+        figures.plot_edit_response(out_path(args, f"edit_{name}_response.png"), t, {name: scores},
                                    _response_report(t, scores, task)["classifier_output"], f"edit along {name}")
-    figures.plot_image_grid(_out(args, f"edit_{name}.png"), images, len(latents), col_labels=labels,
+    figures.plot_image_grid(out_path(args, f"edit_{name}.png"), images, len(latents), col_labels=labels,
                             title=f"{args.model}: {name}")
     return {"edit": _response_report(t, scores, task) if scores is not None else {"intensities": t.tolist()}}
 
 
 def cmd_edit(args) -> dict:
     gen = generator(args)
-    ds = _direction_set(args.directions)
+    ds = direction_set(args.directions)
     direction = ds[args.direction]
     if args.condition:
         direction = attributes.condition(direction, *(ds[c] for c in args.condition.split(",")))
@@ -237,7 +230,7 @@ def cmd_edit(args) -> dict:
             raise LatentError("editing a photo needs --encoder (or project it first and pass --latent)")
         latents = encode(args.encoder, load_photo(args.image, gen.model.image_size, gen.model.channels))
     return {"direction": args.direction, "condition": args.condition,
-            **_edit_figure(args, gen, direction, args.direction, latents)}
+            **edit_figure(args, gen, direction, args.direction, latents)}
 
 
 def cmd_directions(args) -> dict:
@@ -260,7 +253,7 @@ def cmd_directions(args) -> dict:
         task = {"race": "ethnicity"}.get(column, column) if args.encoder else what
         sub = _with(args, task=task, label=what, classifier=preset or args.classifier)
         direction, report = find_direction(sub, gen)
-        report.update(_edit_figure(sub, gen, direction, name))
+        report.update(edit_figure(sub, gen, direction, name))
         ds.add(name, direction, **report)
     ds.save(args.out)
     return {"space": gen.space, "pca": {**p.summary(10), **how}, "directions": ds.info}

@@ -48,6 +48,14 @@ def load_images(data: str, data_dir: str | None = None, count: int = 256, image_
     return np.concatenate(images), {k: np.concatenate(v) for k, v in labels.items()}, info
 
 
+def real_images(args, gen=None):
+    """``load_images`` for a latent command's ``--data/--data-dir/--count/--split/--seed``, at the generator's image
+    size and channels (``gen``: a ``Generator``; without one, ``--image-size`` and 3 channels)."""
+    size = gen.model.image_size if gen is not None and hasattr(gen.model, "image_size") else args.image_size
+    channels = gen.model.channels if gen is not None and hasattr(gen.model, "channels") else 3
+    return load_images(args.data, args.data_dir, args.count, size, channels, args.split, args.seed)
+
+
 def load_photo(path: str, image_size: int, channels: int = 3) -> np.ndarray:
     """One photo file -> [1, S, S, C] in [-1, 1]: centre square crop and resize, as the training pipeline does."""
     from zoo.data.errors import DataError

@@ -89,3 +89,8 @@ def directions_of(preset: str) -> DirectionSet:
         raise LatentError(f"preset {preset!r} ships no direction set (no directions.npz in {folder}); compute one "
                           f"with: python -m zoo.latent directions --model {preset} --out DIR")
     return load_directions(folder)
+
+
+def direction_set(spec: str) -> DirectionSet:
+    """The direction set of ``spec``: a folder holding directions.npz, else a preset's shipped set."""
+    return load_directions(spec) if os.path.isfile(os.path.join(spec, "directions.npz")) else directions_of(spec)

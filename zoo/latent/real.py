@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from zoo.latent import figures, interpolate
-from zoo.latent.commands import _direction_set, _edit_figure, _out, _real, generator
-from zoo.latent.data import AGE_BUCKETS, age_bucket, load_images, load_photo
+from zoo.latent.commands import edit_figure, generator, out_path
+from zoo.latent.data import AGE_BUCKETS, age_bucket, load_images, load_photo, real_images
+from zoo.latent.directions import direction_set
 from zoo.latent.models import Generator, LatentError, encode
 
 GENDERS = ("male", "female")
@@ -34,7 +35,7 @@ def cmd_interpolate(args) -> dict:
     (a, b), ends = _endpoints(args, gen, 2)
     rows = [interpolate.interpolate(a, b, args.steps, m) for m in ("lerp", "slerp")]
     norms = {m: np.linalg.norm(r.reshape(len(r), -1), axis=1).tolist() for m, r in zip(("lerp", "slerp"), rows)}
-    figures.plot_image_grid(_out(args, "interpolation.png"), gen(np.concatenate(rows)), 2, ["lerp", "slerp"],
+    figures.plot_image_grid(out_path(args, "interpolation.png"), gen(np.concatenate(rows)), 2, ["lerp", "slerp"],
                             [f"{t:.2f}" for t in np.linspace(0, 1, args.steps)], title=f"{args.model}: {ends}")
     return {"endpoints": ends, "steps": args.steps, "latent_norms": norms}
 
@@ -43,7 +44,7 @@ def cmd_matrix(args) -> dict:
     gen = generator(args)
     corners, ends = _endpoints(args, gen, 4)
     latents = interpolate.corner_matrix(corners, args.steps)
-    figures.plot_image_grid(_out(args, "matrix.png"), gen(latents), args.steps,
+    figures.plot_image_grid(out_path(args, "matrix.png"), gen(latents), args.steps,
                             title=f"{args.model}: 4-corner interpolation of {ends}")
     return {"corners": ends, "steps": args.steps}
 
@@ -54,15 +55,15 @@ def cmd_restore(args) -> dict:
     if not args.encoder:
         raise LatentError("restore needs --encoder (the VAE's) and --model (its decoder)")
     gen = generator(args)
-    images, _, info = _real(args, gen)
+    images, _, info = real_images(args, gen)
     damages = default_damages(tuple(float(v) for v in args.noise_std.split(",")))
     table, rows = restoration_table(images, args.encoder, gen.model, damages, args.filter_size, args.seed)
     n = min(args.show, len(images))
     order = [k for k in rows]
-    figures.plot_image_grid(_out(args, "restoration.png"), np.concatenate([rows[k][:n] for k in order]),
+    figures.plot_image_grid(out_path(args, "restoration.png"), np.concatenate([rows[k][:n] for k in order]),
                             len(order), [k.replace("/", "\n") for k in order], title="VAE restoration")
     text = format_table(table)
-    with open(_out(args, "restoration.md"), "w") as f:
+    with open(out_path(args, "restoration.md"), "w") as f:
         f.write(text + "\n")
     print(text)
     return {"table": table, **info, "filter_size": args.filter_size, "damages": damages,
@@ -77,10 +78,10 @@ def cmd_project(args) -> dict:
     perceptual = PerceptualDistance(args.classifier) if args.classifier else None
     res = project(gen, photo, steps=args.steps, perceptual=perceptual, perceptual_weight=args.perceptual_weight,
                   initial_lr=args.lr, seed=args.seed)
-    res.save(_out(args, "projection.npz"))
+    res.save(out_path(args, "projection.npz"))
     pick = np.unique(np.linspace(0, len(res.trajectory) - 1, 6).round().astype(int))
     frames = gen(res.trajectory[pick])
-    figures.plot_projection(_out(args, "projection.png"), photo[0], frames, res.trajectory_steps[pick], res.losses)
+    figures.plot_projection(out_path(args, "projection.png"), photo[0], frames, res.trajectory_steps[pick], res.losses)
     final = gen(res.latent)
     from zoo.metrics.reconstruction import reconstruction_metrics
 
@@ -88,8 +89,8 @@ def cmd_project(args) -> dict:
            "loss_last": float(res.losses[-1]), "pixel_mse_last": float(res.pixel[-1]),
            "perceptual_last": float(res.perceptual[-1]), "metrics": reconstruction_metrics(photo, final)}
     if args.direction:
-        direction = _direction_set(args.directions or args.model)[args.direction]
-        out.update(_edit_figure(args, gen, direction, args.direction, res.latent))
+        direction = direction_set(args.directions or args.model)[args.direction]
+        out.update(edit_figure(args, gen, direction, args.direction, res.latent))
     return out
 
 
@@ -110,7 +111,7 @@ def cmd_scatter(args) -> dict:
     else:
         p = fit_pca(lat, 2)
         pts, axes = p.coordinates(lat), ("PC1", "PC2")
-    figures.plot_scatter(_out(args, f"scatter_{args.label}.png"), pts, y, names.get(args.label), axis_names=axes,
+    figures.plot_scatter(out_path(args, f"scatter_{args.label}.png"), pts, y, names.get(args.label), axis_names=axes,
                          title=f"{args.encoder} posterior means by {args.label}")
     from sklearn.metrics import silhouette_score
 
@@ -141,14 +142,14 @@ def cmd_mean_faces(args) -> dict:
             decoded.append(latents[sel].mean(0) if sel.any() else np.zeros(latents.shape[1], np.float32))
     means = np.stack(means)
     cols = [f"{n}\n({counts[n]})" for n, _ in groups]
-    figures.plot_image_grid(_out(args, "mean_faces_gender_race.png"), means[:10], 2, GENDERS,
+    figures.plot_image_grid(out_path(args, "mean_faces_gender_race.png"), means[:10], 2, GENDERS,
                             RACES, title="pixel mean faces by gender (rows) and race")
-    figures.plot_image_grid(_out(args, "mean_faces_age.png"), means[10:], 1, (), cols[10:],
+    figures.plot_image_grid(out_path(args, "mean_faces_age.png"), means[10:], 1, (), cols[10:],
                             title="pixel mean faces by age")
     if dec is not None:
         faces = dec(np.stack(decoded))
-        figures.plot_image_grid(_out(args, "mean_latent_faces_gender_race.png"), faces[:10], 2, GENDERS, RACES,
+        figures.plot_image_grid(out_path(args, "mean_latent_faces_gender_race.png"), faces[:10], 2, GENDERS, RACES,
                                 title="decoded mean latents by gender (rows) and race")
-        figures.plot_image_grid(_out(args, "mean_latent_faces_age.png"), faces[10:], 1, (), cols[10:],
+        figures.plot_image_grid(out_path(args, "mean_latent_faces_age.png"), faces[10:], 1, (), cols[10:],
                                 title="decoded mean latents by age")
     return {"counts": counts, **info}
