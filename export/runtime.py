@@ -1,4 +1,4 @@
-"""Run exported facezoo models with ONNX Runtime alone: numpy and onnxruntime, no TensorFlow, no Keras.
+"""Run exported facezoo models with ONNX Runtime alone: numpy and onnxruntime, no TensorFlow, no Keras, no zoo.
 
     from export.runtime import OnnxGenerator
     images = OnnxGenerator("exported/generator.onnx").sample(16, seed=0)   # uint8 [16, 64, 64, 3]
@@ -10,6 +10,11 @@ before they reach ONNX Runtime: a wrong rank, size or dtype raises an error nami
     OnnxGenerator("exported/generator.onnx", backend="openvino", precision="bfloat16")   # faster batches, ~1e-3 off
 
 runs the same file with OpenVINO (optional extra ``facezoo[openvino]``), in float32 or bfloat16.
+
+Installed on its own: ``pip install "facezoo[runtime]"`` (onnxruntime, numpy, Pillow), or the small
+``facezoo-runtime`` wheel that ``python -m export.runtime_wheel`` builds, which holds no TensorFlow requirement.
+This module imports only the standard library, numpy and onnxruntime (onnx and openvino inside the OpenVINO
+backend): keep it so.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ import numpy as np
 try:
     import onnxruntime as ort
 except ImportError as e:  # the runtime is an optional extra
-    raise ImportError('export.runtime needs ONNX Runtime, an optional extra: pip install "facezoo[onnx]" (or just '
-                      'pip install onnxruntime)') from e
+    raise ImportError('export.runtime needs ONNX Runtime, an optional extra: pip install "facezoo[runtime]" (or '
+                      'just pip install onnxruntime; python -m export.runtime_wheel builds facezoo-runtime, this '
+                      'runtime without TensorFlow)') from e
 
 # Limits that turn an out-of-memory crash deep in ONNX Runtime into a message: images per session.run call, and
 # the size of any one array a call allocates (latents, outputs).

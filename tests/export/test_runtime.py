@@ -188,8 +188,8 @@ except ImportError as e:
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert 'pip install "facezoo[onnx]"' in result.stderr and "Traceback" not in result.stderr
-    assert 'IMPORT: export.runtime needs ONNX Runtime, an optional extra: pip install "facezoo[onnx]"' in result.stdout
+    assert 'pip install "facezoo[runtime]"' in result.stderr and "Traceback" not in result.stderr
+    assert 'IMPORT: export.runtime needs ONNX Runtime, an optional extra: pip install "facezoo[runtime]"' in result.stdout
 
     import importlib.util
 
@@ -199,3 +199,58 @@ except ImportError as e:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tf2onnx" else find_spec(name, *a))
     assert main(["--preset", "nonexistent", "--format", "onnx", "--out", str(tmp_path / "o")]) == 2
     assert 'needs tf2onnx, from an optional extra: pip install "facezoo[onnx]"' in capsys.readouterr().err
+
+
+def test_the_runtime_extra_names_onnxruntime_numpy_and_pillow():
+    import configparser
+    import re
+
+    from export.runtime_wheel import REQUIRES
+
+    cfg = configparser.ConfigParser()
+    cfg.read(os.path.join(ROOT, "setup.cfg"))
+    extra = [r for r in cfg["options.extras_require"]["runtime"].split("\n") if r.strip()]
+    names = lambda reqs: sorted(re.split(r"[<>=\[ ]", r.strip())[0].lower() for r in reqs)  # noqa: E731
+    assert names(extra) == names(REQUIRES) == ["numpy", "onnxruntime", "pillow"]
+
+
+def test_the_runtime_wheel_installs_and_samples_away_from_the_repo(exported, tmp_path):
+    """The facezoo-runtime wheel, installed into an empty folder, run from outside the repository with site
+    processing off (no editable facezoo): it imports nothing beyond what numpy, onnxruntime and Pillow import."""
+    import sysconfig
+    import zipfile
+
+    from export.runtime_wheel import build
+
+    path = exported("dcgan_generator", "onnx")[2]
+    wheel = build(str(tmp_path / "dist"))
+    with zipfile.ZipFile(wheel) as z:
+        assert sorted(n for n in z.namelist() if n.startswith("export/")) == \
+            ["export/__init__.py", "export/onnx_passes.py", "export/runtime.py", "export/sample.py"]
+        metadata = z.read(next(n for n in z.namelist() if n.endswith("/METADATA"))).decode()
+    assert [r for r in metadata.splitlines() if r.startswith("Requires-Dist")] == \
+        ["Requires-Dist: numpy>=1.26", "Requires-Dist: onnxruntime>=1.32", "Requires-Dist: pillow>=10.0"]
+    site = tmp_path / "site"
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", "--target",
+                          str(site), wheel], capture_output=True, text=True, timeout=300)
+    assert pip.returncode == 0, pip.stderr[-2000:]
+    code = BLOCKED + """
+import json
+sys.path[:0] = sys.argv[3:]
+import numpy, numpy.random, onnxruntime, PIL.Image  # what the three requirements import themselves
+base = {m.split(".")[0] for m in sys.modules}
+import export, export.runtime
+from export.sample import main
+assert export.__file__.startswith(sys.argv[3]), export.__file__
+images = export.runtime.OnnxGenerator(sys.argv[1]).sample(3, seed=0)
+assert images.shape == (3, 16, 16, 3) and images.dtype == numpy.uint8
+assert main([sys.argv[1], "--n", "4", "--out", sys.argv[2]]) == 0
+added = {m.split(".")[0] for m in sys.modules} - base - set(sys.stdlib_module_names)
+print(json.dumps(sorted(added)))
+"""
+    packages = [str(site)] + sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    result = subprocess.run([sys.executable, "-S", "-c", code, path, str(tmp_path / "grid.png"), *packages],
+                            cwd=str(tmp_path), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == ["export"]
+    assert (tmp_path / "grid.png").stat().st_size > 0
