@@ -132,32 +132,48 @@ def _intensity(x: float) -> str:
     return f"{x:+.2f}".rstrip("0").rstrip(".") if x else "0"
 
 
+def _found_by(d: dict) -> str:
+    """How a direction was found, from the fields its set recorded (older and newer sets record different ones)."""
+    how = d.get("method", "not recorded")
+    if "label" in d:
+        counted = f" ({d['positives']:,} of {d['examples']:,})" if "positives" in d and "examples" in d else ""
+        how += f", `{d['label']}`{counted}"
+    elif "classifier" in d:
+        how += f", `{d['classifier']}`" + (f" on {d['samples']:,} samples" if "samples" in d else "")
+    return how
+
+
+def _accuracy(d: dict) -> str:
+    svm = d.get("svm", d)
+    if "heldout_accuracy" not in svm:
+        return "not recorded"
+    counts = f" ({svm['num_train']:,} / {svm['num_heldout']:,})" if "num_train" in svm and "num_heldout" in svm else ""
+    return f"{svm['heldout_accuracy']:.3f}{counts}"
+
+
+def _along(edit: dict | None) -> str:
+    if not edit or "mean_per_step" not in edit:
+        return "not measured"
+    output = edit.get("classifier_output", "classifier output")
+    fmt = "{:.2f}" if "P(" in output else "{:.0f}"
+    return f"{output} at " + ", ".join(f"{_intensity(i)}: {fmt.format(v)}" for i, v in
+                                        zip(edit["intensities"], edit["mean_per_step"]))
+
+
 def render_directions(presets_dir: str, preset: str) -> str:
     info, arrays = _directions(presets_dir, preset)
     names = list(info["directions"])
-    rows = [f"| direction | found by | held-out accuracy | classifier output along the edit, mean per step |",
+    rows = ["| direction | found by | held-out accuracy | classifier output along the edit, mean per step |",
             "|---|---|---|---|"]
-    for name in names:
-        d = info["directions"][name]
-        svm = d.get("svm", d)
-        how = d["method"] + (f", `{d['label']}` ({d['positives']:,} of {d['examples']:,})" if "label" in d else
-                             f", `{d['classifier']}` on {d['samples']:,} samples")
-        accuracy = f"{svm['heldout_accuracy']:.3f} ({svm['num_train']:,} / {svm['num_heldout']:,})"
-        edit = d.get("edit")
-        if edit:
-            fmt = "{:.2f}" if "P(" in edit["classifier_output"] else "{:.0f}"
-            steps = ", ".join(f"{_intensity(i)}: {fmt.format(v)}" for i, v in
-                              zip(edit["intensities"], edit["mean_per_step"]))
-            along = f"{edit['classifier_output']} at {steps}"
-        else:
-            along = "not measured"
-        rows.append(f"| {name} | {how} | {accuracy} | {along} |")
+    rows += [f"| {name} | {_found_by(d)} | {_accuracy(d)} | {_along(d.get('edit'))} |"
+             for name, d in info["directions"].items()]
     text = "\n".join(rows) + "\n"
-    if len(names) >= 2:
-        a, b = (arrays[f"direction/{n}"] for n in names[:2])
+    vectors = [arrays[f"direction/{n}"] for n in names[:2] if f"direction/{n}" in arrays]
+    if len(vectors) == 2:
+        a, b = vectors
         cosine = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
-        text += f"\nIn {info['space']} ({info['latent_dim']} dimensions); cosine between {names[0]} and {names[1]}: " \
-                f"{cosine:.2f}. Held-out accuracy: a linear SVM's, on (train / held-out) latents.\n"
+        text += f"\nIn {info.get('space', 'z')} ({a.shape[0]} dimensions); cosine between {names[0]} and " \
+                f"{names[1]}: {cosine:.2f}. Held-out accuracy: a linear SVM's, on (train / held-out) latents.\n"
     return text
 
 
@@ -246,7 +262,9 @@ def main(argv=None) -> int:
             new, stale = regenerate(text, args.presets, os.path.relpath(page, ROOT))
             if not stale:
                 continue
-            stale_pages.append(f"{os.path.relpath(page, ROOT)}: {', '.join(stale)}")
+            unique = list(dict.fromkeys(stale))
+            stale_pages.append(f"{os.path.relpath(page, ROOT)}: " + ", ".join(unique[:6])
+                               + (f" and {len(unique) - 6} more" if len(unique) > 6 else ""))
             if not args.check:
                 tmp = page + ".tmp"
                 with open(tmp, "w", encoding="utf-8") as f:
