@@ -1,5 +1,5 @@
 """Drive the real demo page in a headless Chromium (Playwright): click through the tabs, check what appears, and
-optionally save a screenshot of each tab (the README's docs/images/demo_*.png).
+optionally save a screenshot of each tab (docs/images/demo_*.png, shown in docs/demo.md).
 
     python -m demo.screenshots docs/images            # starts the demo on a free port, saves demo_<tab>.png
     python -m demo.screenshots --latency              # seconds per 16-face grid: Keras, ONNX, page clicks
@@ -184,7 +184,7 @@ def sample_face(folder: str, preset: str = "dcgan_utkface_64") -> str:
 
 
 def shrink(path: str, width: int = 1000, colours: int = 256) -> None:
-    """Re-save a screenshot ``width`` px wide with a ``colours`` palette (a README figure, not a pixel record)."""
+    """Re-save a screenshot ``width`` px wide with a ``colours`` palette (a docs figure, not a pixel record)."""
     from PIL import Image
 
     from zoo.utils.io import atomic_path

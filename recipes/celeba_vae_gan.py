@@ -6,7 +6,7 @@
 
 With the similarity summed over the discriminator's features, gamma 15 lets the reconstruction term drown the GAN
 term (measured: its gradient on the decoder is about 25,000x the GAN's) and prior samples show stripes; the
-``vae_gan_utkface_64`` preset was trained at ``--gamma 0.000001`` (README, "Presets").
+``vae_gan_utkface_64`` preset was trained at ``--gamma 0.000001`` (docs/presets.md).
 """
 
 from __future__ import annotations
