@@ -1,4 +1,4 @@
-"""The background page's figures of a finished ``python -m zoo.data.remove_background SRC DST`` run, and its masks' statistics.
+"""Figures of a finished ``python -m zoo.data.remove_background SRC DST`` run (docs/background.md), and mask statistics.
 
     python -m bench.segmenter_figures ../shared/data/utkface ../utkface_rembg [--out docs/images] [--seed 0]
 
