@@ -96,18 +96,35 @@ class _Parsed(BaseException):
 
 def parse_only(module: str, argv: list[str]) -> argparse.Namespace:
     """What ``python -m module argv`` parses to; SystemExit (code 2) if its parser refuses it."""
-    mod = importlib.import_module(module if not module in ("export", "zoo.latent") else module + ".__main__")
+    mod = importlib.import_module(module if module not in ("export", "zoo.latent") else module + ".__main__")
     if module.startswith("recipes.") and not (argv and argv[0] in ("predict", "ensemble", "export-presets")):
         from zoo.training.cli import parse_config
 
         cfg, run, _ = parse_config(mod.Config, argv + ["--dry-run"], f"python -m {module}")
         return argparse.Namespace(config=cfg, **run)
-    parse_args = argparse.ArgumentParser.parse_args
+    parse_args, parse_known_args = argparse.ArgumentParser.parse_args, argparse.ArgumentParser.parse_known_args
+    depth = [0]  # parse_args and sub-commands call parse_known_args inside: only the outermost call stops main
 
     def parse_and_stop(self, args=None, namespace=None):
-        raise _Parsed(parse_args(self, args, namespace))
+        depth[0] += 1
+        try:
+            namespace = parse_args(self, args, namespace)
+        finally:
+            depth[0] -= 1
+        raise _Parsed(namespace)
 
-    with mock.patch.object(argparse.ArgumentParser, "parse_args", parse_and_stop):
+    def parse_known_and_stop(self, args=None, namespace=None):
+        depth[0] += 1
+        try:
+            namespace, extras = parse_known_args(self, args, namespace)
+        finally:
+            depth[0] -= 1
+        if depth[0] == 0:
+            raise _Parsed(namespace)
+        return namespace, extras
+
+    with mock.patch.object(argparse.ArgumentParser, "parse_args", parse_and_stop), \
+            mock.patch.object(argparse.ArgumentParser, "parse_known_args", parse_known_and_stop):
         try:
             mod.main(list(argv))
         except _Parsed as parsed:
@@ -179,3 +196,18 @@ def test_documented_command_parses(page, module, argv, capsys):
                     f"{capsys.readouterr().err.strip()[-400:]}")
     assert not reads_real_faces_without_a_folder(module, ns), \
         f"{page}: `python -m {module} {shlex.join(argv)}` reads real faces but names no --data-dir"
+
+
+def test_parsing_stops_main_before_it_runs_anything(monkeypatch):
+    import types
+
+    def main(argv):
+        p = argparse.ArgumentParser()
+        p.add_argument("--n", type=int)
+        p.parse_known_args(argv)  # a main that tolerates extra arguments is stopped too
+        raise RuntimeError("the command ran")
+
+    monkeypatch.setitem(__import__("sys").modules, "fake_cli", types.SimpleNamespace(main=main))
+    assert parse_only("fake_cli", ["--n", "3", "--extra"]).n == 3
+    with pytest.raises(SystemExit):
+        parse_only("fake_cli", ["--n", "three"])
