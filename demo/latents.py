@@ -27,9 +27,11 @@ def shipped_directions(preset: str):
     from zoo.latent.models import LatentError
 
     try:
-        return directions_of(preset)
-    except LatentError:
-        return None
+        return directions_of(preset, core.model(preset))
+    except LatentError as e:
+        if "ships no direction set" in str(e):
+            return None
+        raise
 
 
 def space(preset: str) -> str:

@@ -48,7 +48,9 @@ def _common(p, model=True, space=True, data=False, encoder=True):
 
 def _pca_source(p):
     p.add_argument("--samples", type=int, default=5000, help="sampled latents for the PCA")
-    p.add_argument("--activations", action="store_true", help="GANSpace: PCA of the first layer, regressed to z")
+    p.add_argument("--activations", action=argparse.BooleanOptionalAction, default=None,
+                   help="GANSpace: PCA of the first layer, regressed to z (default for a z-only GAN with a first "
+                        "linear layer; --no-activations: a PCA of sampled z, the spectrum of N(0, I))")
     p.add_argument("--directions", default=None, help="use the PCA stored in this preset/folder's direction set")
 
 
@@ -68,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", action="append", help="generator preset (repeatable)")
     p.add_argument("--encoder", action="append", help="VAE encoder preset (repeatable)")
     p.add_argument("--samples", type=int, default=5000)
-    p.add_argument("--activations", action="store_true")
+    p.add_argument("--activations", action=argparse.BooleanOptionalAction, default=None)
     p.add_argument("--top", type=int, default=50)
     for name in ("grid", "sample"):
         p = sub.add_parser(name)

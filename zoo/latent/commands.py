@@ -14,7 +14,7 @@ from zoo.latent import attributes, figures
 from zoo.latent import pca as pca_lib
 from zoo.latent.data import label_rule, load_images, real_images
 from zoo.latent.directions import DirectionSet, direction_set
-from zoo.latent.models import AttributeClassifier, Generator, LatentError, encode
+from zoo.latent.models import AttributeClassifier, Generator, LatentError, encode, fingerprint
 
 
 def load_model(spec: str):
@@ -48,12 +48,14 @@ def fit_space(args, gen: Generator):
         return pca_lib.fit_pca(encode(args.encoder, images)), {"source": "encoder posterior means", **info,
                                                                "encoder": args.encoder}
     if getattr(args, "directions", None):
-        ds = direction_set(args.directions)
+        ds = direction_set(args.directions, gen.model)
         if ds.pca is None:
             raise LatentError(f"the direction set of {args.directions} has no PCA")
         return ds.pca, {"source": f"direction set of {args.directions}", **ds.pca_info}
     z = gen.sample_latents(args.samples, args.seed)
-    if getattr(args, "activations", False):
+    # GANSpace's PCA of the first layer's activations for every z-only GAN (a PCA of sampled z is only the
+    # spectrum of N(0, I)); --no-activations asks for that one anyway
+    if getattr(args, "activations", None) or (getattr(args, "activations", None) is None and gen.has_first_layer):
         k = min(args.samples, gen.latent_dim)
         return pca_lib.fit_pca_through_activations(z, gen.first_activations(z), k), {
             "source": "first-layer activations regressed to z (GANSpace)", "samples": args.samples}
@@ -67,7 +69,8 @@ def cmd_pca(args) -> dict:
     for m in args.model or []:
         gen = Generator(load_model(m), args.space)
         p, how = fit_space(_with(args, model=m, encoder=None), gen)
-        name = f"{os.path.basename(os.path.normpath(m))} ({'activations' if args.activations else gen.space})"
+        used = "activations" if how["source"].startswith("first-layer activations") else gen.space
+        name = f"{os.path.basename(os.path.normpath(m))} ({used})"
         spectra[name], report[name] = p.explained_variance_ratio, {**p.summary(args.top), **how}
     for e in args.encoder or []:
         images, _, info = load_images(args.data, args.data_dir, args.count, args.image_size, 3, args.split, args.seed)
@@ -163,10 +166,16 @@ def find_direction(args, gen: Generator):
         images, labels, info = real_images(args, gen)
         y = label_rule(labels, args.label)
         lat = encode(args.encoder, images)
-        b = attributes.svm_direction(lat, y, seed=args.seed)
-        return attributes.mean_difference(lat, y), {"method": "mean difference of posterior means",
-                                                    "label": args.label, "positives": int(y.sum()),
-                                                    "examples": int(len(y)), "svm": b.report(), **info}
+        # The vector shipped is the train part's mean difference, and the accuracy reported is that vector's
+        # (its threshold fitted on the train part, scored on the held-out part), not another classifier's.
+        x_tr, x_te, y_tr, y_te = attributes.split(lat, y, seed=args.seed)
+        direction = attributes.mean_difference(x_tr, y_tr)
+        svm = attributes.svm_direction(lat, y, seed=args.seed)
+        return direction, {"method": "mean difference of posterior means (train part)", "label": args.label,
+                           "positives": int(y.sum()), "examples": int(len(y)),
+                           **attributes.threshold_accuracy(direction, x_tr, y_tr, x_te, y_te),
+                           "svm_normal_not_shipped": {**svm.report(), "cosine_with_shipped": float(
+                               svm.direction @ direction / np.linalg.norm(direction))}, **info}
     if not args.classifier:
         raise LatentError("attribute needs --classifier (InterFaceGAN on generated images) or --encoder with "
                           "--data and --label")
@@ -186,7 +195,7 @@ def _intensities(args):
 def cmd_attribute(args) -> dict:
     gen = generator(args)
     direction, report = find_direction(args, gen)
-    ds = DirectionSet(gen.space, gen.latent_dim, meta={"model": args.model})
+    ds = DirectionSet(gen.space, gen.latent_dim, meta=set_meta(args, gen))
     name = args.name or (args.task if not args.encoder else args.label)
     ds.add(name, direction, **report)
     ds.save(args.out)
@@ -204,7 +213,7 @@ def edit_figure(args, gen, direction, name, latents=None) -> dict:
     images, scores = edit_response(gen, latents, direction, t, clf, task)
     labels = [f"{v:+.2g}" for v in t]
     if scores is not None:
-        means = [f"{s:.2f}" if task.startswith("gender") else f"{s:.0f}y" for s in scores.mean(0)]
+        means = [f"{s:.0f}y" if task == "age" else f"{s:.2f}" for s in scores.mean(0)]
         labels = [f"{a}\n{b}" for a, b in zip(labels, means)]  # the classifier's mean over the rows
         figures.plot_edit_response(out_path(args, f"edit_{name}_response.png"), t, {name: scores},
                                    _response_report(t, scores, task)["classifier_output"], f"edit along {name}")
@@ -215,7 +224,7 @@ def edit_figure(args, gen, direction, name, latents=None) -> dict:
 
 def cmd_edit(args) -> dict:
     gen = generator(args)
-    ds = direction_set(args.directions)
+    ds = direction_set(args.directions, gen.model, encoder=args.encoder if args.image else None)
     direction = ds[args.direction]
     if args.condition:
         direction = attributes.condition(direction, *(ds[c] for c in args.condition.split(",")))
@@ -233,6 +242,26 @@ def cmd_edit(args) -> dict:
             **edit_figure(args, gen, direction, args.direction, latents)}
 
 
+def set_meta(args, gen: Generator) -> dict:
+    """What a direction set records of where it belongs: the model and encoder, with their weights' sha256
+    (``direction_set`` refuses the set with any other), and the seed."""
+    encoder = getattr(args, "encoder", None)
+    return {"model": args.model, "model_fingerprint": fingerprint(gen.model), "encoder": encoder,
+            "encoder_fingerprint": fingerprint(encoder) if encoder else None, "seed": args.seed}
+
+
+def encoder_task(rule: str) -> str:
+    """The classifier task that measures an edit along a label rule's direction: ``gender`` -> gender,
+    ``age>=40`` -> age, ``race=2`` -> ethnicity:2 (P(class 2); the classifier's ethnicity head scores 5 classes)."""
+    column = re.split(r"[<>=:]", rule)[0]
+    if column == "race":
+        value = rule[len(column):].lstrip("=")
+        if not value.isdigit():
+            raise LatentError(f"{rule!r}: a race direction needs one class, as race=K (K in 0-4)")
+        return f"ethnicity:{int(value)}"
+    return column
+
+
 def cmd_directions(args) -> dict:
     """A direction set: the PCA of the space and one direction per ``--tasks`` entry, saved to --out.
 
@@ -243,14 +272,13 @@ def cmd_directions(args) -> dict:
     """
     gen = generator(args)
     p, how = fit_space(args, gen)
-    ds = DirectionSet(gen.space, gen.latent_dim, pca=p, pca_info=how, meta={"model": args.model,
-                                                                            "encoder": args.encoder,
-                                                                            "seed": args.seed})
+    ds = DirectionSet(gen.space, gen.latent_dim, pca=p, pca_info=how, meta=set_meta(args, gen))
     for spec in args.tasks.split(",") if args.tasks else []:
         what, _, preset = spec.partition("@")
         column = re.split(r"[<>=:]", what)[0]
-        name = column if args.encoder else what.replace(":", "_")
-        task = {"race": "ethnicity"}.get(column, column) if args.encoder else what
+        task = encoder_task(what) if args.encoder else what
+        name = (column if column != "race" else task.replace("ethnicity:", "race_")) if args.encoder \
+            else what.replace(":", "_")
         sub = _with(args, task=task, label=what, classifier=preset or args.classifier)
         direction, report = find_direction(sub, gen)
         report.update(edit_figure(sub, gen, direction, name))

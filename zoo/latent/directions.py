@@ -80,17 +80,54 @@ def load_directions(folder: str) -> DirectionSet:
                         dict(info.get("pca", {})), dict(info.get("meta", {})))
 
 
-def directions_of(preset: str) -> DirectionSet:
-    """The direction set shipped in a preset (built-in name or folder)."""
-    from zoo.registry import resolve_preset
+def directions_of(preset: str, model=None) -> DirectionSet:
+    """The direction set shipped in a preset (built-in name or folder). A built-in preset's files must match the
+    sha256 pinned in the package's code; with ``model`` (a model or preset) the set must record that model's
+    weights (``check_belongs``)."""
+    from zoo.preset_pins import verify_builtin
+    from zoo.registry import PresetError, resolve_preset
 
     folder = resolve_preset(preset)
     if not os.path.isfile(os.path.join(folder, "directions.npz")):
         raise LatentError(f"preset {preset!r} ships no direction set (no directions.npz in {folder}); compute one "
                           f"with: python -m zoo.latent directions --model {preset} --out DIR")
-    return load_directions(folder)
+    try:
+        verify_builtin(folder)
+    except PresetError as e:
+        raise LatentError(str(e)) from e
+    ds = load_directions(folder)
+    if model is not None:
+        check_belongs(ds, model, f"the direction set of {preset}")
+    return ds
 
 
-def direction_set(spec: str) -> DirectionSet:
-    """The direction set of ``spec``: a folder holding directions.npz, else a preset's shipped set."""
-    return load_directions(spec) if os.path.isfile(os.path.join(spec, "directions.npz")) else directions_of(spec)
+def check_belongs(ds: DirectionSet, model, what: str = "the direction set", encoder=None) -> None:
+    """Refuse (LatentError) a direction set used with a model (or encoder) other than the one it was computed
+    on: it records the sha256 of that model's weights (``zoo.latent.models.fingerprint``). An ONNX model has no
+    fingerprint to compare and is let through."""
+    from zoo.latent.models import fingerprint
+
+    for key, m, role in (("model_fingerprint", model, "model"), ("encoder_fingerprint", encoder, "encoder")):
+        if m is None or (role == "encoder" and not ds.meta.get("encoder")):
+            continue
+        have = fingerprint(m)
+        if have is None:
+            continue
+        want = ds.meta.get(key)
+        if want is None:
+            raise LatentError(f"{what} records no fingerprint of the {role} it was computed on, so it cannot be "
+                              f"checked against this one; recompute it: python -m zoo.latent directions --model ...")
+        if want != have:
+            raise LatentError(f"{what} was computed on another {role} ({ds.meta.get(role) or 'unnamed'}, weights "
+                              f"sha256 {want[:12]}...), not this one ({have[:12]}...); its directions would give "
+                              f"unrelated faces. Use the set made for this {role}, or compute one with "
+                              f"python -m zoo.latent directions")
+
+
+def direction_set(spec: str, model=None, encoder=None) -> DirectionSet:
+    """The direction set of ``spec``: a folder holding directions.npz, else a preset's shipped set; refused when
+    it was computed on another ``model`` or ``encoder`` than the ones given (``check_belongs``)."""
+    ds = load_directions(spec) if os.path.isfile(os.path.join(spec, "directions.npz")) else directions_of(spec)
+    if model is not None or encoder is not None:
+        check_belongs(ds, model, f"the direction set of {spec}", encoder=encoder)
+    return ds

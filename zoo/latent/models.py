@@ -34,6 +34,22 @@ def load(model_or_preset):
     return from_preset(model_or_preset)
 
 
+def fingerprint(model) -> str | None:
+    """sha256 of a Keras model's variables (shapes and float32 values, in the model's weight order): what a
+    direction set or an encoder records of the model it belongs to. None for an ONNX model (nothing to compare)."""
+    import hashlib
+
+    model = load(model)
+    if hasattr(model, "session"):
+        return None
+    h = hashlib.sha256()
+    for v in model.weights:
+        a = np.asarray(v, np.float32)
+        h.update(repr(a.shape).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
 def _batched(fn, x, batch_size):
     return np.concatenate([np.asarray(fn(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]) \
         if len(x) else np.zeros((0,), np.float32)
@@ -94,10 +110,16 @@ class Generator:
 
     def first_activations(self, latents) -> np.ndarray:
         """The output of the first (linear) layer ``project`` [B, F] for GANSpace-style PCA of a z-only GAN."""
-        layer = getattr(self.model, "project", None)
-        if layer is None or self.space != "z":
+        if not self.has_first_layer:
             raise LatentError(f"{type(self.model).__name__} has no first 'project' layer to take activations of")
-        return _batched(lambda b: layer(b), np.asarray(latents, np.float32), 256).astype(np.float32)
+        layer, norm = self.model.project, getattr(self.model, "latent_norm", None)  # ProGAN normalises z first
+        first = (lambda b: layer(norm(b))) if norm is not None else layer
+        return _batched(first, np.asarray(latents, np.float32), 256).astype(np.float32)
+
+    @property
+    def has_first_layer(self) -> bool:
+        """A z-only GAN with a first linear layer: GANSpace's PCA of its activations applies."""
+        return self.space == "z" and getattr(self.model, "project", None) is not None
 
 
 def encode(encoder, images, batch_size: int = 64) -> np.ndarray:

@@ -89,7 +89,7 @@ def cmd_project(args) -> dict:
            "loss_last": float(res.losses[-1]), "pixel_mse_last": float(res.pixel[-1]),
            "perceptual_last": float(res.perceptual[-1]), "metrics": reconstruction_metrics(photo, final)}
     if args.direction:
-        direction = direction_set(args.directions or args.model)[args.direction]
+        direction = direction_set(args.directions or args.model, gen.model)[args.direction]
         out.update(edit_figure(args, gen, direction, args.direction, res.latent))
     return out
 

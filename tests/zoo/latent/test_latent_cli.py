@@ -35,11 +35,12 @@ def test_pca_grid_and_sample_over_generators_and_an_encoder(tiny, tmp_path):
 def test_attribute_directions_and_edits(tiny, tmp_path, photo):
     a = _run(tmp_path / "a", "attribute", "--model", tiny["gen"], "--classifier", tiny["clf"], "--task", "age",
              "--samples", "60", "--edit-count", "2", "--edit-steps", "3")
-    assert 0 <= a["heldout_accuracy"] <= 1 and len(a["edit"]["mean_per_step"]) == 3
+    assert a["num_train"] + a["num_heldout"] == 24 and len(a["edit"]["mean_per_step"]) == 3  # 20 % + 20 % of 60
     assert os.path.isfile(tmp_path / "a" / "edit_age.png") and os.path.isfile(tmp_path / "a" / "directions.npz")
     e = _run(tmp_path / "e", "attribute", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA, "--label",
              "age>=40", "--edit-count", "2")
-    assert e["method"].startswith("mean difference") and "heldout_accuracy" in e["svm"]
+    assert e["method"].startswith("mean difference") and {"heldout_accuracy", "threshold"} <= set(e)
+    assert e["num_train"] + e["num_heldout"] == 24 and "svm" not in e  # the shipped vector's own accuracy
     d = _run(tmp_path / "d", "directions", "--model", tiny["gen"], "--samples", "60", "--classifier", tiny["clf"],
              "--tasks", "gender,age", "--edit-count", "1", "--edit-steps", "3")
     assert set(d["directions"]) == {"gender", "age"}
@@ -151,3 +152,45 @@ def test_a_training_run_folder_gives_its_generator_and_encoder(tmp_path):
     assert type(load(run)).__name__ == "DFCVAEDecoder" and type(load(run + ":encoder")).__name__ == "DFCVAEEncoder"
     r = _run(tmp_path / "o", "interpolate", "--model", run, "--seeds", "0,1", "--steps", "3")
     assert len(r["latent_norms"]["lerp"]) == 3
+
+
+def test_a_direction_set_is_refused_with_another_model_or_encoder(tiny, tmp_path, capsys, photo):
+    # Issue 25: a direction set (or its PCA) from another model was accepted silently and gave unrelated faces.
+    # gen and dec both have 8-d latents, so only the recorded weights' fingerprint can tell them apart.
+    _run(tmp_path / "d", "directions", "--model", tiny["gen"], "--samples", "60", "--classifier", tiny["clf"],
+         "--tasks", "gender", "--edit-count", "1", "--edit-steps", "3")
+    meta = json.load(open(tmp_path / "d" / "directions.json"))["meta"]
+    assert len(meta["model_fingerprint"]) == 64 and meta["encoder_fingerprint"] is None
+    for argv in (["edit", "--model", tiny["dec"], "--directions", str(tmp_path / "d"), "--direction", "gender"],
+                 ["grid", "--model", tiny["dec"], "--directions", str(tmp_path / "d")]):
+        assert main([*argv, "--out", str(tmp_path / "x")]) == 2
+        assert "computed on another model" in capsys.readouterr().err
+    _run(tmp_path / "ok", "edit", "--model", tiny["gen"], "--directions", str(tmp_path / "d"), "--direction", "gender")
+    # a set made through one encoder, used to edit a photo encoded by another (a fresh encoder, same shapes)
+    _run(tmp_path / "e", "directions", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA, "--tasks",
+         f"gender@{tiny['clf']}", "--edit-count", "1", "--edit-steps", "3")
+    other = _other_encoder(tiny, tmp_path)
+    assert main(["edit", "--model", tiny["dec"], "--encoder", other, "--image", photo, "--directions",
+                 str(tmp_path / "e"), "--direction", "gender", "--out", str(tmp_path / "x")]) == 2
+    assert "computed on another encoder" in capsys.readouterr().err
+
+
+def _other_encoder(tiny, tmp_path):
+    import keras
+
+    from zoo.models.vae import DFCVAEEncoder
+    from zoo.registry import save_to_preset
+
+    keras.utils.set_random_seed(5)
+    enc = DFCVAEEncoder(16, 3, 8, 4)
+    enc.build((None, 16, 16, 3))
+    return save_to_preset(enc, str(tmp_path / "enc2"), {"dataset": "synthetic"})
+
+
+def test_a_z_only_gan_s_pca_comes_from_its_first_layer_by_default(tiny, tmp_path):
+    # Issue 25 item 5: progan_utkface_32 shipped a PCA of random z (the flat spectrum of N(0, I)).
+    d = _run(tmp_path / "d", "directions", "--model", tiny["gen"], "--samples", "60", "--classifier", tiny["clf"],
+             "--tasks", "gender", "--edit-count", "1", "--edit-steps", "3")
+    assert d["pca"]["source"].startswith("first-layer activations")
+    z = _run(tmp_path / "z", "directions", "--model", tiny["gen"], "--samples", "60", "--no-activations")
+    assert z["pca"]["source"] == "sampled z"
