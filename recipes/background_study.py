@@ -275,9 +275,9 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
 
 
 def _plot_curves(path, curves, reduction, metric, names) -> None:
-    from zoo.metrics.classification_plots import _figure, _save
+    from zoo.utils.plotting import new_figure, save_figure
 
-    plt, fig = _figure(figsize=(10, 4))
+    plt, fig = new_figure(figsize=(10, 4))
     for i, m in enumerate(names):
         ax = fig.add_subplot(1, 2, i + 1)
         for name, rows in curves.items():
@@ -292,7 +292,7 @@ def _plot_curves(path, curves, reduction, metric, names) -> None:
         ax.set(xlabel="training images", ylabel=metric, title=m)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    _save(plt, fig, path)
+    save_figure(plt, fig, path)
 
 
 def _write_report(cfg, run_dir, metric, curves, reduction, summary) -> None:

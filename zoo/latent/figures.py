@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.metrics.classification_plots import _figure, _save
+from zoo.utils.plotting import new_figure, save_figure
 from zoo.utils.images import to_uint8
 
 
 def plot_spectra(path: str, spectra: dict, top: int = 50, title: str = "") -> None:
     """``spectra``: model name -> explained-variance ratios [K]. Left: ratio per component (log scale);
     right: cumulative explained variance; all models on the same axes."""
-    plt, fig = _figure(figsize=(10, 4))
+    plt, fig = new_figure(figsize=(10, 4))
     ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     for name, ratio in spectra.items():
         r = np.asarray(ratio)[:top]
@@ -27,7 +27,7 @@ def plot_spectra(path: str, spectra: dict, top: int = 50, title: str = "") -> No
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
-    _save(plt, fig, path)
+    save_figure(plt, fig, path)
 
 
 def plot_image_grid(path: str, images, rows: int, row_labels=(), col_labels=(), title: str = "",
@@ -35,7 +35,7 @@ def plot_image_grid(path: str, images, rows: int, row_labels=(), col_labels=(), 
     """images [rows * cols, H, W, C] in [-1, 1] as a grid with row and column labels."""
     imgs = to_uint8(images)
     cols = len(imgs) // rows
-    plt, fig = _figure(figsize=(cell * cols + 1.2, cell * rows + 0.6))
+    plt, fig = new_figure(figsize=(cell * cols + 1.2, cell * rows + 0.6))
     for i, img in enumerate(imgs[:rows * cols]):
         ax = fig.add_subplot(rows, cols, i + 1)
         ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray" if img.shape[-1] == 1 else None,
@@ -49,12 +49,12 @@ def plot_image_grid(path: str, images, rows: int, row_labels=(), col_labels=(), 
             ax.set_title(str(col_labels[c]), fontsize=7)
     if title:
         fig.suptitle(title, fontsize=9)
-    _save(plt, fig, path)
+    save_figure(plt, fig, path)
 
 
 def plot_edit_response(path: str, intensities, responses: dict, ylabel: str, title: str = "") -> None:
     """A classifier's mean output (and its spread) along an edit: ``responses`` name -> [N, T] scores."""
-    plt, fig = _figure(figsize=(5, 3.5))
+    plt, fig = new_figure(figsize=(5, 3.5))
     ax = fig.add_subplot(1, 1, 1)
     for name, s in responses.items():
         s = np.asarray(s)
@@ -64,12 +64,12 @@ def plot_edit_response(path: str, intensities, responses: dict, ylabel: str, tit
     ax.set(xlabel="edit intensity", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    _save(plt, fig, path)
+    save_figure(plt, fig, path)
 
 
 def plot_scatter(path: str, points, labels, label_names=None, title: str = "", axis_names=("dim 1", "dim 2")) -> None:
     """2-D points [N, 2] coloured by integer labels [N] (``label_names`` index -> name)."""
-    plt, fig = _figure(figsize=(5.5, 4.5))
+    plt, fig = new_figure(figsize=(5.5, 4.5))
     ax = fig.add_subplot(1, 1, 1)
     points, labels = np.asarray(points), np.asarray(labels)
     for v in np.unique(labels):
@@ -78,14 +78,14 @@ def plot_scatter(path: str, points, labels, label_names=None, title: str = "", a
         ax.scatter(points[sel, 0], points[sel, 1], s=6, alpha=0.6, label=f"{name} ({int(sel.sum())})")
     ax.set(xlabel=axis_names[0], ylabel=axis_names[1], title=title)
     ax.legend(fontsize=7, markerscale=2)
-    _save(plt, fig, path)
+    save_figure(plt, fig, path)
 
 
 def plot_projection(path: str, target, frames, steps, losses) -> None:
     """Target, the trajectory's images at the recorded steps, and the loss curve."""
     frames = to_uint8(frames)
     n = len(frames) + 1
-    plt, fig = _figure(figsize=(1.3 * n, 3.8))
+    plt, fig = new_figure(figsize=(1.3 * n, 3.8))
     for i, (img, label) in enumerate([(to_uint8(target), "target")] + [(f, f"step {s}") for f, s in
                                                                        zip(frames, steps)]):
         ax = fig.add_subplot(2, n, i + 1)
@@ -96,4 +96,4 @@ def plot_projection(path: str, target, frames, steps, losses) -> None:
     ax.semilogy(np.asarray(losses))
     ax.set(xlabel="step", ylabel="loss")
     ax.grid(alpha=0.3)
-    _save(plt, fig, path)
+    save_figure(plt, fig, path)

@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.utils.io import atomic_path
-
-
-def _figure(**kwargs):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt, plt.figure(**kwargs)
-
-
-def _save(plt, fig, path):
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+from zoo.utils.plotting import new_figure, save_figure
 
 
 def plot_confusion(path: str, confusion, class_names, title: str = "") -> None:
     """Confusion matrix [K, K] (rows truth, columns prediction) with counts and row-normalised shading."""
     cm = np.asarray(confusion, np.float64)
     rows = cm / np.maximum(cm.sum(1, keepdims=True), 1)
-    plt, fig = _figure(figsize=(1.2 + 0.9 * len(class_names), 1.0 + 0.8 * len(class_names)))
+    plt, fig = new_figure(figsize=(1.2 + 0.9 * len(class_names), 1.0 + 0.8 * len(class_names)))
     ax = fig.add_subplot(1, 1, 1)
     ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
     for i in range(cm.shape[0]):
@@ -39,12 +23,12 @@ def plot_confusion(path: str, confusion, class_names, title: str = "") -> None:
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
-    _save(plt, fig, path)
+    save_figure(plt, fig, path)
 
 
 def plot_age_histograms(path: str, observed, predicted, title: str = "") -> None:
     """Overlaid histograms of observed and predicted ages (years, 5-year bins)."""
-    plt, fig = _figure(figsize=(6, 3.5))
+    plt, fig = new_figure(figsize=(6, 3.5))
     ax = fig.add_subplot(1, 1, 1)
     hi = max(float(np.max(observed)), float(np.max(predicted)), 5.0)
     bins = np.arange(0, hi + 5, 5)
@@ -54,12 +38,12 @@ def plot_age_histograms(path: str, observed, predicted, title: str = "") -> None
     ax.set_ylabel("images")
     ax.legend()
     ax.set_title(title)
-    _save(plt, fig, path)
+    save_figure(plt, fig, path)
 
 
 def plot_accuracy_by_bucket(path: str, buckets: list[dict], title: str = "") -> None:
     """Bars of accuracy per age bucket (from ``accuracy_by_bucket``), annotated with the bucket sizes."""
-    plt, fig = _figure(figsize=(6, 3.5))
+    plt, fig = new_figure(figsize=(6, 3.5))
     ax = fig.add_subplot(1, 1, 1)
     x = np.arange(len(buckets))
     acc = [b["accuracy"] for b in buckets]
@@ -71,12 +55,12 @@ def plot_accuracy_by_bucket(path: str, buckets: list[dict], title: str = "") -> 
     ax.set_xlabel("true age (years)")
     ax.set_ylabel("accuracy")
     ax.set_title(title)
-    _save(plt, fig, path)
+    save_figure(plt, fig, path)
 
 
 def plot_class_balance(path: str, gender, ethnicity, age, gender_names, ethnicity_names, title: str = "") -> None:
     """Three panels: gender counts, ethnicity counts and the age histogram of a dataset."""
-    plt, fig = _figure(figsize=(12, 3.5))
+    plt, fig = new_figure(figsize=(12, 3.5))
     for k, (codes, names, name) in enumerate(((gender, gender_names, "gender"),
                                               (ethnicity, ethnicity_names, "ethnicity"))):
         ax = fig.add_subplot(1, 3, k + 1)
@@ -90,7 +74,7 @@ def plot_class_balance(path: str, gender, ethnicity, age, gender_names, ethnicit
     ax.hist(np.asarray(age), bins=np.arange(0, max(int(np.max(age)), 5) + 5, 5), color="tab:orange")
     ax.set_xlabel("age (years)")
     ax.set_title("age")
-    _save(plt, fig, path)
+    save_figure(plt, fig, path)
 
 
 def plot_predictions(path: str, images, captions, cols: int = 8) -> None:
@@ -101,7 +85,7 @@ def plot_predictions(path: str, images, captions, cols: int = 8) -> None:
     imgs = to_uint8(images)
     n = len(imgs)
     rows = int(np.ceil(n / cols))
-    plt, fig = _figure(figsize=(1.9 * cols, 2.2 * rows))
+    plt, fig = new_figure(figsize=(1.9 * cols, 2.2 * rows))
     for i in range(n):
         ax = fig.add_subplot(rows, cols, i + 1)
         img = imgs[i]
@@ -109,4 +93,4 @@ def plot_predictions(path: str, images, captions, cols: int = 8) -> None:
                   vmin=0, vmax=255)
         ax.set_title(captions[i], fontsize=6.5)
         ax.axis("off")
-    _save(plt, fig, path)
+    save_figure(plt, fig, path)
