@@ -6,7 +6,8 @@ fsynced), so a kill or a power loss at any moment leaves the previous checkpoint
 is a one-line pointer for people and tools; the loop itself always takes the newest checkpoint that passes
 ``verify_checkpoint`` (CRC of every array, state.json readable, one array per listed variable), skipping a
 damaged one with a warning. Only the newest ``keep`` checkpoints are kept (all with 0). Variables are stored in the
-trainer's deterministic order and checked by shape on load.
+trainer's deterministic order with their paths, and checked by path, shape and type on load; ``restore_newest``
+falls back to an older checkpoint when the newest one cannot be loaded.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import zipfile
@@ -148,25 +150,64 @@ def latest_checkpoint(ckpt_dir: str) -> str | None:
     return None
 
 
+def restore_newest(ckpt_dir: str, groups: dict[str, list]) -> tuple[str | None, dict | None]:
+    """Load the newest checkpoint of ``ckpt_dir`` that loads into ``groups``: ``(path, state)``, or ``(None, None)``
+    when the folder holds no checkpoint. One that is damaged or does not fit the model (it may pass its CRC and
+    still hold a wrong shape, a wrong type or other variables) is skipped with a printed sentence for the one
+    before it; when none loads, ``CheckpointError`` says so, rather than a resume quietly starting at step 0."""
+    refused = []
+    for _, path in reversed(_checkpoints(ckpt_dir)):
+        if not os.path.isfile(os.path.join(path, "state.json")):
+            continue  # a folder without its state was never completed (older versions wrote in place)
+        try:
+            return path, load_checkpoint(path, groups)
+        except CheckpointError as e:
+            refused.append(str(e))
+            print(f"skipping checkpoint {os.path.basename(path)}: {e}; trying the one before it", file=sys.stderr,
+                  flush=True)
+    if refused:
+        raise CheckpointError(f"none of the {len(refused)} checkpoints in {ckpt_dir} can be loaded, so the run cannot "
+                              f"be resumed (the newest: {refused[0]})")
+    return None, None
+
+
+def _canonical(path: str) -> str:
+    """A variable path without the ``_<n>`` suffixes Keras adds to names already taken in the process
+    (``dcgan_generator_1/project/kernel``, ``adam_3/...``), which differ between the run that saved and the one
+    that loads."""
+    return re.sub(r"_\d+(?=/|_|$)", "", path)
+
+
 def load_checkpoint(path: str, groups: dict[str, list]) -> dict:
-    """Assign the stored values to ``groups`` (same structure as saved) and return the stored state. Nothing
-    is assigned unless every value reads back and fits."""
+    """Assign the stored values to ``groups`` (same structure as saved) and return the stored state. Each stored
+    variable path must be the model's at the same position (a reordering of same-shape variables would otherwise
+    load silently into the wrong places), with the same shape and a numeric type. Nothing is assigned unless every
+    value reads back and fits."""
     state = verify_checkpoint(path)
     try:
         with np.load(os.path.join(path, "variables.npz"), allow_pickle=False) as data:
             stored = {k: data[k] for k in data.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
         raise DamagedCheckpointError(f"cannot read checkpoint {path}: {e}") from e
+    stored_paths = state.get("variable_paths") or {}
     for group, variables in groups.items():
         keys = sorted(k for k in stored if k.startswith(group + "/"))
         if len(keys) != len(variables):
             raise CheckpointError(f"{path}: group {group!r} has {len(keys)} variables, the model has "
                                   f"{len(variables)}; was the checkpoint made with another config?")
-        for i, v in enumerate(variables):
+        for i, (v, saved) in enumerate(zip(variables, stored_paths.get(group) or [""] * len(variables))):
+            mine = getattr(v, "path", "") or ""
+            if saved and mine and _canonical(saved) != _canonical(mine):
+                raise CheckpointError(f"{path}: {group} variable {i} is {saved} in the checkpoint but {mine} in the "
+                                      f"model; the checkpoint's variables are not the model's (another config or "
+                                      f"code version?)")
             value = stored[f"{group}/{i:05d}"]
             if tuple(value.shape) != tuple(v.shape):
-                raise CheckpointError(f"{path}: {group} variable {i} ({getattr(v, 'path', '?')}) has shape "
+                raise CheckpointError(f"{path}: {group} variable {i} ({mine or '?'}) has shape "
                                       f"{value.shape} in the checkpoint and {tuple(v.shape)} in the model")
+            if value.dtype.kind not in "biuf":
+                raise CheckpointError(f"{path}: {group} variable {i} ({mine or '?'}) holds {value.dtype} values, "
+                                      f"not numbers")
     for group, variables in groups.items():
         for i, v in enumerate(variables):
             v.assign(stored[f"{group}/{i:05d}"])

@@ -10,7 +10,7 @@ import keras
 
 from zoo.training.callbacks import (Checkpointer, MetricsLog, NonFiniteLossError, SampleGrid, StatusFile,
                                     StepCounter, TrainingInterrupted, TrainState)
-from zoo.training.checkpoint import CheckpointError, latest_checkpoint, load_checkpoint, save_checkpoint
+from zoo.training.checkpoint import CheckpointError, latest_checkpoint, restore_newest, save_checkpoint
 from zoo.utils.io import write_json
 
 log = logging.getLogger(__name__)
@@ -43,11 +43,10 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
     state = TrainState(steps_per_epoch=steps_per_epoch, total_steps=total_steps, time_budget_s=time_budget_s)
     state.seconds_before = float(seconds_before)
     if resume:
-        path = latest_checkpoint(ckpt_dir)
+        path, stored = restore_newest(ckpt_dir, trainer.checkpoint_variables())
         if path is None:
             print(f"no checkpoint in {ckpt_dir}: starting from step 0", flush=True)
         else:
-            stored = load_checkpoint(path, trainer.checkpoint_variables())
             state.step = int(stored["step"])
             state.seconds_before = float(stored.get("train_seconds", 0.0))
             print(f"resumed from {path} at step {state.step} (epoch {state.step // steps_per_epoch})", flush=True)

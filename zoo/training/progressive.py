@@ -10,7 +10,7 @@ import dataclasses
 import math
 import os
 
-from zoo.training.checkpoint import latest_checkpoint, load_checkpoint
+from zoo.training.checkpoint import restore_newest
 from zoo.training.loop import train
 from zoo.utils.images import save_grid
 
@@ -102,11 +102,10 @@ def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *,
     ckpt_dir = os.path.join(run_dir, "checkpoints")
     start, continuing, seconds = 0, False, 0.0
     if resume:
-        path = latest_checkpoint(ckpt_dir)
+        path, stored = restore_newest(ckpt_dir, trainer.checkpoint_variables())
         if path is None:
             print(f"no checkpoint in {ckpt_dir}: starting from the first level", flush=True)
         else:
-            stored = load_checkpoint(path, trainer.checkpoint_variables())
             seconds = float(stored.get("train_seconds", 0.0))  # summed over the levels before (see below)
             start, continuing = resume_position(trainer, levels)
             where = (f"level {levels[start].index} ({levels[start].resolution} px), "
