@@ -10,7 +10,7 @@ import keras
 
 from zoo.training.callbacks import (Checkpointer, MetricsLog, NonFiniteLossError, SampleGrid, StatusFile,
                                     StepCounter, TrainingInterrupted, TrainState)
-from zoo.training.checkpoint import CheckpointError, latest_checkpoint, restore_newest, save_checkpoint
+from zoo.training.checkpoint import latest_checkpoint, restore_newest, save_checkpoint
 from zoo.utils.io import write_json
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,8 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
             where = f"the last checkpoint is {last}. Continue with --resume {run_dir}"
         print(f"\ninterrupted at step {state.step}; {where}", file=sys.stderr, flush=True)
         raise TrainingInterrupted(str(e)) from e
-    except (OSError, CheckpointError) as e:
-        _record_failure(status_path, state, f"{type(e).__name__}: {e}")
+    except Exception as e:  # a full disk, a damaged checkpoint, a callback's or the data's own error: all end here
+        _record_failure(status_path, state, f"{type(e).__name__}: {' '.join(str(e).split())}")
         raise
     if state.bad_logs is not None:
         what = "weights" if "weights" in state.bad_logs else "loss"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import tempfile
 
@@ -43,9 +44,22 @@ def atomic_path(path: str):
             os.remove(tmp)
 
 
+def _finite(obj):
+    """``obj`` with every NaN or infinite float replaced by the text "nan", "inf" or "-inf": strict JSON has no
+    such numbers (Python writes NaN and Infinity, which other readers reject), and ``float()`` reads the text back."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def write_json(path: str, obj) -> None:
+    """Write ``obj`` to ``path`` atomically as strict JSON (non-finite floats as text, see ``_finite``)."""
     with atomic_path(path) as tmp, open(tmp, "w") as f:
-        json.dump(obj, f, indent=2, sort_keys=False, default=str)
+        json.dump(_finite(obj), f, indent=2, sort_keys=False, default=str, allow_nan=False)
         f.write("\n")
 
 

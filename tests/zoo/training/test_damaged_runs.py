@@ -1,5 +1,6 @@
 """Resuming a run folder that a crash or a bad disk damaged: metrics.csv, checkpoints, status.json."""
 
+import json
 import os
 import shutil
 
@@ -147,3 +148,41 @@ def test_a_checkpoint_whose_variables_are_stored_in_another_order_is_refused_by_
     path = save_checkpoint(str(tmp_path), groups, {"step": 2})
     load_checkpoint(path, t2.checkpoint_variables())
     np.testing.assert_array_equal(t2.generator.get_layer("project_bn").gamma.numpy(), 2.0)
+
+
+def _strict_json(path):
+    def refuse(name):
+        raise ValueError(f"{path} holds {name}, which is not JSON")
+
+    return json.loads(open(path).read(), parse_constant=refuse)
+
+
+def test_any_error_in_the_loop_ends_status_json_as_failed_with_the_reason(tmp_path):
+    import keras
+
+    class Broken(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                raise RuntimeError("the plotting callback\nfailed")
+
+    run_dir = _dirs(tmp_path)
+    with pytest.raises(RuntimeError, match="plotting callback"):
+        _run(run_dir, 6, extra_callbacks=[Broken()])
+    status = _strict_json(os.path.join(run_dir, "status.json"))
+    assert status["status"] == "failed" and status["reason"] == "RuntimeError: the plotting callback failed"
+    assert status["step"] == 2
+
+
+def test_status_json_stays_strict_json_when_a_loss_is_nan(tmp_path):
+    from zoo.training.callbacks import NonFiniteLossError
+
+    run_dir = _dirs(tmp_path)
+    t = make_trainer()
+    w = t.discriminator.to_logit.kernel
+    w.assign(np.full(w.shape, np.nan, np.float32))
+    with pytest.raises(NonFiniteLossError):
+        _run(run_dir, 6, trainer=t)
+    status = _strict_json(os.path.join(run_dir, "status.json"))
+    assert status["status"] == "failed" and status["reason"] == "non-finite loss"
+    assert status["logs"] and all(v == "nan" for v in status["logs"].values())
+    assert all(np.isnan(float(v)) for v in status["logs"].values())  # float() still reads them
