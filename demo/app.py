@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from demo import core
 from demo.core import MAX_UPLOAD_MB, catalogue
 from demo.tabs.analyse import analyze
 from demo.tabs.generate import generate
@@ -57,9 +58,21 @@ def build_demo(presets=None):
     kinds = catalogue(presets)
     with gr.Blocks(title="facezoo", delete_cache=(3600, 3600)) as demo:  # Gradio's file cache: an hour
         gr.Markdown(INTRO)
-        for tab in TABS:
-            importlib.import_module(f"demo.tabs.{tab}").build(kinds, demo)
+        with gr.Tabs() as tabs:
+            parts = {tab: importlib.import_module(f"demo.tabs.{tab}").build(kinds, demo) for tab in TABS}
+        # Generate's "Send to Analyse": the first face into Analyse's upload widget, and that tab opened.
+        send = parts["generate"]
+        send["send"].click(core.in_page(send_to_analyse), send["send_inputs"], [parts["analyse"]["face"], tabs])
     return demo
+
+
+def send_to_analyse(preset: str, seed: int = 0, psi: float = 1.0):
+    """Generate's first face as Analyse's input (a PNG path), and the update that opens the Analyse tab."""
+    import gradio as gr
+
+    from demo.tabs import analyse as analyse_tab, generate as generate_tab
+
+    return generate_tab.send_to_analyse(preset, seed, psi), gr.Tabs(selected=analyse_tab.TAB_ID)
 
 
 def warm_up(kinds: dict) -> None:

@@ -54,7 +54,11 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def build(kinds: dict, demo=None) -> None:
+TAB_ID = "analyse"
+
+
+def build(kinds: dict, demo=None) -> dict:
+    """The Analyse tab; returns {"face": its upload widget} (Generate's "Send to Analyse" fills it)."""
     import gradio as gr
 
     clfs = kinds["classifiers"]
@@ -63,14 +67,17 @@ def build(kinds: dict, demo=None) -> None:
         results = analyze(core.read_upload(path), presets)
         return table(results), results
 
-    with gr.Tab("Analyse"):
+    with gr.Tab("Analyse", id=TAB_ID):
         gr.Markdown("Gender, ethnicity and age of a face by each classifier preset (UTKFace's labels and "
                     "groups; the age preset is the seven-model ensemble).")
         with gr.Row():
-            face = core.upload_image("face", elem_id="analyse-input")
+            with gr.Column():
+                face = core.upload_image("face", elem_id="analyse-input")
+                core.examples(face)
             presets = gr.CheckboxGroup(clfs, value=clfs, label="classifier presets")
         button = gr.Button("Analyse", variant="primary", elem_id="analyse-button")
         summary = gr.Markdown(elem_id="analyse-table")
         with gr.Accordion("probabilities by preset", open=False):
             details = gr.JSON(label="probabilities by preset")
         button.click(core.in_page(run), [face, presets], [summary, details])
+    return {"face": face}

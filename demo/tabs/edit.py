@@ -66,16 +66,21 @@ def build(kinds: dict, demo=None) -> None:
             resample = gr.Radio(list(core.RESAMPLING), value="lanczos", label="resampling")
         with gr.Accordion("an uploaded photo instead of a seed", open=False):
             with gr.Row():
-                photo = core.upload_image("photo", height=200, elem_id="edit-photo")
+                with gr.Column():
+                    photo = core.upload_image("photo", height=200, elem_id="edit-photo")
+                    core.examples(photo)
                 encoder = gr.Dropdown([""] + kinds["encoders"], value="", label="encoder (empty: project)")
                 proj = gr.Slider(10, core.MAX_PROJECTION_STEPS, value=100, step=10, label="projection steps")
-        with gr.Row():
-            with gr.Column():
+        with gr.Row():  # the sliders beside the result: a released slider redraws it, no scrolling
+            with gr.Column(scale=1):
                 gr.Markdown("**PCA components** (standard deviations)")
                 pcs = [gr.Slider(-SPAN, SPAN, value=0, step=0.25, visible=False) for _ in range(PCA_SLIDERS)]
-            with gr.Column():
+            with gr.Column(scale=1):
                 gr.Markdown("**attribute directions**")
                 dirs = [gr.Slider(-SPAN, SPAN, value=0, step=0.25, visible=False) for _ in range(DIRECTION_SLIDERS)]
+            with gr.Column(scale=2):
+                out = gr.Image(label="unedited | edited", type="numpy", elem_id="edit-output")
+                button = gr.Button("Edit", variant="primary", elem_id="edit-button")
         with gr.Accordion("StyleGAN: layer range and style mixing", open=False, visible=False) as style:
             with gr.Row():
                 layered = gr.Checkbox(False, label="edit only layers start..stop")
@@ -86,8 +91,6 @@ def build(kinds: dict, demo=None) -> None:
                 crossover = gr.Slider(0, 18, value=4, step=1, label="crossover layer (A before, B from it)")
                 mix_button = gr.Button("Mix styles")
             mixed = gr.Image(label="A, B, A's coarse + B's fine styles", type="numpy")
-        button = gr.Button("Edit", variant="primary", elem_id="edit-button")
-        out = gr.Image(label="unedited | edited", type="numpy", elem_id="edit-output")
 
         def show(p):
             c = controls(p)
@@ -113,8 +116,10 @@ def build(kinds: dict, demo=None) -> None:
 
         shown = pcs + dirs + [style, start, stop, crossover, info, encoder]
         preset.change(core.in_page(show), preset, shown)
-        button.click(core.in_page(run), {preset, seed, photo, encoder, proj, scale, resample, layered, start, stop,
-                                         *pcs, *dirs}, out)
+        inputs = {preset, seed, photo, encoder, proj, scale, resample, layered, start, stop, *pcs, *dirs}
+        button.click(core.in_page(run), inputs, out)
+        for slider in (*pcs, *dirs, scale, start, stop):
+            slider.release(core.in_page(run), inputs, out)
         mix_button.click(core.in_page(mix), [preset, seed, seed_b, crossover, scale, resample], mixed)
         if demo is not None:  # the first preset's sliders, once the page is open (not at build time)
             demo.load(core.in_page(show), preset, shown)

@@ -24,7 +24,18 @@ def generate(preset: str, seed: int = 0, count: int = 16, psi: float = 1.0, scal
     return core.grid(core.render(preset, z, psi, backend), scale, resample)
 
 
-def build(kinds: dict, demo=None) -> None:
+def first_face(preset: str, seed: int = 0, psi: float = 1.0) -> np.ndarray:
+    """Face 0 of the Generate grid for ``seed`` (uint8 [H, W, 3], not enlarged): what "Send to Analyse" sends."""
+    seed = core.as_int(seed, "seed", 0, MAX_SEED - 1)
+    if not 0.0 <= float(psi) <= 1.0:
+        raise core.DemoError(f"truncation psi must be from 0 to 1, got {psi}")
+    z = core.seed_latents(core.model(preset).latent_dim, [seed])
+    return core.enlarge(core.render(preset, z, psi))[0]
+
+
+def build(kinds: dict, demo=None) -> dict:
+    """The Generate tab; returns {"send": the "Send to Analyse" button, "send_inputs": its inputs} for
+    ``demo.app`` to connect to the Analyse tab (built later)."""
     import gradio as gr
 
     from demo import onnx_cache
@@ -38,18 +49,31 @@ def build(kinds: dict, demo=None) -> None:
 
     with gr.Tab("Generate"):
         gr.Markdown("Faces from a generator preset: face *i* is drawn from seed + *i* (the same seed gives the "
-                    "same face in every tab). StyleGAN presets take a truncation psi (1 = none).")
-        with gr.Row():
-            preset = gr.Dropdown(gens, value=(gens or [None])[0], label="generator preset")
-            seed = gr.Number(0, precision=0, minimum=0, label="seed")
-            count = gr.Slider(1, core.MAX_FACES, value=16, step=1, label="faces")
-        with gr.Row():
-            psi = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="truncation psi (StyleGAN)")
-            scale = gr.Slider(1, core.MAX_SCALE, value=4, step=1, label="enlarge (x)")
-            resample = gr.Radio(list(core.RESAMPLING), value="nearest", label="resampling")
-        button = gr.Button("Generate", variant="primary", elem_id="generate-button")
-        out = gr.Image(label="samples", type="numpy", elem_id="generate-output")
-        with gr.Row():
-            download = gr.File(label="download the grid (PNG)")
-            backend = gr.Markdown()
-        button.click(core.in_page(run), [preset, seed, count, psi, scale, resample], [out, download, backend])
+                    "same face in every tab). StyleGAN presets take a truncation psi (1 = none). Sliders apply "
+                    "when released.")
+        with gr.Row():  # the controls beside the result, so the faces show without scrolling
+            with gr.Column(scale=1, min_width=260):
+                preset = gr.Dropdown(gens, value=(gens or [None])[0], label="generator preset")
+                seed = gr.Number(0, precision=0, minimum=0, label="seed")
+                count = gr.Slider(1, core.MAX_FACES, value=16, step=1, label="faces")
+                psi = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="truncation psi (StyleGAN)")
+                scale = gr.Slider(1, core.MAX_SCALE, value=4, step=1, label="enlarge (x)")
+                resample = gr.Radio(list(core.RESAMPLING), value="nearest", label="resampling")
+                button = gr.Button("Generate", variant="primary", elem_id="generate-button")
+                send = gr.Button("Send face 1 to Analyse", elem_id="generate-send")
+            with gr.Column(scale=2):
+                out = gr.Image(label="samples", type="numpy", elem_id="generate-output")
+                with gr.Row():
+                    download = gr.File(label="download the grid (PNG)")
+                    backend = gr.Markdown()
+        inputs, outputs = [preset, seed, count, psi, scale, resample], [out, download, backend]
+        button.click(core.in_page(run), inputs, outputs)
+        for slider in (count, psi, scale):
+            slider.release(core.in_page(run), inputs, outputs)
+    return {"send": send, "send_inputs": [preset, seed, psi]}
+
+
+def send_to_analyse(preset: str, seed: int = 0, psi: float = 1.0) -> str:
+    """The first face of the grid saved as a PNG, for the Analyse tab's upload widget; returns its path."""
+    face = first_face(preset, seed, psi)
+    return core.save_png(face, f"{os.path.basename(os.path.normpath(preset))}-seed{int(seed)}-face")

@@ -72,8 +72,9 @@ def build(kinds: dict, demo=None) -> None:
                     "posterior mean, decoded) and by a mean filter; PSNR and SSIM against the undamaged face, "
                     "at the VAE's resolution." + note)
         with gr.Row():
-            face = core.upload_image("face", height=200,
-                            elem_id="restore-input")
+            with gr.Column():
+                face = core.upload_image("face", height=200, elem_id="restore-input")
+                core.examples(face)
             with gr.Column():
                 encoder = gr.Dropdown(encoders, value=enc0 or None, label="VAE encoder preset")
                 decoder = gr.Dropdown(kinds["generators"], value=dec0, label="VAE decoder preset")

@@ -14,8 +14,11 @@ def test_the_shipped_segmenter_separates_a_synthetic_face_from_its_background():
     faces = render_faces(0, 1, 128, seed=0)
     image, truth = faces.images[0], faces.masks[0]
     out = background.remove_background(image, SHIPPED)
-    mask, grey, blur = out["mask"], out["grey"], out["blur"]
+    mask, grey, blur, cutout = out["mask"], out["grey"], out["blur"], out["cutout"]
     assert mask.shape == image.shape[:2] and grey.shape == blur.shape == image.shape
+    assert cutout.shape == (*image.shape[:2], 4)  # the transparent cut-out: the photo, alpha = the mask
+    np.testing.assert_array_equal(cutout[..., :3], image)
+    np.testing.assert_array_equal(cutout[..., 3], mask)
     assert mask_iou(mask, truth) > 0.5  # the person, not an empty or full mask
     back, person = mask == 0, mask == 255
     assert back.any() and person.any()
