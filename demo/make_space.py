@@ -5,7 +5,8 @@ facezoo with the demo's extras only, and a README.md with the Space front matter
     python -m demo.make_space OUT --facezoo "facezoo[demo] @ git+https://github.com/ORG/facezoo@v0.1.0"
 
 Then upload OUT as a Gradio Space (``huggingface-cli upload ORG/SPACE OUT . --repo-type space``; the wheel, which
-holds the presets' weights, goes through Git LFS). Nothing is uploaded from here.
+holds the presets' weights, goes through Git LFS). Nothing is uploaded from here. The command prints each file's
+size and the folder's total, measured on what it wrote.
 """
 
 from __future__ import annotations
@@ -92,19 +93,31 @@ def _write(path: str, text: str) -> None:
 
 def make_space(out: str, facezoo: str | None = None) -> dict:
     """Write app.py, requirements.txt and README.md (and the wheel, unless ``facezoo`` gives a requirement
-    line such as ``facezoo[demo] @ git+https://...``) into ``out``; returns {file: path}."""
+    line such as ``facezoo[demo] @ git+https://...``) into ``out``; returns {file: path}, the wheel included."""
     import gradio
 
     os.makedirs(out, exist_ok=True)
+    wheel = None
     if facezoo is None:
-        facezoo = f"./{build_wheel(out)}[demo]"
+        wheel = build_wheel(out)
+        facezoo = f"./{wheel}[demo]"
     elif "facezoo" not in facezoo:
         raise ValueError(f"--facezoo must be a requirement line that installs facezoo, got {facezoo!r}")
     files = {"app.py": APP, "requirements.txt": f"{facezoo}\n",
              "README.md": readme(preset_licences(), gradio.__version__)}
     for name, text in files.items():
         _write(os.path.join(out, name), text)
-    return {name: os.path.join(out, name) for name in files}
+    return {name: os.path.join(out, name) for name in [*files, *([wheel] if wheel else [])]}
+
+
+def megabytes(n: int) -> str:
+    """A size in bytes as MB (10^6 bytes), one decimal: what the Space's upload weighs."""
+    return f"{n / 1e6:.1f} MB"
+
+
+def space_size(out: str) -> int:
+    """Bytes of every file under ``out``: the Space as it will be uploaded (measured, never assumed)."""
+    return sum(os.path.getsize(os.path.join(folder, f)) for folder, _, names in os.walk(out) for f in names)
 
 
 def main(argv=None) -> int:
@@ -120,7 +133,9 @@ def main(argv=None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     for path in written.values():
-        print(f"wrote {path}")
+        print(f"wrote {path} ({megabytes(os.path.getsize(path))})")
+    print(f"the Space folder {args.out} holds {megabytes(space_size(args.out))}"
+          + (" (the wheel, with the presets' weights, goes through Git LFS)" if args.facezoo is None else ""))
     return 0
 
 
