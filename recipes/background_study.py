@@ -180,6 +180,8 @@ def _train_and_measure(cfg, run_dir, entry, extractor, reference, curves, save, 
     from zoo.training.cli import config_dict
     from zoo.utils.io import write_json
 
+    from zoo.runs import trainer_model
+
     folder = os.path.join(run_dir, entry["name"])
     done = curves.setdefault(entry["name"], [])
     if entry["model"] == "stylegan":
@@ -206,7 +208,7 @@ def _train_and_measure(cfg, run_dir, entry, extractor, reference, curves, save, 
         write_json(os.path.join(folder, "config.json"), config_dict(sub))
         trainer, _ = recipe.run(sub, folder, resume=os.path.isfile(os.path.join(folder, "status.json")))
         if not finished:
-            model = getattr(trainer, "generator", None) or trainer.decoder
+            model = trainer_model(trainer)
             fake = _statistics(_generate(model, cfg.eval_images, cfg.latent_dim, cfg.seed + 1), extractor)
             done.append({"step": steps, "images": steps * cfg.batch_size,
                          "distance": statistics_distance(fake, reference)})
@@ -216,6 +218,7 @@ def _train_and_measure(cfg, run_dir, entry, extractor, reference, curves, save, 
 
 def _latent_figures(cfg, run_dir, entry, trainer, reals) -> tuple:
     """(LatentPCA, how) of this model, and its eigen-direction grid written to ``pca/<name>_eigen_grid.png``."""
+    from zoo.runs import trainer_model
     from zoo.latent import pca as pca_lib
     from zoo.latent.figures import plot_image_grid
     from zoo.latent.models import Generator, encode
@@ -224,14 +227,15 @@ def _latent_figures(cfg, run_dir, entry, trainer, reals) -> tuple:
         p = pca_lib.fit_pca(encode(trainer.encoder, reals.astype(np.float32) / 127.5 - 1.0))
         model, how = trainer.decoder, "posterior means of real images"
     elif entry["model"] == "stylegan":
-        gen = Generator(trainer.generator, space="w")
+        # the run's model (the EMA generator at the level reached), the one its distances are measured on
+        gen = Generator(trainer_model(trainer, "generator"), space="w")
         p = pca_lib.fit_pca(gen.sample_latents(cfg.pca_images, cfg.seed))
-        model, how = (lambda w, training=False: gen(np.asarray(w))), "sampled w"
+        model, how = (lambda w, training=False: gen(np.asarray(w))), "sampled w of the EMA generator"
     else:
-        gen = Generator(trainer.generator)
+        gen = Generator(trainer_model(trainer, "generator"))
         z = gen.sample_latents(cfg.pca_images, cfg.seed)
         p = pca_lib.fit_pca_through_activations(z, gen.first_activations(z), min(cfg.pca_images, cfg.latent_dim))
-        model, how = trainer.generator, "first-layer activations (GANSpace)"
+        model, how = gen.model, "first-layer activations (GANSpace)"
     comps = tuple(range(min(5, len(p.stds))))
     latents = pca_lib.eigen_grid_latents(p, components=comps).astype("float32")
     images = np.concatenate([np.asarray(model(latents[i:i + 64], training=False)) for i in range(0, len(latents), 64)])
