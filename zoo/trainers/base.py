@@ -59,6 +59,14 @@ class TrainerMixin:
         return tf.reduce_sum(per_example) / global_batch
 
     @staticmethod
+    def loss_scale(optimizer):
+        """The optimizer's loss scale now, a float32 scalar: ``LossScaleOptimizer``'s dynamic scale under
+        mixed_float16, 1 otherwise. Outer losses are multiplied by it (``apply``) and so are the inner gradients of
+        the penalties (gradient penalty, R1), which divide it out: a float16 backward pass would flush small
+        gradients to zero without it."""
+        return tf.cast(optimizer.scale_loss(tf.constant(1.0, tf.float32)), tf.float32)
+
+    @staticmethod
     def apply(optimizer, tape, loss, variables):
         """Gradients of ``loss`` applied to ``variables``; under loss scaling the gradients are of the scaled loss.
 
@@ -66,7 +74,7 @@ class TrainerMixin:
         (scaling it after the tape closed would cut it off the tape: every gradient would be None).
         """
         loss = tf.convert_to_tensor(loss)
-        scale = tf.cast(optimizer.scale_loss(tf.constant(1.0, loss.dtype)), loss.dtype)
+        scale = tf.cast(TrainerMixin.loss_scale(optimizer), loss.dtype)
         grads = tape.gradient(loss, variables, output_gradients=scale)
         missing = [v.path for v, g in zip(variables, grads) if g is None]
         if missing:
@@ -74,6 +82,15 @@ class TrainerMixin:
                              f"computed from these variables inside the tape?")
         optimizer.apply_gradients(zip(grads, variables))
         return grads
+
+
+class AdversarialMixin:
+    """The parts of a trainer with a ``generator`` and a ``discriminator`` and their two optimizers."""
+
+    def optimizer_targets(self):
+        # The generator's optimizer last: it steps once per train step, whatever n_critic is, so its iteration
+        # count is the step count (the critic's, n_critic per step, would stop the loop n_critic times too early).
+        return {"d_optimizer": self.discriminator, "g_optimizer": self.generator}
 
 
 class AutoencoderMixin:

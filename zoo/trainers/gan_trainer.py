@@ -11,12 +11,12 @@ import keras
 import tensorflow as tf
 
 from zoo.losses import adversarial
-from zoo.trainers.base import TrainerMixin, mean_trackers
+from zoo.trainers.base import AdversarialMixin, TrainerMixin, mean_trackers
 from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
-class GANTrainer(TrainerMixin, keras.Model):
+class GANTrainer(AdversarialMixin, TrainerMixin, keras.Model):
     """Trains ``generator`` (z [B, latent_dim] -> images) against ``discriminator`` (images -> logits [B, 1]).
 
     ``compile(g_optimizer=..., d_optimizer=...)``; ``fit`` on batches of real images in [-1, 1]. Each step does
@@ -41,10 +41,6 @@ class GANTrainer(TrainerMixin, keras.Model):
     def compile(self, g_optimizer, d_optimizer, **kwargs):
         super().compile(**kwargs)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
-
-    def optimizer_targets(self):
-        # The generator's optimizer last: it steps once per train step, whatever n_critic is.
-        return {"d_optimizer": self.discriminator, "g_optimizer": self.generator}
 
     def part_input_shape(self, model):
         if model is self.generator:

@@ -31,10 +31,5 @@ class L2GANTrainer(GANTrainer):
         # The replicas' gradients are summed, so each adds its share of the one penalty.
         return penalty / tf.distribute.get_strategy().num_replicas_in_sync
 
-    def optimizer_targets(self):
-        # The generator is updated last in a step, so its optimizer's iterations count the steps; with the
-        # critic's (n_critic per step) the loop would stop n_critic times too early.
-        return {"d_optimizer": self.discriminator, "g_optimizer": self.generator}
-
     def get_config(self):
         return {**super().get_config(), "l2_weight": self.l2_weight}

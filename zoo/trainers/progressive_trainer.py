@@ -21,7 +21,7 @@ from zoo.losses import adversarial
 from zoo.losses.penalties import gradient_penalty
 from zoo.losses.progressive import drift_penalty, r1_penalty
 from zoo.layers import box_blur2x, lerp
-from zoo.trainers.base import TrainerMixin, mean_trackers
+from zoo.trainers.base import AdversarialMixin, TrainerMixin, mean_trackers
 from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 
 LOSSES = ("wgan_gp", "logistic_r1", "logistic")
@@ -54,14 +54,15 @@ def ema_beta(images_per_step, half_life_images: float):
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
-class ProgressiveTrainer(TrainerMixin, keras.Model):
+class ProgressiveTrainer(AdversarialMixin, TrainerMixin, keras.Model):
     """Trains a progressive ``generator`` (``ProGANGenerator`` or ``StyleGANGenerator``: ``call(z, level, alpha,
     training)``) against a ``ProGANDiscriminator`` on batches of real images [B, R, R, C] in [-1, 1], R the
     current level's resolution.
 
     ``loss``: ``wgan_gp`` (Wasserstein loss + ``gp_weight`` gradient penalty + ``drift_weight`` drift, ProGAN's
     default), ``logistic_r1`` (non-saturating logistic + ``r1_gamma`` / 2 R1 on reals, StyleGAN's FFHQ setup) or
-    ``logistic``. Penalties and losses are computed in float32 whatever the models' precision policy.
+    ``logistic``. Penalties and losses are computed in float32 whatever the models' precision policy, and under
+    mixed_float16 the penalties' inner gradients are loss-scaled like the losses (``loss_scale``).
     ``compile(g_optimizer=, d_optimizer=)``: their learning rates at compile time are the base rates of the
     inverse-sigmoid schedule. ``ema_half_life_images`` > 0 replaces the fixed ``ema_decay`` by StyleGAN's
     0.5 ** (global batch / half-life). ``mirror_augment`` flips each real image left-right with probability 1/2.
@@ -126,9 +127,6 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         self.base_learning_rates = {"g_optimizer": float(keras.ops.convert_to_numpy(g_optimizer.learning_rate)),
                                     "d_optimizer": float(keras.ops.convert_to_numpy(d_optimizer.learning_rate))}
-
-    def optimizer_targets(self):
-        return {"d_optimizer": self.discriminator, "g_optimizer": self.generator}
 
     def completed_steps(self) -> int:
         # Counted by the trainer, not an optimizer: the optimizers start again at every level (reset_optimizers).
@@ -233,13 +231,12 @@ class ProgressiveTrainer(TrainerMixin, keras.Model):
             loss = loss + self.drift_weight * drift_penalty(real_scores)
             critic = lambda x, training=True: self.critic(x, alpha, training)  # noqa: E731
             penalty = gradient_penalty(critic, real, fake, self.sample_interpolation(tf.shape(real)[0]),
-                                       weight=self.gp_weight)
+                                       weight=self.gp_weight, loss_scale=self.loss_scale(self.d_optimizer))
             return loss, penalty
         loss = adversarial.bce_discriminator_loss(real_scores, fake_scores)
         if self.loss == "logistic_r1":
             critic = lambda x, training=True: self.critic(x, alpha, training)  # noqa: E731
-            scale = getattr(self.d_optimizer, "dynamic_scale", 1.0)
-            return loss, 0.5 * self.r1_gamma * r1_penalty(critic, real, scale)
+            return loss, 0.5 * self.r1_gamma * r1_penalty(critic, real, self.loss_scale(self.d_optimizer))
         return loss, tf.zeros_like(loss)
 
     def generator_terms(self, fake_scores):

@@ -35,20 +35,14 @@ class WGANGPTrainer(GANTrainer):
 
     def discriminator_penalty(self, real, fake):
         epsilon = keras.random.uniform((tf.shape(real)[0],), seed=self.epsilon_generator)
-        # Under mixed_float16 the inner gradient is loss-scaled too (scale_loss(1) is the scale; 1 without one).
-        loss_scale = self.d_optimizer.scale_loss(tf.constant(1.0, tf.float32))
-        per_example = gradient_penalty(self.discriminator, real, fake, epsilon, self.gp_weight, loss_scale)
+        per_example = gradient_penalty(self.discriminator, real, fake, epsilon, self.gp_weight,
+                                       self.loss_scale(self.d_optimizer))
         penalty = self.reduce_loss(per_example)
         self.trackers["gp"].update_state(penalty * tf.distribute.get_strategy().num_replicas_in_sync)
         return penalty
 
     def discriminator_output(self, logits):
         return tf.reduce_mean(tf.cast(logits, tf.float32))
-
-    def optimizer_targets(self):
-        # The generator is updated last in a step, so its optimizer's iterations count the steps; with the
-        # critic's (n_critic per step) the loop would stop n_critic times too early.
-        return {"d_optimizer": self.discriminator, "g_optimizer": self.generator}
 
     def get_config(self):
         return {**super().get_config(), "gp_weight": self.gp_weight, "n_critic": self.n_critic}

@@ -83,11 +83,6 @@ class WGANTrainer(GANTrainer):
     def discriminator_output(self, logits):
         return tf.reduce_mean(tf.cast(logits, tf.float32))
 
-    def optimizer_targets(self):
-        # The generator is updated last in a step, so its optimizer's iterations count the steps; with the
-        # critic's (n_critic per step) the loop would stop n_critic times too early.
-        return {"d_optimizer": self.discriminator, "g_optimizer": self.generator}
-
     def get_config(self):
         return {**super().get_config(), "clip_value": self.clip_value, "n_critic": self.n_critic,
                 "warmup": self.warmup}
