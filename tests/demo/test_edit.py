@@ -11,6 +11,7 @@ from demo.tabs import edit, generate
 def preset_with_directions(generator_preset, tmp_path_factory):
     """The tiny DCGAN preset with a shipped direction set: a PCA and a planted 'smile' direction."""
     from zoo.latent.directions import DirectionSet
+    from zoo.latent.models import fingerprint
     from zoo.latent.pca import fit_pca
 
     folder = str(tmp_path_factory.mktemp("with_dirs") / "dcgan")
@@ -20,6 +21,7 @@ def preset_with_directions(generator_preset, tmp_path_factory):
     smile = np.zeros(8, np.float32)
     smile[0] = 1.0
     ds.add("smile", smile, method="planted", heldout_accuracy=0.9)
+    ds.meta["model_fingerprint"] = fingerprint(generator_preset)  # a set is refused with any other model
     ds.save(folder)
     return folder
 
