@@ -4,8 +4,8 @@ A corrupt file inside a tf.data map crashes the whole run deep in TensorFlow (or
 are checked up front in a thread pool: the format's first and last bytes (a truncated JPEG lacks its end
 marker, a PNG its IEND chunk), the size in the header (an image over ``MAX_PIXELS`` is refused before it is
 decoded), then a real decode: JPEGs by libjpeg-turbo in strict mode at 1/8 scale (so "Corrupt JPEG data"
-warnings count as errors), PNGs by Pillow (chunk CRCs and the compressed image data). Bad files are skipped,
-counted and named in one warning. ``read_image`` decodes one file exactly as the training pipeline does.
+warnings count as errors) plus a look for zeroed compressed data, which can decode without a warning; PNGs by
+Pillow (chunk CRCs and the compressed image data). Bad files are skipped, counted and named in one warning. ``read_image`` decodes one file exactly as the training pipeline does.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import struct
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -98,6 +99,28 @@ def check_size(path: str, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
     return width, height
 
 
+# A disk block lost to zeros leaves a run of zero bytes in a JPEG's compressed data, which libjpeg may decode
+# without a warning (a progressive file's refinement scans take any bits); entropy-coded photos have none this
+# long (the 20k UTKFace photos have no run of even 8 zero bytes after their first scan header).
+ZERO_RUN = 64
+
+
+def zeroed_jpeg_data(data: bytes) -> int:
+    """The length of the longest run of zero bytes in the compressed image data of JPEG ``data`` (from its first
+    scan on; the headers before it may hold zero padding, an ICC profile for one), counted from ``ZERO_RUN`` up;
+    0 when there is no such run."""
+    i = 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            i += 1
+            continue
+        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+        if marker == 0xDA:  # start of scan: the compressed data follows its header
+            return max((len(m.group()) for m in re.finditer(b"\x00{%d,}" % ZERO_RUN, data[i:])), default=0)
+    return 0
+
+
 def problem(path: str) -> str | None:
     """Why ``path`` cannot be used as a training image (None when it can): incomplete, too large or corrupt."""
     if not looks_like_image(path):
@@ -111,6 +134,9 @@ def problem(path: str) -> str | None:
 
             # strict: libjpeg's recoverable "Corrupt JPEG data" warnings are errors; min size: decode at 1/8.
             simplejpeg.decode_jpeg(data, strict=True, min_height=1, min_width=1)
+            zeros = zeroed_jpeg_data(data)
+            if zeros:
+                return f"corrupt: {zeros} zero bytes in a row in its compressed image data (zeroed on disk?)"
         else:
             from PIL import Image
 

@@ -158,3 +158,39 @@ def test_an_image_stream_that_yields_nothing_is_a_data_error():
 
     with pytest.raises(DataError, match="fakes: no image was read"):
         measure_images(iter([]), sharpness=True, progress=False, description="fakes")
+
+
+def _scans(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of the compressed data of each scan of a JPEG file."""
+    out, i = [], 2
+    while data[i + 1] != 0xD9:
+        length = struct.unpack(">H", data[i + 2: i + 4])[0]
+        if data[i + 1] != 0xDA:
+            i += 2 + length
+            continue
+        start = end = i + 2 + length
+        while not (data[end] == 0xFF and data[end + 1] != 0 and not 0xD0 <= data[end + 1] <= 0xD7):
+            end += 1
+        out.append((start, end))
+        i = end
+    return out
+
+
+def test_a_jpeg_whose_scan_data_was_zeroed_is_rejected(tmp_path):
+    from zoo.data.synthetic import write_utkface
+
+    root = write_utkface(str(tmp_path / "faces"), 1, seed=1, image_size=200)
+    buf = io.BytesIO()
+    with Image.open(os.path.join(root, os.listdir(root)[0])) as im:
+        im.save(buf, "JPEG", progressive=True, quality=75)  # 10 scans; zeroing its 7th decodes cleanly
+    data = buf.getvalue()
+    (tmp_path / "good.jpg").write_bytes(data)
+    scans = _scans(data)
+    # each longer than a zero run that photos never hold (a few bytes of zeros cannot be told from real data)
+    assert len(scans) > 3 and min(end - start for start, end in scans) > 64
+    paths = []
+    for k, (start, end) in enumerate(scans):  # a disk block of zeros over one scan's data, each in turn
+        paths.append(str(tmp_path / f"zeroed{k}.jpg"))
+        open(paths[-1], "wb").write(data[:start] + b"\0" * (end - start) + data[end:])
+    good, bad = check_images([str(tmp_path / "good.jpg"), *paths])
+    assert good == [0] and bad == paths
