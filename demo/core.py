@@ -255,7 +255,8 @@ def examples(widget, label: str = "examples: click one") -> None:
 
     faces = example_faces()
     if faces:
-        gr.Examples([[f] for f in faces], [widget], label=label, examples_per_page=len(faces))
+        gr.Examples([[f] for f in faces], [widget], label=label, examples_per_page=len(faces),
+                    elem_id=f"{widget.elem_id}-examples" if widget.elem_id else None)
 
 
 @functools.lru_cache(maxsize=1)

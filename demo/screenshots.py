@@ -171,6 +171,52 @@ def drive_background(page, image_path: str) -> dict:
     return _image_shown(page, "background-mask")
 
 
+def set_slider(page, label: str, value) -> None:
+    """Type ``value`` into the number box of the slider labelled ``label`` and leave it: a release, as when a
+    slider is let go (no button pressed)."""
+    number = page.locator(f"input[type=number][aria-label*='{label}']").first
+    number.fill(str(value))
+    number.press("Tab")
+
+
+def drive_generate_release(page, faces: int = 4) -> dict:
+    """Set Generate's faces slider to ``faces`` without pressing Generate; returns the new grid's size."""
+    open_tab(page, "Generate")
+    before = _image_shown(page, "generate-output")
+    set_slider(page, "faces", faces)
+    page.wait_for_function("([el, w]) => el.complete && el.naturalWidth > 0 && el.naturalWidth != w",
+                           arg=[page.locator("#generate-output img").first.element_handle(), before["width"]])
+    return _image_shown(page, "generate-output")
+
+
+def drive_send_to_analyse(page) -> str:
+    """Press Generate's "Send face 1 to Analyse", then Analyse in the tab that opens; returns the results' text."""
+    open_tab(page, "Generate")
+    page.locator("#generate-send").click()
+    page.locator("#analyse-input img").first.wait_for(state="visible")  # the Analyse tab is open, its input set
+    page.locator("#analyse-button").click()
+    table = page.locator("#analyse-table table")
+    table.wait_for(state="visible")
+    return table.inner_text()
+
+
+def drive_example(page, tab: str, elem_id: str) -> dict:
+    """Click the first example face under the upload widget ``#elem_id``; returns the size of its preview."""
+    open_tab(page, tab)
+    page.locator(f"#{elem_id}-examples button").first.click()
+    return _image_shown(page, elem_id)
+
+
+def drive_not_an_image(page, path: str) -> str:
+    """Upload a file that is not an image to Analyse and press Analyse; returns the error the page shows."""
+    open_tab(page, "Analyse")
+    page.locator("#analyse-input input[type=file]").set_input_files(path)
+    page.locator("#analyse-button").click()
+    message = page.get_by_text("not a readable image").first
+    message.wait_for(state="visible")
+    return message.inner_text()
+
+
 def sample_face(folder: str, preset: str = "dcgan_utkface_64") -> str:
     """A face to upload: one of ``preset``'s own faces (nobody's photo), enlarged 4x, written to ``folder``."""
     from PIL import Image
