@@ -189,3 +189,24 @@ def test_importing_rembg_says_so_while_numba_compiles(monkeypatch, capsys):
     with pytest.raises(ImportError):
         sessions.import_rembg()
     assert "numba compiles its alpha matting" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("env", [{}, {"REMBG_HOME": "r"}, {"U2NET_HOME": "u"}, {"XDG_DATA_HOME": "x"},
+                                 {"XDG_DATA_HOME": "x", "REMBG_HOME": "r"}])
+def test_cached_model_folders_are_rembgs_own(env, tmp_path, monkeypatch):
+    """is_cached reads rembg's folders without importing rembg: they must be the ones rembg itself uses."""
+    from rembg.sessions.u2net import U2netSession
+
+    from zoo.segmentation import sessions
+
+    for name in ("REMBG_HOME", "U2NET_HOME", "XDG_DATA_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name, folder in env.items():
+        monkeypatch.setenv(name, str(tmp_path / folder))
+    assert os.path.join(sessions._rembg_home(), "models", "u2net") == U2netSession.model_dir()
+    assert sessions._legacy_home() == U2netSession.legacy_home()
+    assert not sessions.is_cached("u2net")
+    os.makedirs(U2netSession.model_dir())
+    open(os.path.join(U2netSession.model_dir(), "u2net.onnx"), "wb").close()
+    assert sessions.is_cached("u2net") and not sessions.is_cached("u2net_human_seg")
