@@ -26,6 +26,13 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
     - decoder loss = gamma * similarity + GAN loss (non-saturating: -log D(x~) - log D(x_p));
     - discriminator loss = -log D(x) - log(1 - D(x~)) - log(1 - D(x_p)).
 
+    That is the paper's Algorithm 1 and the defaults. Larsen et al.'s CelebA code (``celeba_aegan.py``) differs in
+    three switches, each an argument here: ``discriminate_reconstructions=False`` (D's fakes are the prior
+    samples x_p only, and so are the decoder's GAN term and the balancing's fake cost; x~ still gives the
+    similarity), ``real_weight=0.5`` (D's loss 0.5 * -log D(x) + 0.5 * the mean over its fake batches, see
+    ``adversarial.weighted_discriminator_loss``; None is the plain sum above) and ``saturating_decoder_loss=True``
+    (the decoder minimises log(1 - D(.)) instead of -log D(.)).
+
     All three gradients are taken at the same weights, then applied (Larsen et al.'s Algorithm 1). Logged
     separately: ``kl``, ``similarity``, ``g_loss`` (the decoder's GAN term), ``d_loss``.
 
@@ -39,7 +46,8 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
     """
 
     def __init__(self, encoder, decoder, discriminator, gamma: float = 15.0, seed: int = 0,
-                 margin: float | None = None, equilibrium: float = 0.68, **kwargs):
+                 margin: float | None = None, equilibrium: float = 0.68, discriminate_reconstructions: bool = True,
+                 real_weight: float | None = None, saturating_decoder_loss: bool = False, **kwargs):
         super().__init__(**kwargs)
         if gamma < 0:
             raise ValueError(f"gamma must be >= 0, got {gamma}")
@@ -50,6 +58,11 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
             raise ValueError(f"margin must be >= 0 or None (no balancing), got {margin}")
         self.gamma, self.seed = float(gamma), seed
         self.margin, self.equilibrium = (None if margin is None else float(margin)), float(equilibrium)
+        if real_weight is not None and not 0.0 < real_weight < 1.0:
+            raise ValueError(f"real_weight must be in (0, 1) or None (the plain sum), got {real_weight}")
+        self.discriminate_reconstructions = bool(discriminate_reconstructions)
+        self.real_weight = None if real_weight is None else float(real_weight)
+        self.saturating_decoder_loss = bool(saturating_decoder_loss)
         self.latent_dim = decoder.latent_dim
         self.sampling = GaussianSampling(derive_seed(seed, "posterior"), name="sampling")
         self.seed_generator = ReplicaSeedGenerator(derive_seed(seed, "prior"), name="seed_generator")
@@ -79,15 +92,16 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
         real_features, recon_features, _ = tf.split(features, 3)
         kl = self.reduce_loss(kl_divergence(mean, log_var))
         similarity = self.reduce_loss(summed_squared_error(real_features, recon_features))
-        g_loss = self.reduce_loss(adversarial.bce_generator_loss(recon_logits)
-                                  + adversarial.bce_generator_loss(prior_logits))
-        # -log(1 - sigmoid(l)) = softplus(l): the prior samples' "fake" term.
-        prior_fake = tf.reshape(tf.nn.softplus(tf.cast(prior_logits, tf.float32)), [-1])
-        d_loss = self.reduce_loss(adversarial.bce_discriminator_loss(real_logits, recon_logits) + prior_fake)
-        # The balancing's costs: -log D(x) over the real images, -log(1 - D(.)) over all generated ones.
+        shown = [recon_logits, prior_logits] if self.discriminate_reconstructions else [prior_logits]
+        decoder_gan = (adversarial.saturating_generator_loss if self.saturating_decoder_loss
+                       else adversarial.bce_generator_loss)
+        g_loss = self.reduce_loss(tf.add_n([decoder_gan(logits) for logits in shown]))
+        d_loss = self.reduce_loss(adversarial.weighted_discriminator_loss(real_logits, shown, self.real_weight))
+        # The balancing's costs: -log D(x) over the real images, -log(1 - D(.)) = softplus over the generated ones
+        # D is shown (a mean over them all, as their code's).
         real_cost = self.reduce_loss(tf.nn.softplus(-tf.reshape(tf.cast(real_logits, tf.float32), [-1])))
-        fake_logits = tf.cast(tf.concat([recon_logits, prior_logits], axis=0), tf.float32)
-        fake_cost = self.reduce_loss(tf.nn.softplus(tf.reshape(fake_logits, [-1])))  # a mean over the 2B
+        fake_logits = tf.cast(tf.concat(shown, axis=0), tf.float32)
+        fake_cost = self.reduce_loss(tf.nn.softplus(tf.reshape(fake_logits, [-1])))  # divided by all k x B of them
         return {"encoder": kl + similarity, "decoder": self.gamma * similarity + g_loss, "discriminator": d_loss,
                 "kl": kl, "similarity": similarity, "g_loss": g_loss, "d_loss": d_loss,
                 "real_cost": real_cost, "fake_cost": fake_cost}
@@ -136,7 +150,8 @@ class VAEGANTrainer(AutoencoderMixin, TrainerMixin, keras.Model):
                 "decoder": keras.saving.serialize_keras_object(self.decoder),
                 "discriminator": keras.saving.serialize_keras_object(self.discriminator),
                 "gamma": self.gamma, "seed": self.seed, "margin": self.margin, "equilibrium": self.equilibrium,
-                "name": self.name}
+                "discriminate_reconstructions": self.discriminate_reconstructions, "real_weight": self.real_weight,
+                "saturating_decoder_loss": self.saturating_decoder_loss, "name": self.name}
 
     @classmethod
     def from_config(cls, config):

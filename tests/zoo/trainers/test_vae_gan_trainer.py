@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tests.zoo.trainers._family import assert_reloads, images
@@ -117,3 +118,50 @@ def test_a_skipped_part_keeps_its_weights_and_optimizer_state_and_the_step_count
     t.train_step(x)
     assert moved(before, snapshot(t)) == {"decoder": False, "discriminator": True, "encoder": True}
     assert t.completed_steps() == 2 and int(t.decoder_optimizer.iterations.numpy()) == 1
+
+
+@keras.saving.register_keras_serializable(package="facezoo_tests")
+class FixedLogits(keras.Model):
+    """A discriminator stand-in for the loss math: logits 0 on the reals (D = 1/2), ln 3 on the reconstructions
+    (D = 3/4) and -ln 3 on the prior samples (D = 1/4), whatever the images; features from the images."""
+
+    def call(self, images, training=False):
+        n = tf.shape(images)[0] // 3
+        ln3 = float(np.log(3.0))
+        logits = tf.concat([tf.fill([n, 1], 0.0), tf.fill([n, 1], ln3), tf.fill([n, 1], -ln3)], 0)
+        return tf.cast(logits, tf.float32), tf.reshape(images, [tf.shape(images)[0], -1])[:, :4]
+
+
+LN2, LN3, LN4 = np.log(2.0), np.log(3.0), np.log(4.0)
+
+
+@pytest.mark.parametrize("flags, d_loss, g_loss, fake_cost", [
+    # the default (Larsen et al.'s Algorithm 1): D sees x~ and x_p, plain sum, non-saturating decoder loss
+    ({}, LN2 + LN4 + (LN4 - LN3), (LN4 - LN3) + LN4, (LN4 + LN4 - LN3) / 2),
+    # x~ not shown to D: it drops out of D's loss, the decoder's GAN term and the fake cost
+    ({"discriminate_reconstructions": False}, LN2 + (LN4 - LN3), LN4, LN4 - LN3),
+    # real : generated = 0.5 : 0.5 (with x~ shown, each fake batch weighs 0.25)
+    ({"real_weight": 0.5}, 0.5 * LN2 + 0.25 * (LN4 + LN4 - LN3), (LN4 - LN3) + LN4, (LN4 + LN4 - LN3) / 2),
+    # saturating decoder loss: log(1 - D) summed over the fakes D sees
+    ({"saturating_decoder_loss": True}, LN2 + LN4 + (LN4 - LN3), -LN4 - (LN4 - LN3), (LN4 + LN4 - LN3) / 2),
+    # the reference code's CelebA set-up: all three
+    ({"discriminate_reconstructions": False, "real_weight": 0.5, "saturating_decoder_loss": True},
+     0.5 * LN2 + 0.5 * (LN4 - LN3), -(LN4 - LN3), LN4 - LN3),
+])
+def test_discriminator_decoder_and_balancing_losses_follow_the_set_up_flags(flags, d_loss, g_loss, fake_cost):
+    t = VAEGANTrainer(DFCVAEEncoder(16, 3, 8, 4), DFCVAEDecoder(8, 16, 3, 4), FixedLogits(), seed=1, **flags)
+    losses = {k: float(v) for k, v in t.compute_losses(images(n=2)).items()}
+    np.testing.assert_allclose([losses["d_loss"], losses["g_loss"], losses["fake_cost"], losses["real_cost"]],
+                               [d_loss, g_loss, fake_cost, LN2], rtol=1e-5)
+    assert losses["decoder"] == pytest.approx(15.0 * losses["similarity"] + losses["g_loss"], rel=1e-6)
+    assert losses["discriminator"] == losses["d_loss"]
+    reloaded = VAEGANTrainer.from_config(t.get_config())
+    assert {k: getattr(reloaded, k) for k in ("discriminate_reconstructions", "real_weight",
+                                               "saturating_decoder_loss")} == {
+        "discriminate_reconstructions": flags.get("discriminate_reconstructions", True),
+        "real_weight": flags.get("real_weight"), "saturating_decoder_loss": flags.get("saturating_decoder_loss", False)}
+
+
+def test_real_weight_outside_the_open_unit_interval_is_refused():
+    with pytest.raises(ValueError, match="real_weight must be in"):
+        VAEGANTrainer(DFCVAEEncoder(16, 3, 8, 4), DFCVAEDecoder(8, 16, 3, 4), FixedLogits(), real_weight=1.0)
