@@ -20,6 +20,7 @@ backend): keep it so.
 from __future__ import annotations
 
 import json
+import math
 import os
 
 import numpy as np
@@ -216,9 +217,19 @@ def _check_size(what: str, n: int, shape, itemsize: int) -> None:
                          f"limit per call: ask for fewer and call again")
 
 
-def _range(entry, default=(-1.0, 1.0)) -> tuple[float, float]:
-    value = (entry or {}).get("range")
-    return (float(value[0]), float(value[1])) if isinstance(value, (list, tuple)) and len(value) == 2 else default
+def _range(entry, where: str, default=(-1.0, 1.0)) -> tuple[float, float]:
+    """``(low, high)`` of a model card's input or output entry: its "range", or ``default`` when it gives none. A
+    range that is not two finite numbers with low < high is a ValueError naming ``where`` (the card): [0, 0] would
+    divide by zero and [1, -1] turn every image into its negative."""
+    if not isinstance(entry, dict) or entry.get("range") is None:
+        return default
+    value = entry["range"]
+    numbers = isinstance(value, (list, tuple)) and len(value) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+    if not numbers or not value[0] < value[1]:
+        raise ValueError(f"{where}: range {json.dumps(value)} is not a value range; expected [low, high], two finite "
+                         f"numbers with low < high, such as [-1, 1]")
+    return float(value[0]), float(value[1])
 
 
 def to_uint8(images: np.ndarray, value_range=(-1.0, 1.0)) -> np.ndarray:
@@ -242,7 +253,7 @@ class OnnxGenerator(OnnxModel):
                              f"{self.expected()}")
         self.latent_dim = int(self.input_shape[1])
         self.image_shape = self.output_shapes[self.output_names[0]][1:]
-        self.value_range = _range((self.card.get("outputs") or [{}])[0])
+        self.value_range = _range((self.card.get("outputs") or [{}])[0], f"{path}.json: outputs[0]")
 
     def latents(self, n: int, seed: int | None = None) -> np.ndarray:
         """n standard-normal latents float32 [n, latent_dim], reproducible from ``seed``."""
@@ -282,7 +293,7 @@ class _ImageInput(OnnxModel):
         if len(self.input_shape) != 4:
             raise ValueError(f"{path}: expected a model of images [batch, H, W, C]; this model takes "
                              f"{self.expected()}")
-        self.input_range = _range((self.card.get("inputs") or [{}])[0])
+        self.input_range = _range((self.card.get("inputs") or [{}])[0], f"{path}.json: inputs[0]")
 
     def prepare(self, images: np.ndarray) -> np.ndarray:
         """uint8 images [B, H, W, C] (scaled to the model's input range) or float32 ones already in that range."""

@@ -254,3 +254,29 @@ print(json.dumps(sorted(added)))
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == ["export"]
     assert (tmp_path / "grid.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("bad", [[0, 0], [1, -1], [0, float("inf")], ["0", "1"], [1]])
+def test_a_model_card_range_that_is_not_low_below_high_is_refused(exported, tmp_path, capsys, bad):
+    import shutil
+
+    from export.runtime import OnnxClassifier, OnnxGenerator
+    from export.sample import main
+
+    for name, cls, key in (("dcgan_generator", OnnxGenerator, "outputs"), ("face_classifier", OnnxClassifier, "inputs")):
+        src = exported(name, "onnx")[2]
+        path = str(tmp_path / f"{name}.onnx")
+        shutil.copy(src, path)
+        shutil.copy(src + ".json", path + ".json")
+        card = json.load(open(src + ".json"))
+        assert cls(path).card[key][0]["range"] == [-1, 1]  # the card as exported loads
+        card[key][0]["range"] = bad
+        with open(path + ".json", "w") as f:
+            f.write(json.dumps(card))  # inf as Infinity, as Python writes it
+        with pytest.raises(ValueError, match=rf"{name}\.onnx\.json: {key}\[0\]: range .* is not a value range; "
+                                             r"expected \[low, high\], two finite numbers with low < high"):
+            cls(path)
+    capsys.readouterr()
+    assert main([str(tmp_path / "dcgan_generator.onnx"), "--n", "1", "--out", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "is not a value range" in err and "Traceback" not in err and not os.path.exists(tmp_path / "x.png")
