@@ -19,12 +19,16 @@ CUSTOM_SESSIONS = ("u2net_custom", "dis_custom", "ben_custom")
 
 
 def _matting_compiled() -> bool:
-    """Whether numba's cache already holds pymatting's compiled functions (in its package's ``__pycache__``,
-    ``$NUMBA_CACHE_DIR`` or numba's user cache), so that importing rembg is quick."""
-    spec = importlib.util.find_spec("pymatting")
-    roots = list(spec.submodule_search_locations or []) if spec else []
-    roots += [os.environ.get("NUMBA_CACHE_DIR", ""), os.path.join(os.path.expanduser("~"), ".cache", "numba")]
-    return any(glob.glob(os.path.join(r, "**", "ichol._ichol-*.nbi"), recursive=True) for r in roots if r)
+    """Whether numba's cache already holds pymatting's compiled functions, so that importing rembg is quick:
+    in ``$NUMBA_CACHE_DIR`` when set (numba then looks nowhere else), else in pymatting's ``__pycache__`` folders
+    or numba's user cache."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        roots = [os.environ["NUMBA_CACHE_DIR"]]
+    else:
+        spec = importlib.util.find_spec("pymatting")
+        roots = list(spec.submodule_search_locations or []) if spec else []
+        roots.append(os.path.join(os.path.expanduser("~"), ".cache", "numba"))
+    return any(glob.glob(os.path.join(r, "**", "ichol._ichol-*.nbi"), recursive=True) for r in roots)
 
 
 def import_rembg():

@@ -177,6 +177,17 @@ print(sorted(n for n in ("rembg", "pymatting", "numba") if n in sys.modules))
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_a_cold_numba_cache_is_recognised(tmp_path, monkeypatch):
+    """With NUMBA_CACHE_DIR set numba reads only that folder: pymatting's functions compiled elsewhere count not."""
+    from zoo.segmentation.sessions import _matting_compiled
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert not _matting_compiled()
+    (tmp_path / "preconditioner_0a1b").mkdir()
+    (tmp_path / "preconditioner_0a1b" / "ichol._ichol-6.py311.nbi").write_bytes(b"")
+    assert _matting_compiled()
+
+
 def test_importing_rembg_says_so_while_numba_compiles(monkeypatch, capsys):
     """Where pymatting's compiled functions are not cached, the import is announced on stderr (once)."""
     import sys
