@@ -161,11 +161,15 @@ def test_without_alpha_matting_rembg_is_never_imported(tmp_path):
     _faces_folder(str(src), count=2)
     code = """
 import sys
+import numpy as np
 from zoo.data.remove_background import remove_background
-from demo.tabs.background import models
+from demo.app import build_demo
+from demo.tabs.background import models, remove_background as demo_remove_background
 m = remove_background(sys.argv[1], sys.argv[2], model="auto", progress=False)
 assert m["counts"]["written"] == 2 and m["model"] == "mediapipe-selfie", m
 assert models()[:2] == ["auto", "mediapipe-selfie"]
+build_demo([])  # the demo's start: its Remove background tab lists the segmenters
+assert demo_remove_background(np.zeros((8, 8, 3), np.uint8))["cutout"].shape == (8, 8, 4)
 print(sorted(n for n in ("rembg", "pymatting", "numba") if n in sys.modules))
 """
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg"), "REMBG_HOME": str(tmp_path / "xdg" / "rembg")}
