@@ -95,6 +95,33 @@ class StepCounter(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class Progress(keras.callbacks.Callback):
+    """Keras' progress bar in the run's own epochs and steps (``fit`` runs with verbose 0 beside it). ``fit`` sees
+    only what one call trains, so a run resumed inside an epoch showed its remaining steps as a whole, last epoch
+    ("Epoch 2/2", steps 1/2 and 2/2 of an epoch of 3); this one shows "Epoch 2/3" going from step 2/3 to 3/3."""
+
+    def __init__(self, state: TrainState, verbose: int = 1):
+        super().__init__()
+        self.state, self.verbose = state, verbose
+        self.bar, self.first = None, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        s = self.state
+        self.first = epoch * s.steps_per_epoch
+        print(f"Epoch {epoch + 1}/{math.ceil(s.total_steps / s.steps_per_epoch)}", flush=True)
+        self.bar = keras.utils.Progbar(min(s.steps_per_epoch, s.total_steps - self.first), verbose=self.verbose,
+                                       unit_name="step", stateless_metrics=set())
+        if s.step > self.first:  # resumed inside this epoch: its earlier steps are done
+            self.bar.update(s.step - self.first)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.verbose == 1:
+            self.bar.update(self.state.step - self.first, list((logs or {}).items()), finalize=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.bar.update(self.state.step - self.first, list((logs or {}).items()), finalize=True)
+
+
 class Checkpointer(keras.callbacks.Callback):
     """Saves a full checkpoint every ``every_steps`` steps, at each epoch end and at the end of training, never
     after a non-finite loss (the weights are already poisoned then)."""

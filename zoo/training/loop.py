@@ -8,8 +8,8 @@ import sys
 
 import keras
 
-from zoo.training.callbacks import (Checkpointer, MetricsLog, NonFiniteLossError, SampleGrid, StatusFile,
-                                    StepCounter, TrainingInterrupted, TrainState)
+from zoo.training.callbacks import (Checkpointer, MetricsLog, NonFiniteLossError, Progress, SampleGrid,
+                                    StatusFile, StepCounter, TrainingInterrupted, TrainState)
 from zoo.training.checkpoint import latest_checkpoint, restore_newest, save_checkpoint
 from zoo.utils.io import write_json
 
@@ -49,7 +49,9 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
         else:
             state.step = int(stored["step"])
             state.seconds_before = float(stored.get("train_seconds", 0.0))
-            print(f"resumed from {path} at step {state.step} (epoch {state.step // steps_per_epoch})", flush=True)
+            epoch, done = divmod(state.step, steps_per_epoch)  # numbered from 1 below, as the progress bar does
+            print(f"resumed from {path} at step {state.step} (next: epoch {epoch + 1}, its step {done + 1} of "
+                  f"{steps_per_epoch})", flush=True)
     state.step = trainer.completed_steps()
     status_path = os.path.join(run_dir, "status.json")
     if state.step >= total_steps:
@@ -80,6 +82,8 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
         callbacks.append(SampleGrid(state, os.path.join(run_dir, "samples"), render_samples, sample_every_epochs))
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
+    if verbose:
+        callbacks.insert(1, Progress(state, verbose))  # after StepCounter, which advances the step it shows
 
     try:
         while state.step < total_steps and state.bad_logs is None and not state.budget_spent:
@@ -89,10 +93,10 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
             left = min(steps_per_epoch - state.step % steps_per_epoch, total_steps - state.step)
             if left == steps_per_epoch:  # whole epochs, in one fit
                 trainer.fit(ds, epochs=total_steps // steps_per_epoch, initial_epoch=epoch,
-                            steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose, shuffle=False)
+                            steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=0, shuffle=False)
             else:  # the rest of a partly done epoch, or a last partial one (a --steps cap)
                 trainer.fit(ds, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=left,
-                            callbacks=callbacks, verbose=verbose, shuffle=False)
+                            callbacks=callbacks, verbose=0, shuffle=False)
             if state.step == before:
                 break
     except KeyboardInterrupt as e:

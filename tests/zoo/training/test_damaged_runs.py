@@ -186,3 +186,14 @@ def test_status_json_stays_strict_json_when_a_loss_is_nan(tmp_path):
     assert status["status"] == "failed" and status["reason"] == "non-finite loss"
     assert status["logs"] and all(v == "nan" for v in status["logs"].values())
     assert all(np.isnan(float(v)) for v in status["logs"].values())  # float() still reads them
+
+
+def test_a_run_resumed_inside_an_epoch_shows_that_epoch_and_step_not_a_finished_one(four_steps, tmp_path, capsys):
+    run_dir = str(tmp_path / "run")
+    shutil.copytree(four_steps, run_dir)  # 4 steps of epochs of 3: the resume is at step 2 of epoch 2
+    capsys.readouterr()
+    _run(run_dir, 9, resume=True, verbose=2)  # the one-line-per-epoch bar of logs and CI
+    out = capsys.readouterr().out
+    assert "(next: epoch 2, its step 2 of 3)" in out
+    lines = [ln.split(" - ")[0].strip() for ln in out.splitlines() if ln.startswith("Epoch") or " - " in ln]
+    assert lines == ["Epoch 2/3", "3/3", "Epoch 3/3", "3/3"], out  # fit alone said "Epoch 2/2" and "2/2"
