@@ -13,8 +13,9 @@ import sys
 import time
 
 from zoo.training.cli import config_dict, config_to_json, parse_config
-from zoo.training.run_dir import RunDirError, discard_unused_run_dir, latest_run_dir, new_run_dir
-from zoo.utils.io import read_json, write_json
+from zoo.training.run_dir import (RunDirError, discard_unused_run_dir, end_failed_run, latest_run_dir, new_run_dir,
+                                   read_run_config, read_run_json)
+from zoo.utils.io import write_json
 
 
 def _quiet_tensorflow(verbose: bool) -> None:
@@ -37,8 +38,8 @@ def _record_command(run_dir: str, argv: list, resumed: bool) -> None:
     from zoo.utils.hardware import describe
 
     hardware = describe()["summary"]
-    record = read_json(path) if resumed and os.path.isfile(path) else {"argv": argv, "time": time.time(),
-                                                                       "hardware": hardware}
+    record = read_run_json(run_dir, "command.json") if resumed and os.path.isfile(path) else {
+        "argv": argv, "time": time.time(), "hardware": hardware}
     if resumed:
         record.setdefault("resumed_with", []).append({"argv": argv, "time": time.time(), "hardware": hardware})
     write_json(path, record)
@@ -112,7 +113,11 @@ def _run_recipe(name, config_cls, run_fn, argv, describe, where: dict) -> int:
             print(f"{prog}: error: --resume: no config.json in {run_dir}", file=sys.stderr)
             return 2
         where["run_dir"] = run_dir
-        stored = read_json(os.path.join(run_dir, "config.json"))
+        try:
+            stored = read_run_config(run_dir, config_cls)
+        except RunDirError as e:
+            print(f"{prog}: error: {e}", file=sys.stderr)
+            return 2
         cfg, run, passed = parse_config(config_cls, argv, prog, base=stored)
     if run["dry_run"]:
         print(config_to_json(cfg))
@@ -146,6 +151,9 @@ def _run_recipe(name, config_cls, run_fn, argv, describe, where: dict) -> int:
         if created and discard_unused_run_dir(run_dir):
             print(f"(removed the unused run folder {run_dir})", file=sys.stderr)
         return 2
+    except Exception as e:  # not bad input but a bug: its traceback follows, and the run folder says it failed
+        end_failed_run(run_dir, e, created=created)
+        raise
     print(f"done: {run_dir}", flush=True)
     samples = os.path.join(run_dir, "samples", "latest.png")
     if os.path.isfile(samples):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import types
+import typing
 
 _RUN = re.compile(r"^(\d{5})-(.+)$")
 SUBDIRS = ("checkpoints", "samples", "logs", "plots")
@@ -80,3 +83,90 @@ def latest_run_dir(out: str, recipe: str, with_checkpoint: bool = False) -> str 
         if not with_checkpoint or has_checkpoint(path):
             return path
     return None
+
+
+_HINTS = {"config.json": "the run cannot be rebuilt without it: restore it from a copy, or start a new run",
+          "command.json": "it only records the commands that ran: restore it from a copy, or delete it to resume"}
+
+
+def read_run_json(run_dir: str, name: str) -> dict:
+    """A run folder's JSON record ``name`` (config.json, command.json) as a dict, or a ``RunDirError`` saying that
+    the file is damaged (not UTF-8, not JSON, cut short, not an object) and what to do about it."""
+    path = os.path.join(run_dir, name)
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        problem = f"is not readable JSON ({e})"
+    else:
+        if isinstance(value, dict):
+            return value
+        problem = f"holds a JSON {type(value).__name__} where an object belongs"
+    raise RunDirError(f"{path} {problem}; {_HINTS.get(name, 'restore it from a copy')}")
+
+
+def _fits(value, hint) -> bool:
+    """Whether a JSON value can stand for a config field annotated ``hint`` (tuples are stored as lists)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Literal:
+        return value in args
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_fits(v, args[0]) for v in value)
+        return len(args) == len(value) and all(_fits(v, a) for v, a in zip(value, args))
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    return True  # a type this check does not know is left to the config's own validation
+
+
+def read_run_config(run_dir: str, config_cls) -> dict:
+    """A run folder's config.json as a dict whose values have the types of ``config_cls``'s fields, or a
+    ``RunDirError`` naming the file, the field and its value (an edited or damaged file would otherwise fail deep
+    inside the recipe). Unknown fields are left to ``config_from_dict``, which names them."""
+    stored = read_run_json(run_dir, "config.json")
+    hints = typing.get_type_hints(config_cls)
+    for name, value in stored.items():
+        if name in hints and not _fits(value, hints[name]):
+            shown = getattr(hints[name], "__name__", None) or str(hints[name]).replace("typing.", "")
+            raise RunDirError(f"{os.path.join(run_dir, 'config.json')}: {name} is {json.dumps(value)}, expected "
+                              f"{shown}; {_HINTS['config.json']}")
+    return stored
+
+
+def end_failed_run(run_dir: str | None, error: BaseException, created: bool) -> None:
+    """After ``error`` ended a run unexpectedly (a bug, an error no one anticipated): a run folder this command
+    created that holds nothing yet is removed, as after any failed start; any other says in status.json that it
+    failed and why, unless the training loop has already recorded how it ended."""
+    if run_dir is None or not os.path.isdir(run_dir):
+        return
+    if created and discard_unused_run_dir(run_dir):
+        print(f"(removed the unused run folder {run_dir})", flush=True)
+        return
+    from zoo.utils.io import write_json
+
+    path = os.path.join(run_dir, "status.json")
+    try:
+        with open(path) as f:
+            status = json.load(f)
+        status = status if isinstance(status, dict) else {}
+    except (OSError, ValueError):
+        status = {}
+    if status.get("status") in ("failed", "interrupted"):
+        return
+    reason = f"{type(error).__name__}: {' '.join(str(error).split())}"
+    try:
+        write_json(path, {**status, "status": "failed", "reason": reason})
+    except OSError:
+        pass  # the error itself still goes out

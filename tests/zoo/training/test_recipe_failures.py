@@ -28,9 +28,9 @@ def test_sigterm_during_start_up_says_so_and_writes_status(tmp_path, capsys, mon
 
     load = setup.load_training_source
 
-    def load_then_killed(cfg):
+    def load_then_killed(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGTERM)  # a scheduler stops the job while the data loads
-        return load(cfg)
+        return load(*args, **kwargs)
 
     monkeypatch.setattr(setup, "load_training_source", load_then_killed)
     out = str(tmp_path / "r")
