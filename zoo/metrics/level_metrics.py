@@ -45,6 +45,10 @@ class LevelMetrics:
             with open(csv_path, newline="") as f:
                 self.history = list(csv.DictReader(f))
 
+    def done(self, level) -> bool:
+        """Whether ``history`` (levels.csv) has a row for ``level`` (a ``Level``)."""
+        return any(int(r["level"]) == level.index for r in self.history)
+
     def measure(self, level: int, resolution: int) -> dict:
         """{fd name: value, kid name: value, kid name + "_std": value} of the EMA generator at ``level``."""
         from zoo.metrics.fid import statistics_distance

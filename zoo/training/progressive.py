@@ -84,6 +84,31 @@ def resume_position(trainer, levels: list[Level]) -> tuple[int, bool]:
                      f"{[lv.resolution for lv in levels]} does not have")
 
 
+def level_grid_path(run_dir: str, level: Level) -> str:
+    """Where a finished level's sample grid goes: ``samples/level<i>_<R>px.png``."""
+    return os.path.join(run_dir, "samples", f"level{level.index}_{level.resolution}px.png")
+
+
+def end_level(level: Level, run_dir: str, render_samples=None, after_level=None) -> None:
+    """The end-of-level work: ``after_level(level)`` (the evaluation), then the level's sample grid, last, so that
+    a grid on disk says the evaluation before it ran. Both depend only on the trainer's state, which the level's
+    last checkpoint holds: a resume can do them again with the same results."""
+    if after_level is not None:
+        after_level(level)
+    if render_samples is not None:
+        save_grid(level_grid_path(run_dir, level), render_samples())
+
+
+def level_end_missing(level: Level, run_dir: str, render_samples=None, after_level=None) -> bool:
+    """Whether the end-of-level work of a finished ``level`` is incomplete in ``run_dir`` (a run killed between the
+    level's last checkpoint and its evaluation): its sample grid is absent, or ``after_level.done(level)`` (for a
+    hook that can tell, as ``LevelMetrics``: a row in levels.csv) is false."""
+    if render_samples is not None and not os.path.isfile(level_grid_path(run_dir, level)):
+        return True
+    done = getattr(after_level, "done", None)
+    return callable(done) and not done(level)
+
+
 def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *, resume: bool = False,
                       checkpoint_every: int = 500, keep_checkpoints: int = 2, log_every: int = 10,
                       render_samples=None,
@@ -95,9 +120,11 @@ def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *,
     resolution. ``render_samples()`` -> images [N, R, R, C] in [-1, 1] (the loop's sample grids, and
     ``samples/level<i>_<R>px.png`` when a level ends). ``after_level(level)`` runs after each finished level
     (evaluation). With ``resume`` the newest checkpoint is restored first and training continues at the level,
-    fade-in and image count it holds. ``time_budget_s`` > 0 ends the run (with a checkpoint) once its training
-    wall-clock time, summed over levels and resumes, reaches that many seconds; a later ``--resume`` with a larger
-    budget continues inside the level. Returns {"levels_done": [...], "images_seen": int, "budget_spent": bool}.
+    fade-in and image count it holds; when that checkpoint ends a level whose grid or evaluation is missing (the
+    run was killed between them), they are made first. ``time_budget_s`` > 0 ends the run (with a checkpoint) once
+    its training wall-clock time, summed over levels and resumes, reaches that many seconds; a later ``--resume``
+    with a larger budget continues inside the level.
+    Returns {"levels_done": [...], "images_seen": int, "budget_spent": bool}.
     """
     ckpt_dir = os.path.join(run_dir, "checkpoints")
     start, continuing, seconds = 0, False, 0.0
@@ -113,6 +140,13 @@ def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *,
                      f"alpha {float(trainer.alpha.numpy()):.3f}") if continuing else (
                 f"the start of level {start}" if start < len(levels) else "the end of the schedule")
             print(f"resumed from {path} at step {trainer.completed_steps()}: {where}", flush=True)
+            finished = levels[start - 1] if start > 0 and not continuing else None
+            if finished is not None and int(trainer.level_images.numpy()) >= finished.images and \
+                    level_end_missing(finished, run_dir, render_samples, after_level):
+                print(f"level {finished.index} ({finished.resolution} px) ended without its evaluation or sample "
+                      f"grid: making them from {path}", flush=True)
+                trainer.sync_level()  # the restored level, for sampling
+                end_level(finished, run_dir, render_samples, after_level)
     done, spent = [], False
     for i in range(start, len(levels)):
         if spent:
@@ -130,11 +164,7 @@ def train_progressive(trainer, levels: list[Level], dataset_fn, run_dir: str, *,
         seconds, spent = state.train_seconds(), state.budget_spent  # checkpoints store the run's total seconds
         if int(trainer.level_images.numpy()) < lv.images:  # stopped early (budget, step cap); not a finished level
             break
-        if render_samples is not None:
-            save_grid(os.path.join(run_dir, "samples", f"level{lv.index}_{lv.resolution}px.png"),
-                      render_samples())
-        if after_level is not None:
-            after_level(lv)
+        end_level(lv, run_dir, render_samples, after_level)
         done.append(lv.resolution)
         del state
     return {"levels_done": done, "images_seen": int(trainer.images_seen.numpy()), "budget_spent": spent}
