@@ -96,8 +96,12 @@ def _photo_latent(preset: str, path: str, encoder: str | None, steps: int) -> np
     m = core.model(preset)
     photo = core.to_model_input(core.read_upload(path), m.image_size, m.channels)
     if encoder:
-        from zoo.latent.models import encode
+        from zoo.latent.models import LatentError, check_pair, encode
 
+        try:
+            check_pair(encoder, preset)
+        except LatentError as e:
+            raise core.DemoError(str(e)) from e
         z = encode(core.model(encoder), photo)
         if z.shape[-1] != m.latent_dim:
             raise core.DemoError(f"encoder {encoder} gives latents of {z.shape[-1]} dimensions; {preset} takes "

@@ -151,6 +151,16 @@ def _accuracy(d: dict) -> str:
     return f"{svm['heldout_accuracy']:.3f}{counts}"
 
 
+def _accuracy_meaning(info: dict) -> str:
+    """What the held-out accuracy of a set measures: the shipped vector's own, or (older sets) a separate SVM's."""
+    kinds = {("svm" in d, "threshold" in d) for d in info["directions"].values()}
+    if kinds == {(False, True)}:
+        return "the shipped vector's own (projection threshold fitted on the train part)"
+    if kinds == {(True, False)}:
+        return "a separate linear SVM's, not the shipped mean difference's"
+    return "the linear SVM's whose unit normal is shipped"
+
+
 def _along(edit: dict | None) -> str:
     if not edit or "mean_per_step" not in edit:
         return "not measured"
@@ -173,7 +183,8 @@ def render_directions(presets_dir: str, preset: str) -> str:
         a, b = vectors
         cosine = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
         text += f"\nIn {info.get('space', 'z')} ({a.shape[0]} dimensions); cosine between {names[0]} and " \
-                f"{names[1]}: {cosine:.2f}. Held-out accuracy: a linear SVM's, on (train / held-out) latents.\n"
+                f"{names[1]}: {cosine:.2f}. Held-out accuracy: {_accuracy_meaning(info)}, on (train / held-out) " \
+                f"latents.\n"
     return text
 
 

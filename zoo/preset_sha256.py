@@ -31,8 +31,8 @@ PINS = {
     },
     'conv_vae_utkface_48': {
         'config.json': '4cc775484b697a9440e86d05d6b26f231901bcaf180ba130a3b07ff640dbc23a',
-        'directions.json': 'd38bc557c3b4f5e9fc7ce9458a5eca990089c85e93e5b165bbfa3d813779990b',
-        'directions.npz': '0a53dd37926f2294fb10dd51a5f4e624a2a184b264e85f588a7c8cdfcfd6735f',
+        'directions.json': 'ef54d81802f3038083ede36644e1603bd6c0ef233f609ccde48e4d73c9a6f5ef',
+        'directions.npz': 'a905548d79cb348feb68eb8712baffd14d67d3e91c8f2df39792fdded7cb8e4a',
         'weights.npz': '1f637ef88db3f157fa6b393106a24d32a9cc03efe5876fbc5506cb70a9444c1f',
     },
     'conv_vae_utkface_48_encoder': {
@@ -41,19 +41,19 @@ PINS = {
     },
     'dcgan_utkface_64': {
         'config.json': '23cf9c1d29099f733b0c6049bd91cd4bb01e59b7f47dbac22d7b7ad591cb85c6',
-        'directions.json': 'c88ebda37da1143aedf18c4fa0003431ae84991b5d89554d7bf056eea32c5fcb',
+        'directions.json': 'd377e423fd96e5618f5b6cfe9bcd7d6f7f7c7ef9f80c9ce980e81e09cade6747',
         'directions.npz': '48644215c3a46a9c362f27fdd1773e54dbcccdeeb7a79375f624508e49e6ab64',
         'weights.npz': '9baf63c2daed1e982c1ea090cd4937e8713a1ab535bec593e0c8065f261f9baa',
     },
     'progan_utkface_32': {
         'config.json': '0ebf16781aea9bfae4d47540fe2c3a7087884591fa2ab18f358a6791a6d95edf',
-        'directions.json': 'cec9d0f3356256fb2133ea96d95ccef0da34a84fe090b63b71c7e79f0ef6e8f7',
-        'directions.npz': 'a06cfca9bf2aa3188eace1d35fdc005cc6d5421572e982f8a3dd524ade251054',
+        'directions.json': '293212d091f0deb4e951760096d682069a642f464daae972f4eb2704643de2ed',
+        'directions.npz': 'db738e99da02c6b90d63f35af2215f070ae0475fcc2b7bcc1f8e398c37da1d72',
         'weights.npz': 'b0ab1e1c9218585b9fae3e2cfd79428447fcc4a1560c7452a5a7b5e740ca5a4b',
     },
     'stylegan_utkface_32': {
         'config.json': 'd44c8da7773bf549abdbc9966a9d0565f8d53d8ea26260e7c6de154d5549918d',
-        'directions.json': 'e823d8233a192b75ec184ca7a3175363ff2b7de42d31ec0f96da128f639f97e5',
+        'directions.json': '38e1aa8bd229ff1e41e2b7729280ec1c9114de3775be72eb43e7a4749b8209b2',
         'directions.npz': 'e79f420ff2df6926ad47e9d26cc4d87b3fac4e544e1c22383a95f2514f240c4b',
         'weights.npz': 'f5ce59d16a7cf9b112fb35f064be883b6bb50a71b3d9bda2a2ddfca2cd5eed8e',
     },
@@ -63,8 +63,8 @@ PINS = {
     },
     'vae_gan_utkface_64': {
         'config.json': '2ecb8aee80074ea8c5109c7ee3c065edc59b817b9c5643c8c2770998814edc66',
-        'directions.json': '41ac47b3d51dd1ec185c2d2b27ef195af29385de8017a5feb81ed8facf8f31cb',
-        'directions.npz': 'd7fcd92c4b30139b9eedbc7e1f849e7577442f2ec78a51a170dd1a5a9efe7e73',
+        'directions.json': 'fdf436915c26a1a892b4994fdf8a3e7571a6222cdacf54b5556d98c6b46c6322',
+        'directions.npz': '9ba94ad4d7d97538e2ad7b8cb0a8041613e9494515f990127574a298f72125eb',
         'weights.npz': '76c77961496c857ee26cb48ac3730bf842d975d3c01dbe587b178a3cd263adec',
     },
     'vae_gan_utkface_64_encoder': {
@@ -79,7 +79,7 @@ PINS = {
     },
     'wgan_gp_utkface_64': {
         'config.json': '23cf9c1d29099f733b0c6049bd91cd4bb01e59b7f47dbac22d7b7ad591cb85c6',
-        'directions.json': 'cc75c649a8b9e4ee443000c7733ad71d89182086c86a90c829675692b7300af9',
+        'directions.json': '14d6320093fdccf37544e686e7a7b4b8007c9de667c6562a4562ed81c5f1fbb9',
         'directions.npz': 'f114bae4df75f554b16eb283b385b48a92b8703f20201fbfada118cbf00ebbc2',
         'weights.npz': 'a0cfb65bf8f452b9c0c8ea8faa8bac474809f66bcd24be152a4cf5b815a29cc6',
     },

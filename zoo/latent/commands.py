@@ -14,7 +14,7 @@ from zoo.latent import attributes, figures
 from zoo.latent import pca as pca_lib
 from zoo.latent.data import label_rule, load_images, real_images
 from zoo.latent.directions import DirectionSet, direction_set
-from zoo.latent.models import AttributeClassifier, Generator, LatentError, encode, fingerprint
+from zoo.latent.models import AttributeClassifier, Generator, LatentError, check_pair, encode, fingerprint
 
 
 def load_model(spec: str):
@@ -31,6 +31,9 @@ def load_model(spec: str):
 
 
 def generator(args) -> Generator:
+    """The --model as a Generator of --space; an --encoder given with it must be that decoder's own."""
+    if isinstance(getattr(args, "encoder", None), str) and isinstance(args.model, str):
+        check_pair(args.encoder, args.model)
     return Generator(load_model(args.model), getattr(args, "space", "z"))
 
 

@@ -50,6 +50,26 @@ def fingerprint(model) -> str | None:
     return h.hexdigest()
 
 
+def check_pair(encoder, decoder) -> None:
+    """Refuse (LatentError) an encoder preset used with a decoder other than its own. An encoder preset's
+    metadata names its decoder's weights (``decoder_weights_sha256``, the sha256 of that preset's weights.npz);
+    checked when both are given as presets. Runs and model objects are not checked (a run's parts pair by
+    construction)."""
+    if not (isinstance(encoder, str) and isinstance(decoder, str)):
+        return
+    from zoo.registry import PresetError, load_preset_metadata
+
+    try:
+        enc, dec = load_preset_metadata(encoder), load_preset_metadata(decoder)
+    except (PresetError, FileNotFoundError, ValueError):
+        return  # a run folder or an ONNX file, not two presets
+    want = enc.get("decoder_weights_sha256")
+    if want and dec.get("weights_sha256") and want != dec["weights_sha256"]:
+        raise LatentError(f"encoder {encoder} belongs to the decoder {enc.get('decoder', 'recorded in its metadata')}"
+                          f", not to {decoder}: its latents would decode to unrelated faces; use the pair's own "
+                          "decoder")
+
+
 def _batched(fn, x, batch_size):
     return np.concatenate([np.asarray(fn(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]) \
         if len(x) else np.zeros((0,), np.float32)
