@@ -23,7 +23,7 @@ LICENCES = {
 
 
 def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "float32", extra: dict | None = None,
-                max_storage_difference: float = 0.02):
+                max_storage_difference: float = 0.02, decoder: str | None = None):
     """Save sub-model ``part`` of ``run_dir`` to ``out``: the run's model as ``zoo.runs.run_model`` defines it (for a
     progressive run the EMA generator at the level and fade-in reached); ``part`` None picks the default one.
     float16 weights are kept only when they move the outputs by at most ``max_storage_difference`` (images in
@@ -65,6 +65,12 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
         "config": {k: v for k, v in vars(cfg).items()},
         **(extra or {}),
     }
+    if os.path.isfile(os.path.join(run_dir, "split.json")):  # trained on a split's train part: which faces are unseen
+        meta["split"] = {**read_json(os.path.join(run_dir, "split.json")), "trained_on": "train"}
+    if decoder is not None:  # an encoder preset names the decoder preset it belongs to (zoo.latent check_pair)
+        from zoo.registry import load_preset_metadata
+
+        meta["decoder"], meta["decoder_weights_sha256"] = decoder, load_preset_metadata(decoder)["weights_sha256"]
     if checkpoint is None:
         meta.update({"metrics": {"final_logged": last_metrics(run_dir)}, "run_status": status.get("status"),
                      "stopped_by": status.get("reason"),  # "steps" or "time budget"
@@ -102,13 +108,15 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True, help="preset folder to write")
     p.add_argument("--weights-dtype", choices=("float32", "float16"), default="float32")
     p.add_argument("--note", default=None, help="a sentence for the metadata's \"note\" (budget, schedule changes)")
+    p.add_argument("--decoder", default=None, help="for an encoder part: the decoder preset it belongs to (recorded, "
+                                                   "so that zoo.latent refuses it with another decoder)")
     args = p.parse_args(argv)
     from zoo.registry import PresetError
     from zoo.training.checkpoint import CheckpointError
 
     try:
         print(make_preset(args.run_dir, args.part, args.out, args.weights_dtype,
-                          extra={"note": args.note} if args.note else None))
+                          extra={"note": args.note} if args.note else None, decoder=args.decoder))
     except (ValueError, OSError, CheckpointError, PresetError) as e:
         print(f"python -m zoo.make_preset: error: {e}", file=sys.stderr)
         return 2

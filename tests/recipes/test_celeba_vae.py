@@ -46,3 +46,12 @@ def test_train_on_train_keeps_the_split_s_validation_and_test_faces_unseen(tmp_p
     expected = split_indices(40, seed=0)
     assert sorted(int(r["index"]) for r in rows if r["split"] == "test") == expected["test"].tolist()
     assert "training on the train split's 28" in capsys.readouterr().out
+    # its presets say which faces they never saw, and the encoder names its decoder
+    from zoo.make_preset import make_preset
+    from zoo.registry import load_preset_metadata
+
+    dec = make_preset(run, "decoder", str(tmp_path / "dec"))
+    enc = make_preset(run, "encoder", str(tmp_path / "enc"), decoder=dec)
+    meta = load_preset_metadata(enc)
+    assert meta["split"]["counts"]["test"] == 4 and meta["split"]["trained_on"] == "train"
+    assert meta["decoder_weights_sha256"] == load_preset_metadata(dec)["weights_sha256"]
