@@ -35,7 +35,9 @@ def plot_image_grid(path: str, images, rows: int, row_labels=(), col_labels=(), 
     """images [rows * cols, H, W, C] in [-1, 1] as a grid with row and column labels."""
     imgs = to_uint8(images)
     cols = len(imgs) // rows
-    plt, fig = new_figure(figsize=(cell * cols + 1.2, cell * rows + 0.6))
+    width = cell * cols + 1.2
+    title = wrap_title(title, width, 9) if title else ""
+    plt, fig = new_figure(figsize=(width, cell * rows + 0.6 + 0.16 * title.count("\n")))
     for i, img in enumerate(imgs[:rows * cols]):
         ax = fig.add_subplot(rows, cols, i + 1)
         ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray" if img.shape[-1] == 1 else None,
@@ -50,6 +52,15 @@ def plot_image_grid(path: str, images, rows: int, row_labels=(), col_labels=(), 
     if title:
         fig.suptitle(title, fontsize=9)
     save_figure(plt, fig, path)
+
+
+def wrap_title(text: str, width_inches: float, fontsize: float) -> str:
+    """``text`` broken into lines that fit a figure ``width_inches`` wide at ``fontsize`` points (an average
+    glyph is about 0.6 em wide), so a long title is not cut off at the figure's edges."""
+    import textwrap
+
+    return textwrap.fill(text, max(10, int(width_inches * 72 / (0.6 * fontsize))), break_long_words=True,
+                         break_on_hyphens=False)
 
 
 def plot_edit_response(path: str, intensities, responses: dict, ylabel: str, title: str = "") -> None:

@@ -3,6 +3,8 @@ mean-faces. Each returns the JSON-able dict of its numbers; figures go to ``args
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from zoo.latent import figures, interpolate
@@ -45,7 +47,8 @@ def cmd_matrix(args) -> dict:
     corners, ends = _endpoints(args, gen, 4)
     latents = interpolate.corner_matrix(corners, args.steps)
     figures.plot_image_grid(out_path(args, "matrix.png"), gen(latents), args.steps,
-                            title=f"{args.model}: 4-corner interpolation of {ends}")
+                            title=f"{args.model}: 4-corner interpolation of "
+                                  f"{', '.join(os.path.basename(str(e)) for e in ends)}")
     return {"corners": ends, "steps": args.steps}
 
 

@@ -203,3 +203,13 @@ def test_a_race_rule_is_measured_by_one_ethnicity_class():
     assert encoder_task("age>=40") == "age" and encoder_task("gender") == "gender"
     with pytest.raises(LatentError, match="race=K"):
         encoder_task("race")
+
+
+def test_a_long_figure_title_is_wrapped_to_the_figure_width():
+    # Issue 25: the 4-corner matrix figure's title (the four photo paths) was cut off at the figure's edges.
+    from zoo.latent.figures import wrap_title
+
+    title = "vae_utkface_64: 4-corner interpolation of " + ", ".join(f"photo_{i}_with_a_long_name.jpg" for i in range(4))
+    wrapped = wrap_title(title, 4 * 0.75 + 1.2, 9)
+    assert max(len(line) for line in wrapped.splitlines()) <= int(4.2 * 72 / 5.4)
+    assert wrapped.split() == title.split() and wrapped.count("\n") >= 2
