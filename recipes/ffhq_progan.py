@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-from recipes.ffhq_stylegan import ProgressiveOptions
+from zoo.training.progressive_run import ProgressiveOptions, describe_training, make_trainer, run_levels, schedule
 
 NAME = "ffhq_progan"
 
@@ -24,10 +24,10 @@ class Config(ProgressiveOptions):
     lr_sigmoid_slope: float = 0.0  # constant, as the paper (the inverse sigmoid is the StyleGAN study's choice)
     batch_sizes: tuple[int, ...] = (128, 128, 128, 64, 32, 16)
 
+
 def build(cfg: Config):
     import keras
 
-    from recipes.ffhq_stylegan import make_trainer
     from zoo.models.progan import ProGANDiscriminator, ProGANGenerator
 
     keras.utils.set_random_seed(cfg.seed)
@@ -39,13 +39,10 @@ def build(cfg: Config):
 
 
 def run(cfg: Config, run_dir: str, resume: bool = False, extra_callbacks=()):
-    from recipes.ffhq_stylegan import run_levels
-
     return run_levels(cfg, build, run_dir, resume, {}, extra_callbacks)
 
 
 def describe(cfg: Config):
-    from recipes.ffhq_stylegan import describe_training, schedule
     from zoo.training.progressive import describe_schedule
 
     return [*describe_schedule(schedule(cfg)), f"background: {cfg.background}", *describe_training(cfg)]

@@ -11,58 +11,12 @@ Every level is trained on the same number of images for each background variant 
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from typing import Literal
 
-from zoo.training.cli import RunOptions
+from zoo.training.progressive_run import ProgressiveOptions, describe_training, make_trainer, run_levels, schedule
 
 NAME = "ffhq_stylegan"
-
-
-@dataclasses.dataclass(frozen=True)
-class ProgressiveOptions(RunOptions):
-    """The fields the progressive recipes share (this one and ``ffhq_progan``): data, level schedule, loss,
-    Adam(1e-3, 0, 0.99, eps 1e-8), mirror augmentation, EMA, precision, per-level FID/KID. Defaults are ProGAN's
-    (NVlabs progressive_growing_of_gans) where the two papers differ; StyleGAN's Config overrides its own."""
-
-    # training images (synthetic: rendered faces, no download)
-    data: Literal["ffhq", "utkface", "celeba", "synthetic"] = "ffhq"
-    data_dir: str | None = None  # dataset folder (UTKFace: or its .csv); default $FACEZOO_DATA/<data>, else data/<data>
-    background: Literal["raw", "grey", "blur"] = "raw"
-    mask_dir: str | None = None  # rembg outputs for grey/blur; default <data_dir>_rembg
-    resolutions: tuple[int, ...] = (4, 8, 16, 32, 64, 128)  # image side of each level, pixels (doubling from 4)
-    images_per_level: int = 600_000  # real images shown per level, fade-in included
-    fade_fraction: float = 0.5  # part of each level's images spent fading its new block in
-    batch_sizes: tuple[int, ...] = (256, 256, 128, 64, 32, 32)  # per level (global, over all replicas)
-    batch_size: int = 0  # > 0: this batch at every level instead of batch_sizes
-    latent_dim: int = 512  # size of the latent vector z
-    fmap_base: int = 8192  # feature maps of a level: min(fmap_max, 2 fmap_base / resolution)
-    fmap_max: int = 512  # cap on the feature maps of a level
-    mbstd_group_size: int = 4  # minibatch-stddev group size in the discriminator
-    # wgan_gp (ProGAN), logistic_r1 (StyleGAN) or logistic (no penalty)
-    loss: Literal["wgan_gp", "logistic_r1", "logistic"] = "wgan_gp"
-    gp_weight: float = 10.0  # wgan_gp: gradient-penalty weight lambda
-    drift_weight: float = 0.001  # wgan_gp: weight of the drift term D(x)^2
-    r1_gamma: float = 10.0  # logistic_r1: R1 penalty weight gamma
-    learning_rate: float = 1e-3  # Adam step size
-    beta_1: float = 0.0  # Adam's first-moment decay
-    beta_2: float = 0.99  # Adam's second-moment decay
-    adam_epsilon: float = 1e-8  # both NVlabs references (Keras' default is 1e-7)
-    lr_sigmoid_slope: float = 6.0  # inverse-sigmoid decay within each level; 0 = constant (the papers' choice)
-    mirror_augment: bool = True  # random left-right flips of the reals (both references on faces)
-    ema_decay: float = 0.999  # generator EMA per step (ProGAN's G_smoothing); used when ema_kimg is 0
-    ema_kimg: float = 0.0  # > 0: EMA half-life in thousands of images, beta = 0.5 ** (batch / (1000 ema_kimg))
-    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
-    num_synthetic: int = 256
-    run_eagerly: bool = False  # debugging, or tiny CPU runs where tracing each level costs more than the steps
-    epoch_steps: int = 1000  # steps between sample grids and plots within a level
-    num_samples: int = 16
-    eval_extractor: str = ""  # FID/KID at the end of each level: "" off, "inception" (FID) or a preset/.keras (FD[name])
-    eval_images: int = 2000  # real and generated images per level evaluation
-    # InceptionV3 weights file for FID; default $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
-    inception_weights: str | None = None
-    time_budget: float = 0.0  # minutes of training, summed over levels and resumes; 0 = the whole schedule
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,29 +37,6 @@ class Config(ProgressiveOptions):
     truncation_psi: float = 0.7  # sample grids only
     truncation_cutoff: int = 8  # layers the truncation applies to (the reference's 8)
 
-def schedule(cfg):
-    from zoo.training.progressive import level_schedule
-
-    batches = (cfg.batch_size,) if cfg.batch_size > 0 else cfg.batch_sizes
-    return level_schedule(cfg.resolutions, cfg.images_per_level, batches, cfg.fade_fraction)
-
-
-def make_trainer(cfg, generator, discriminator):
-    """The compiled ProgressiveTrainer of ``generator`` and ``discriminator`` for ``cfg``."""
-    from zoo.trainers.progressive_trainer import ProgressiveTrainer
-    from zoo.training.setup import make_optimizer
-
-    trainer = ProgressiveTrainer(generator, discriminator, loss=cfg.loss, gp_weight=cfg.gp_weight,
-                                 drift_weight=cfg.drift_weight, r1_gamma=cfg.r1_gamma, ema_decay=cfg.ema_decay,
-                                 lr_sigmoid_slope=cfg.lr_sigmoid_slope, seed=cfg.seed,
-                                 ema_half_life_images=1000.0 * cfg.ema_kimg, mirror_augment=cfg.mirror_augment)
-    mixed = cfg.precision == "mixed_float16"  # loss scaling is needed for float16 only
-    adam = dict(name="adam", learning_rate=cfg.learning_rate, beta_1=cfg.beta_1, beta_2=cfg.beta_2,
-                mixed_precision=mixed, epsilon=cfg.adam_epsilon)
-    trainer.compile(g_optimizer=make_optimizer(**adam), d_optimizer=make_optimizer(**adam),
-                    jit_compile=cfg.jit_compile, run_eagerly=cfg.run_eagerly)
-    return trainer
-
 
 def build(cfg: Config):
     import keras
@@ -123,107 +54,10 @@ def build(cfg: Config):
     return make_trainer(cfg, generator, discriminator)
 
 
-def load_data(cfg, run_dir: str | None = None):
-    """The training ImageSource with the background variant applied, rendered/loaded at the top resolution (only
-    the split's train part with ``--train-on train``, recorded in ``run_dir``)."""
-    from zoo.training.setup import load_training_source
-
-    return load_training_source(cfg, run_dir, image_size=cfg.resolutions[-1])
-
-
-def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, extra_callbacks=()):
-    """Shared by the progressive recipes: precision policy, strategy, data per level, the progressive driver."""
-    import keras
-    import numpy as np
-
-    from zoo.data import make_dataset
-    from zoo.training.distribute import get_strategy
-    from zoo.utils.random import derive_seed
-    from zoo.training.progressive import train_progressive
-    from zoo.training.setup import precision_policy
-
-    levels = schedule(cfg)
-    strategy = get_strategy()
-    for lv in levels:
-        if lv.batch_size % strategy.num_replicas_in_sync:
-            raise ValueError(f"batch {lv.batch_size} at {lv.resolution} px does not split over "
-                             f"{strategy.num_replicas_in_sync} replicas")
-    source = load_data(cfg, run_dir)
-    extractor = None
-    if cfg.eval_extractor:  # built before training, so a missing weights file stops the run at once
-        from zoo.metrics.features import make_extractor
-
-        extractor = make_extractor(cfg.eval_extractor, inception_weights=cfg.inception_weights)
-    # the policy is set here too (not only by run_recipe): background_study calls this outside run_recipe
-    with precision_policy(cfg.precision):
-        with strategy.scope():
-            trainer = build_fn(cfg)
-            trainer.build_all()
-        fixed_z = np.random.default_rng(cfg.seed).standard_normal((cfg.num_samples, cfg.latent_dim)).astype("float32")
-
-        def dataset_fn(lv, start_step):  # the level's one seeded order, from the run's step on (exact resumes)
-            return make_dataset(source, lv.resolution, lv.batch_size, seed=derive_seed(cfg.seed, f"level {lv.index}"),
-                                start_batch=start_step)
-
-        after_level = None
-        if extractor is not None:
-            from zoo.metrics.level_metrics import LevelMetrics
-
-            after_level = LevelMetrics(trainer, source, extractor, num_images=cfg.eval_images, seed=cfg.seed,
-                                       csv_path=os.path.join(run_dir, "logs", "levels.csv"),
-                                       plot_path=os.path.join(run_dir, "plots", "levels.png"))
-        result = train_progressive(
-            trainer, levels, dataset_fn, run_dir, resume=resume, checkpoint_every=cfg.checkpoint_every,
-            keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every, epoch_steps=cfg.epoch_steps,
-            extra_callbacks=extra_callbacks,
-            render_samples=lambda: trainer.sample(fixed_z, **render_kwargs), after_level=after_level,
-            time_budget_s=60.0 * cfg.time_budget)
-    return trainer, result
-
-
 def run(cfg: Config, run_dir: str, resume: bool = False, extra_callbacks=()):
     return run_levels(cfg, build, run_dir, resume, {"truncation_psi": cfg.truncation_psi,
                                                     "truncation_cutoff": cfg.truncation_cutoff,
                                                     "randomize_noise": False}, extra_callbacks)
-
-
-def ema_half_life_images(cfg, batch: int) -> float:
-    """The generator EMA's half-life in images at ``batch``: ``ema_kimg`` thousand, or from the per-step decay."""
-    import math
-
-    if cfg.ema_kimg > 0:
-        return 1000.0 * cfg.ema_kimg
-    return batch * math.log(0.5) / math.log(cfg.ema_decay) if 0 < cfg.ema_decay < 1 else 0.0
-
-
-def ema_lag_warning(cfg) -> list[str]:
-    """A warning line when the EMA's half-life is more than 25% of a level: the EMA generator (samples, presets,
-    evaluation) then still holds much of the new blocks' initial weights when the level ends. The references'
-    half-lives are 2-11% of a level (StyleGAN 10k of 600k images; ProGAN 0.999 per step at batch 128, 89k of 800k)."""
-    worst = max(schedule(cfg), key=lambda lv: ema_half_life_images(cfg, lv.batch_size) / lv.images)
-    half = ema_half_life_images(cfg, worst.batch_size)
-    if half <= 0.25 * worst.images:
-        return []
-    return [f"WARNING: the generator EMA's half-life ({half:,.0f} images) is {half / worst.images:.0%} of level "
-            f"{worst.index}'s {worst.images:,} images: its samples will lag the trained generator. For short levels "
-            f"scale it down with the level, e.g. --ema-kimg {0.02 * worst.images / 1000:g} (2% of a level, as the "
-            f"references)"]
-
-
-def describe_training(cfg) -> list[str]:
-    """The optimizer, learning-rate schedule, loss, EMA and augmentation lines of both progressive recipes."""
-    from zoo.training.setup import describe_optimizer
-
-    lr = ("constant learning rate" if cfg.lr_sigmoid_slope == 0 else
-          f"inverse-sigmoid decay per level (slope {cfg.lr_sigmoid_slope:g})")
-    ema = (f"EMA half-life {cfg.ema_kimg:g}k images (beta = 0.5 ** (batch / {1000 * cfg.ema_kimg:g}))"
-           if cfg.ema_kimg > 0 else f"EMA decay {cfg.ema_decay:g} per step")
-    return [describe_optimizer("adam", cfg.learning_rate, cfg.beta_1, cfg.beta_2)[:-1]
-            + f", epsilon={cfg.adam_epsilon:g}), {lr}",
-            f"loss: {cfg.loss}" + (f" (gp {cfg.gp_weight:g}, drift {cfg.drift_weight:g})" if cfg.loss == "wgan_gp"
-                                   else f" (R1 gamma {cfg.r1_gamma:g})" if cfg.loss == "logistic_r1" else ""),
-            f"generator {ema}; mirror augmentation {'on' if cfg.mirror_augment else 'off'}",
-            f"precision: {cfg.precision}", *ema_lag_warning(cfg)]
 
 
 def describe(cfg: Config):
