@@ -212,31 +212,14 @@ def in_page(fn):
     return wrapped
 
 
-@functools.lru_cache(maxsize=1)
-def _upload_class():
-    import gradio as gr
-    from PIL import UnidentifiedImageError
-
-    class UploadImage(gr.Image):
-        """``gr.Image`` that hands a file Pillow cannot identify (a text file, a PDF) over as it is, so that
-        ``read_upload`` refuses it with a sentence instead of the page showing PIL's UnidentifiedImageError."""
-
-        is_template = True  # drawn by gr.Image's front end
-
-        def preprocess(self, payload):
-            try:
-                return super().preprocess(payload)
-            except (UnidentifiedImageError, OSError):
-                return str(payload.path)
-
-    return UploadImage
-
-
 def upload_image(label: str, **kwargs):
     """An upload widget that hands the file over undecoded: ``type="filepath"`` and ``image_mode=None`` (with
     Gradio's default "RGB" a greyscale or RGBA file is decoded and converted before any size check), so that
-    ``read_upload`` checks the size in the header first, and says in a sentence when a file is not an image."""
-    return _upload_class()(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], **kwargs)
+    ``read_upload`` checks the size in the header first, and says in a sentence when a file is not an image
+    (``demo.upload.UploadImage``)."""
+    from demo.upload import UploadImage
+
+    return UploadImage(label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"], **kwargs)
 
 
 EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples")

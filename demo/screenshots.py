@@ -210,7 +210,12 @@ def drive_example(page, tab: str, elem_id: str) -> dict:
 def drive_not_an_image(page, path: str) -> str:
     """Upload a file that is not an image to Analyse and press Analyse; returns the error the page shows."""
     open_tab(page, "Analyse")
+    clear = page.locator("#analyse-input button[aria-label='Remove Image']")
+    if clear.count():  # a face from before: empty the widget, so that the upload replaces it
+        clear.first.click()
+        page.locator("#analyse-input img").first.wait_for(state="detached")
     page.locator("#analyse-input input[type=file]").set_input_files(path)
+    page.locator("#analyse-input img").first.wait_for(state="attached")  # a broken preview: the file is text
     page.locator("#analyse-button").click()
     message = page.get_by_text("not a readable image").first
     message.wait_for(state="visible")

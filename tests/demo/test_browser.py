@@ -40,12 +40,12 @@ def test_the_page_generates_edits_and_analyses(page, tmp_path):
 def test_sliders_examples_send_to_analyse_and_a_non_image_upload(page, tmp_path):
     """Sliders act when released (no button), example faces load with a click, a generated face goes to Analyse,
     and a file that is not an image gets a sentence, not Pillow's UnidentifiedImageError."""
+    notes = tmp_path / "notes.png"
+    notes.write_text("shopping list: milk, eggs")
+    message = screenshots.drive_not_an_image(page, str(notes))
+    assert "the uploaded face image is not a readable image" in message and "UnidentifiedImageError" not in message
     screenshots.drive_generate(page)
     assert screenshots.drive_generate_release(page, faces=4) == {"width": 2 * 258 + 2, "height": 2 * 258 + 2}
     text = screenshots.drive_send_to_analyse(page)
     assert "classifier_multitask_utkface_48" in text and "(years)" in text
     assert screenshots.drive_example(page, "Analyse", "analyse-input")["width"] == 64  # a 64 px example face
-    notes = tmp_path / "notes.png"
-    notes.write_text("shopping list: milk, eggs")
-    message = screenshots.drive_not_an_image(page, str(notes))
-    assert "the uploaded face image is not a readable image" in message and "UnidentifiedImageError" not in message
