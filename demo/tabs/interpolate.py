@@ -84,7 +84,10 @@ def build(kinds: dict, demo=None) -> None:
             return matrix(p, (a, b, c, d), n, s, r, (pa, pb, None, None), enc, ps)
 
         preset.change(lambda p: gr.update(value=core.encoder_for(p, kinds["encoders"]) or ""), preset, encoder)
-        button.click(core.in_page(run), [preset, seed_a, seed_b, steps, method, scale, resample, photo_a, photo_b,
-                                         encoder, proj], row)
-        m_button.click(core.in_page(run_matrix), [preset, seed_a, seed_b, seed_c, seed_d, side, scale, resample,
-                                                  photo_a, photo_b, encoder, proj], grid)
+        inputs = [preset, seed_a, seed_b, steps, method, scale, resample, photo_a, photo_b, encoder, proj]
+        m_inputs = [preset, seed_a, seed_b, seed_c, seed_d, side, scale, resample, photo_a, photo_b, encoder, proj]
+        button.click(core.in_page(run), inputs, row)
+        m_button.click(core.in_page(run_matrix), m_inputs, grid)
+        for slider in (steps, scale):  # a released slider redraws, no button needed
+            slider.release(core.in_page(run), inputs, row)
+        side.release(core.in_page(run_matrix), m_inputs, grid)

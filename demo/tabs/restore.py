@@ -91,5 +91,7 @@ def build(kinds: dict, demo=None) -> None:
         button = gr.Button("Damage and restore", variant="primary", elem_id="restore-button")
         out = gr.Image(label="original | damaged | mean filter | VAE", type="numpy", elem_id="restore-output")
         scores = gr.Markdown()
-        button.click(core.in_page(run), [face, decoder, encoder, kind, std, n, size, fs, seed, scale, resample],
-                     [out, scores])
+        inputs = [face, decoder, encoder, kind, std, n, size, fs, seed, scale, resample]
+        button.click(core.in_page(run), inputs, [out, scores])
+        for slider in (std, n, size, fs, scale):  # a released slider redraws, no button needed
+            slider.release(core.in_page(run), inputs, [out, scores])
