@@ -71,7 +71,7 @@ def test_tiny_stylegan_study_takes_its_curve_from_the_levels(tmp_path):
     assert [(r["step"], r["resolution"]) for r in rows] == [(0, 4), (1, 8)]
     assert all(r["distance"] > 0 for r in rows)
     assert os.path.isfile(os.path.join(run, "pca", "stylegan-grey_eigen_grid.png"))
-    assert json.load(open(os.path.join(run, "pca", "summary.json")))["stylegan-grey"]["pca_of"] == "sampled w"
+    assert json.load(open(os.path.join(run, "pca", "summary.json")))["stylegan-grey"]["pca_of"] == "sampled w of the EMA generator"
 
 
 @pytest.mark.parametrize("model", ["vae", "dcgan", "stylegan"])
