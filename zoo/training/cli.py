@@ -18,10 +18,14 @@ import dataclasses
 import inspect
 import io
 import json
+import math
+import os
 import re
 import textwrap
 import tokenize
 import typing
+
+from zoo.utils.arguments import EXIT_BAD_INPUT, Parser
 
 _RUN_FLAGS = ("resume", "dry_run", "verbose")
 
@@ -156,8 +160,7 @@ def field_help(config_cls) -> dict:
 
 
 def build_parser(config_cls, prog: str, description: str = "") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=description or config_cls.__doc__,
-                                     argument_default=argparse.SUPPRESS, allow_abbrev=False)
+    parser = Parser(prog=prog, description=description or config_cls.__doc__, argument_default=argparse.SUPPRESS)
     hints = typing.get_type_hints(config_cls)
     helps = field_help(config_cls)
     for field in ordered_fields(config_cls):
@@ -172,15 +175,20 @@ def build_parser(config_cls, prog: str, description: str = "") -> argparse.Argum
 
 
 def parse_config(config_cls, argv, prog: str, base: dict | None = None):
-    """Parse ``argv`` into ``(config, run_flags, passed)``.
+    """Parse ``argv`` into ``(config, run_flags, passed)``, checked by ``validate_config``.
 
     ``base`` (a stored config.json when resuming) replaces the defaults; flags given on the command line
-    override it. ``passed`` is the set of config fields given explicitly.
+    override it. ``passed`` is the set of config fields given explicitly. A bad value ends the process like a
+    bad flag: ``<prog>: error: <sentence>`` on stderr and exit code 2.
     """
     parser = build_parser(config_cls, prog)
     ns = vars(parser.parse_args(argv))
     run = {k: ns.pop(k, None) for k in _RUN_FLAGS}
     cfg = config_from_dict(config_cls, {**(base or {}), **ns})
+    try:
+        validate_config(cfg)
+    except ValueError as e:
+        parser.exit(EXIT_BAD_INPUT, f"{prog}: error: {e}\n")
     return cfg, run, set(ns)
 
 
@@ -198,3 +206,109 @@ def config_from_dict(config_cls, values: dict):
 
 def config_to_json(cfg) -> str:
     return json.dumps(config_dict(cfg), indent=2)
+
+
+# -- checking a config's values, before anything imports TensorFlow ------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Limit:
+    """The values a number field (or each item of a tuple field) accepts: ``low`` to ``high``, each end included
+    unless ``above`` / ``below`` exclude it."""
+
+    low: float | None = None
+    high: float | None = None
+    above: bool = False
+    below: bool = False
+
+    def accepts(self, value) -> bool:
+        return not ((self.low is not None and (value <= self.low if self.above else value < self.low))
+                    or (self.high is not None and (value >= self.high if self.below else value > self.high)))
+
+    def __str__(self) -> str:
+        low = None if self.low is None else f"{'above' if self.above else 'at least'} {_show(self.low)}"
+        high = None if self.high is None else f"{'below' if self.below else 'at most'} {_show(self.high)}"
+        return " and ".join(t for t in (low, high) if t)
+
+
+_POSITIVE_INT, _POSITIVE = Limit(1), Limit(0, above=True)
+_NON_NEGATIVE, _FRACTION, _DECAY = Limit(0), Limit(0, 1), Limit(0, 1, below=True)
+_SEED = Limit(0, 2**32 - 1)  # numpy's and keras.utils.set_random_seed's range
+_SIDE = Limit(4, 1024)  # image sides, pixels: the smallest any model takes, the largest any paper trained
+# Accepted values by field name (a field's metadata["limit"] wins). A field's own default is always accepted: that
+# keeps a documented sentinel valid (0 = "auto" for n_critic and the progressive batch_size, -1 = --seed for
+# split_seed). Every float, named here or not, must also be finite.
+LIMITS = {
+    "seed": _SEED, "split_seed": _SEED, "image_size": _SIDE, "resolutions": _SIDE, "num_synthetic": _POSITIVE_INT,
+    "batch_size": _POSITIVE_INT, "batch_sizes": _POSITIVE_INT, "latent_dim": _POSITIVE_INT, "w_dim": _POSITIVE_INT,
+    "base_filters": _POSITIVE_INT, "g_filters": _POSITIVE_INT, "d_filters": _POSITIVE_INT, "filters": _POSITIVE_INT,
+    "dense_units": _POSITIVE_INT, "d_dense_units": _POSITIVE_INT, "fmap_base": _POSITIVE_INT,
+    "fmap_max": _POSITIVE_INT, "mapping_layers": _POSITIVE_INT, "mbstd_group_size": _POSITIVE_INT,
+    "blur_filter": _POSITIVE_INT, "channels": Limit(1, 3), "epochs": _POSITIVE_INT, "steps": _NON_NEGATIVE,
+    "epoch_steps": _POSITIVE_INT, "images": _POSITIVE_INT, "images_per_level": _POSITIVE_INT,
+    "eval_every": _POSITIVE_INT, "eval_images": _POSITIVE_INT, "pca_images": _POSITIVE_INT,
+    "num_reconstructions": _POSITIVE_INT, "n_critic": _POSITIVE_INT, "truncation_cutoff": _NON_NEGATIVE,
+    "checkpoint_every": _POSITIVE_INT, "keep_checkpoints": _NON_NEGATIVE, "log_every": _POSITIVE_INT,
+    "num_samples": Limit(1, 1024), "time_budget": _NON_NEGATIVE,
+    "learning_rate": _POSITIVE, "adam_epsilon": _POSITIVE, "clip_value": _POSITIVE, "lr_denominator": _POSITIVE,
+    "mapping_lr_multiplier": _POSITIVE, "beta_1": _DECAY, "beta_2": _DECAY, "ema_decay": _FRACTION,
+    "bn_momentum": _DECAY, "dropout": _DECAY, "fade_fraction": _FRACTION, "style_mixing_prob": _FRACTION,
+    "shift": _DECAY, "split": _FRACTION, "gp_weight": _NON_NEGATIVE, "drift_weight": _NON_NEGATIVE,
+    "r1_gamma": _NON_NEGATIVE, "l2_weight": _NON_NEGATIVE, "recon_weight": _NON_NEGATIVE,
+    "feature_weight": _NON_NEGATIVE, "beta": _NON_NEGATIVE, "gamma": _NON_NEGATIVE, "gan_margin": _NON_NEGATIVE,
+    "ema_kimg": _NON_NEGATIVE, "lr_sigmoid_slope": _NON_NEGATIVE,
+}
+_MEMORY_SHARE = 0.5  # of this machine's memory, the most the synthetic set may take
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _check_value(name: str, value, limit: Limit | None) -> None:
+    for item in value if isinstance(value, tuple) else (value,):
+        each, got = ("each value ", f" (got {_show(item)})") if isinstance(value, tuple) else ("", "")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"{_flag(name)} {_show(value)}: {each}must be a finite number{got}")
+        if limit is not None and isinstance(item, (int, float)) and not isinstance(item, bool) \
+                and not limit.accepts(item):
+            raise ValueError(f"{_flag(name)} {_show(value)}: {each}must be {limit}{got}")
+
+
+def _memory_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: no check
+        return None
+
+
+def _check_synthetic_set(cfg) -> None:
+    """The rendered set is held in memory (image and mask, uint8): refuse one this machine cannot hold, and a
+    batch larger than the whole set (every step would repeat images)."""
+    if getattr(cfg, "data", None) != "synthetic" or not hasattr(cfg, "num_synthetic"):
+        return
+    side = max([getattr(cfg, "image_size", 0), *getattr(cfg, "resolutions", ())])
+    need, memory = cfg.num_synthetic * side * side * 4, _memory_bytes()
+    if memory and need > _MEMORY_SHARE * memory:
+        raise ValueError(f"--num-synthetic {cfg.num_synthetic} at {side} px needs {need / 2**30:.1f} GiB for the "
+                         f"rendered set, more than half of this machine's {memory / 2**30:.1f} GiB; use fewer or "
+                         f"smaller images")
+    batch = getattr(cfg, "batch_size", 0)
+    if batch <= 0:  # the progressive recipes' per-level sizes, cut to the levels trained
+        batch = max(getattr(cfg, "batch_sizes", ())[:len(getattr(cfg, "resolutions", ()))], default=0)
+    if batch > cfg.num_synthetic:
+        raise ValueError(f"a batch of {batch} images is larger than the synthetic set (--num-synthetic "
+                         f"{cfg.num_synthetic}); use a smaller batch or a larger set")
+
+
+def validate_config(cfg) -> None:
+    """Raise a ValueError naming the flag, the value and what is accepted when a field of ``cfg`` is out of range
+    (``LIMITS``, by name; floats must be finite) or the synthetic set does not fit; then the Config's own
+    ``validate()`` for rules of one recipe (e.g. the progressive recipes' resolutions). Imports nothing heavy."""
+    for field in dataclasses.fields(cfg):
+        value = getattr(cfg, field.name)
+        if value == field.default:
+            continue
+        _check_value(field.name, value, field.metadata.get("limit", LIMITS.get(field.name)))
+    _check_synthetic_set(cfg)
+    own = getattr(cfg, "validate", None)
+    if callable(own):
+        own()

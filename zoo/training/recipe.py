@@ -15,6 +15,7 @@ import time
 from zoo.training.cli import config_dict, config_to_json, parse_config
 from zoo.training.run_dir import (RunDirError, discard_unused_run_dir, end_failed_run, latest_run_dir, new_run_dir,
                                    read_run_config, read_run_json)
+from zoo.utils.arguments import EXIT_BAD_INPUT, UsageError, run_command
 from zoo.utils.io import write_json
 
 
@@ -92,68 +93,78 @@ def run_recipe(name: str, config_cls, run_fn, argv=None, describe=None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _training_errors() -> tuple:
+    """The training loop's error classes that are not ValueErrors, from their modules if a run imported them."""
+    found = {"zoo.training.checkpoint": "CheckpointError", "zoo.training.callbacks": "NonFiniteLossError"}
+    return tuple(getattr(sys.modules[m], c) for m, c in found.items() if m in sys.modules)
+
+
+# Config fields a checkpoint restores over the flag (the optimizer's learning-rate variable): changing one on
+# --resume would have no effect while config.json recorded the new value, so it is refused.
+RESTORED_BY_CHECKPOINT = ("learning_rate",)
+
+
+def _resume_conflict(stored: dict, cfg, passed: set) -> str | None:
+    for name in RESTORED_BY_CHECKPOINT:
+        if name in passed and name in stored and getattr(cfg, name) != stored[name]:
+            flag = "--" + name.replace("_", "-")
+            return (f"{flag} {getattr(cfg, name)} with --resume: the checkpoint restores the run's {stored[name]}, so "
+                    f"the new value would not apply; start a new run to change it")
+    return None
+
+
 def _run_recipe(name, config_cls, run_fn, argv, describe, where: dict) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     prog = f"python -m recipes.{name}"
-    cfg, run, passed = parse_config(config_cls, argv, prog)
+    cfg, run, passed = parse_config(config_cls, argv, prog)  # bad flags and values exit 2 here, before TensorFlow
     _quiet_tensorflow(bool(run["verbose"]))
+    created = {}
+    try:
+        code = run_command(prog, lambda: _start(name, config_cls, run_fn, argv, describe, where, prog, cfg, run,
+                                                created), _training_errors, verbose=bool(run["verbose"]))
+    except Exception as e:  # not bad input but a bug: its traceback follows, and the run folder says it failed
+        end_failed_run(where.get("run_dir"), e, created=bool(created.get("run_dir")))
+        raise
+    if code == EXIT_BAD_INPUT and created.get("run_dir") and discard_unused_run_dir(created["run_dir"]):
+        print(f"(removed the unused run folder {created['run_dir']})", flush=True)  # stdout: the error is one line
+    return code
+
+
+def _start(name, config_cls, run_fn, argv, describe, where, prog, cfg, run, created: dict) -> int:
     run_dir = None
     if run["resume"]:
         out = getattr(cfg, "out", "runs")
         if run["resume"] == "latest":
             run_dir = latest_run_dir(out, name, with_checkpoint=True)
             if run_dir is None:
-                print(f"{prog}: error: --resume: no run of {name} with a checkpoint under {out}", file=sys.stderr)
-                return 2
+                raise RunDirError(f"--resume: no run of {name} with a checkpoint under {out}")
             print(f"resuming {run_dir}: the newest run of {name} under {out} with a checkpoint", flush=True)
         else:
             run_dir = run["resume"]
         if not os.path.isfile(os.path.join(run_dir, "config.json")):
-            print(f"{prog}: error: --resume: no config.json in {run_dir}", file=sys.stderr)
-            return 2
+            raise RunDirError(f"--resume: no config.json in {run_dir}")
         where["run_dir"] = run_dir
-        try:
-            stored = read_run_config(run_dir, config_cls)
-        except RunDirError as e:
-            print(f"{prog}: error: {e}", file=sys.stderr)
-            return 2
+        stored = read_run_config(run_dir, config_cls)
         cfg, run, passed = parse_config(config_cls, argv, prog, base=stored)
+        conflict = _resume_conflict(stored, cfg, passed)
+        if conflict:
+            raise UsageError(conflict)
     if run["dry_run"]:
         print(config_to_json(cfg))
         for line in (describe(cfg) if describe else []):
             print(line)
         return 0
+    if run_dir is None:
+        run_dir = new_run_dir(getattr(cfg, "out", "runs"), name)
+        created["run_dir"] = where["run_dir"] = run_dir
+    write_json(os.path.join(run_dir, "config.json"), config_dict(cfg))
+    _record_command(run_dir, [prog, *argv], resumed=bool(run["resume"]))
+    print(f"run folder: {run_dir}", flush=True)
+    from zoo.training.setup import precision_policy
 
-    from zoo.data.errors import DataError
-    from zoo.metrics.features import ExtractorError
-    from zoo.registry import PresetError
-    from zoo.training.callbacks import NonFiniteLossError
-    from zoo.training.checkpoint import CheckpointError
-
-    created = False
-    try:
-        if run_dir is None:
-            run_dir = new_run_dir(getattr(cfg, "out", "runs"), name)
-            created = True
-            where["run_dir"] = run_dir
-        write_json(os.path.join(run_dir, "config.json"), config_dict(cfg))
-        _record_command(run_dir, [prog, *argv], resumed=bool(run["resume"]))
-        print(f"run folder: {run_dir}", flush=True)
-        from zoo.training.setup import precision_policy
-
-        with precision_policy(getattr(cfg, "precision", "float32")):
-            run_fn(cfg, run_dir, bool(run["resume"]))
-    except (DataError, CheckpointError, NonFiniteLossError, ExtractorError, PresetError, OSError) as e:
-        if isinstance(e, OSError) and not isinstance(e, (RunDirError, DataError)):  # DatasetNotFoundError is one
-            e = f"cannot write {e.filename or 'a file'}: {e.strerror or e}"
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        if created and discard_unused_run_dir(run_dir):
-            print(f"(removed the unused run folder {run_dir})", file=sys.stderr)
-        return 2
-    except Exception as e:  # not bad input but a bug: its traceback follows, and the run folder says it failed
-        end_failed_run(run_dir, e, created=created)
-        raise
+    with precision_policy(getattr(cfg, "precision", "float32")):
+        run_fn(cfg, run_dir, bool(run["resume"]))
     print(f"done: {run_dir}", flush=True)
     samples = os.path.join(run_dir, "samples", "latest.png")
     if os.path.isfile(samples):

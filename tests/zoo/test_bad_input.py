@@ -1,0 +1,114 @@
+"""Bad input to any command ends in one sentence on stderr and exit code 2, never a traceback (issue 25).
+
+Each case runs the real command in a subprocess. Cases marked ``FAST`` must be refused while the arguments are
+checked, before anything imports TensorFlow: the runner records whether it was imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Runs ``python -m MODULE ARGS`` and writes whether TensorFlow was imported to $IMPORTED_TF, also on SystemExit.
+RUNNER = """
+import os, runpy, sys
+module, sys.argv = sys.argv[1], [sys.argv[1], *sys.argv[2:]]
+try:
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+finally:
+    with open(os.environ["IMPORTED_TF"], "w") as f:
+        f.write(str("tensorflow" in sys.modules))
+"""
+FAST, SLOW = True, False
+DCGAN = ["recipes.celeba_dcgan", "--data", "synthetic", "--num-synthetic", "16", "--image-size", "8",
+         "--batch-size", "4", "--base-filters", "4", "--latent-dim", "8", "--num-samples", "4", "--steps", "1"]
+STYLEGAN = ["recipes.ffhq_stylegan", "--data", "synthetic", "--num-synthetic", "16", "--images-per-level", "8",
+            "--batch-size", "4"]
+
+
+def run(args, tmp_path, env=None):
+    """(exit code, stderr, whether TensorFlow was imported) of ``python -m args[0] args[1:]`` in the repo."""
+    mark = tmp_path / "imported_tf"
+    env = {**os.environ, "IMPORTED_TF": str(mark), **(env or {})}
+    for name in ("FACEZOO_VERBOSE", "TF_CPP_MIN_LOG_LEVEL"):  # as a user runs it (conftest sets the log level)
+        env.pop(name, None)
+    result = subprocess.run([sys.executable, "-c", RUNNER, *args], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=300)
+    return result.returncode, result.stderr, mark.read_text() == "True"
+
+
+def assert_one_sentence(code, err, expected):
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and "Traceback" not in err, err[-3000:]
+    assert len(lines) == 1 and "error:" in lines[0], err[-3000:]
+    assert expected in lines[0], lines[0]
+
+
+RECIPE_CASES = [  # (command and flags, a part of the expected sentence, refused before TensorFlow)
+    (DCGAN + ["--batch-size", "0"], "--batch-size 0: must be at least 1", FAST),
+    (DCGAN + ["--image-size", "0"], "--image-size 0", FAST),
+    (DCGAN + ["--image-size=-16"], "--image-size -16", FAST),
+    (DCGAN + ["--image-size", "17"], "image_size must be 4 * 2^k", SLOW),  # the model's own rule, as a sentence
+    (DCGAN + ["--base-filters", "0"], "--base-filters 0", FAST),
+    (DCGAN + ["--seed=-1"], "--seed -1", FAST),
+    (DCGAN + ["--seed", str(2**32)], "--seed 4294967296", FAST),
+    (DCGAN + ["--num-samples", "0"], "--num-samples 0", FAST),
+    (DCGAN + ["--num-synthetic", "0"], "--num-synthetic 0", FAST),  # hung
+    (DCGAN + ["--num-synthetic", "1000000", "--image-size", "1024"], "GiB", FAST),  # tried to allocate TiBs
+    (DCGAN + ["--num-synthetic", "16", "--batch-size", "32"], "larger than the synthetic set", FAST),
+    (DCGAN + ["--epochs=-1"], "--epochs -1", FAST),
+    (DCGAN + ["--steps=-1"], "--steps -1", FAST),
+    (DCGAN + ["--learning-rate=-0.1"], "--learning-rate -0.1: must be above 0", FAST),
+    (DCGAN + ["--learning-rate", "nan"], "must be a finite number", FAST),
+    (DCGAN + ["--time-budget", "inf"], "must be a finite number", FAST),
+    (DCGAN + ["--latent-dim", "0"], "--latent-dim 0", FAST),
+    (DCGAN + ["--beta-2", "1"], "--beta-2 1.0: must be at least 0 and below 1", FAST),
+    (["recipes.celeba_wgan_gp", "--n-critic", "0", "--data", "synthetic"], "--n-critic 0", FAST),
+    (STYLEGAN + ["--resolutions", "4,7"], "--resolutions 4,7: must double from 4", FAST),
+    (STYLEGAN + ["--batch-size", "0", "--resolutions", "4,8,16", "--batch-sizes", "4,4"], "2 values for 3 levels",
+     FAST),
+    (STYLEGAN + ["--batch-size", "0", "--resolutions", "4,8", "--batch-sizes", "4,4,4"], "3 values for 2 levels",
+     FAST),
+    (STYLEGAN + ["--resolutions", "4,8", "--style-mixing-prob", "1.5"], "--style-mixing-prob 1.5", FAST),
+]
+
+
+@pytest.mark.parametrize("args,expected,fast", RECIPE_CASES, ids=[" ".join(c[0][-2:]) for c in RECIPE_CASES])
+def test_a_recipe_refuses_a_bad_value_in_one_sentence(args, expected, fast, tmp_path):
+    code, err, imported_tf = run([*args, "--out", str(tmp_path / "runs")], tmp_path)
+    assert_one_sentence(code, err, expected)
+    if fast:
+        assert not imported_tf, "refused only after importing TensorFlow"
+    assert not os.path.isdir(tmp_path / "runs") or not os.listdir(tmp_path / "runs")  # no run folder left
+
+
+def test_resume_refuses_a_new_learning_rate_the_checkpoint_would_overwrite(tmp_path):
+    """The restored optimizer keeps the run's rate while config.json would record the new one: refused, and
+    the stored config is left as it was. The same rate, or no flag, is accepted (here: --dry-run)."""
+    run_dir = tmp_path / "runs" / "00000-celeba_dcgan"
+    run_dir.mkdir(parents=True)
+    config = {"data": "synthetic", "num_synthetic": 16, "image_size": 8, "batch_size": 4, "learning_rate": 2e-4}
+    (run_dir / "config.json").write_text(json.dumps(config))
+    code, err, imported_tf = run(["recipes.celeba_dcgan", "--resume", str(run_dir), "--learning-rate", "0.001"],
+                                 tmp_path)
+    assert_one_sentence(code, err, "--learning-rate 0.001 with --resume: the checkpoint restores the run's 0.0002")
+    assert not imported_tf and json.loads((run_dir / "config.json").read_text()) == config
+    same = subprocess.run([sys.executable, "-m", "recipes.celeba_dcgan", "--resume", str(run_dir),
+                           "--learning-rate", "0.0002", "--steps", "5", "--dry-run"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert same.returncode == 0 and '"steps": 5' in same.stdout, same.stderr[-2000:]
+
+
+def test_python_m_recipes_lists_the_recipes(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "recipes", "--width", "200"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    names = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "recipes"))
+                   if f.endswith(".py") and not f.startswith("_"))
+    listed = [ln.split()[0] for ln in result.stdout.splitlines()[1:] if ln.strip()]
+    assert listed == names and "celeba_dcgan" in names
