@@ -21,14 +21,15 @@ import os
 import sys
 import time
 
+from zoo.utils.arguments import Parser, UsageError, check_model, check_output_folder, integer, run_command
+
 METRICS = ("fid", "kid", "is", "sharpness", "adjusted_fid")
 PROG = "python -m zoo.evaluate"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p = Parser(prog=PROG, description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+               epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     p.add_argument("--real", metavar="DIR|DATASET",
                    help="real images: a folder, or a dataset name utkface|celeba|ffhq|synthetic, optionally "
                         "NAME:DATA_DIR (needed for fid, kid, adjusted_fid)")
@@ -45,19 +46,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inception-weights", metavar="PATH",
                    help="local InceptionV3 ImageNet weights (.h5; also $FACEZOO_INCEPTION_WEIGHTS or "
                         "~/.keras/models/); never downloaded, never replaced by random weights")
-    p.add_argument("--n", type=int, default=10_000, help="images per set (default 10000; real sets use at most "
+    p.add_argument("--n", type=integer(1, 10_000_000), default=10_000, help="images per set (default 10000; real sets use at most "
                                                            "what they have)")
-    p.add_argument("--repeats", type=int, default=1,
+    p.add_argument("--repeats", type=integer(1, 1000), default=1,
                    help="evaluate each fake set K times (new latents / subsets) and report mean +- std")
-    p.add_argument("--batch-size", type=int, default=50)
-    p.add_argument("--resolution", type=int,
+    p.add_argument("--batch-size", type=integer(1, 4096), default=50)
+    p.add_argument("--resolution", type=integer(4, 1024),
                    help="compare at R x R pixels (default: the first fake set's resolution); every set is resized "
                         "to it before the extractor's own resize")
     p.add_argument("--split", default="train", help="split of a real dataset (default train)")
-    p.add_argument("--seed", type=int, default=0, help="seed of latents and subsets (repeat k uses seed + k)")
-    p.add_argument("--kid-subsets", type=int, default=100)
-    p.add_argument("--kid-subset-size", type=int, default=1000)
-    p.add_argument("--is-splits", type=int, default=10)
+    p.add_argument("--seed", type=integer(0, 2**32 - 1), default=0, help="seed of latents and subsets (repeat k uses seed + k)")
+    p.add_argument("--kid-subsets", type=integer(1, 100_000), default=100)
+    p.add_argument("--kid-subset-size", type=integer(2, 10_000_000), default=1000,
+                   help="vectors per KID subset (default 1000; at most the smaller set's size)")
+    p.add_argument("--is-splits", type=integer(1, 1000), default=10)
     p.add_argument("--adjust-sizes", nargs=2, metavar=("RAW_DIR", "REMOVED_DIR"),
                    help="for adjusted_fid: folders of raw and background-removed images whose mean encoded file "
                         "sizes give the reduction r (adjusted FID = FID * (1 - r))")
@@ -71,10 +73,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--verbose", action="store_true", help="keep TensorFlow's start-up log lines")
     return p
-
-
-class UsageError(ValueError):
-    pass
 
 
 def _metrics(text: str) -> list[str]:
@@ -285,28 +283,40 @@ def _cell(s) -> str:
         return "-"
     if len(s.get("values", [])) == 1 and "std_over" not in s:
         return _fmt(s["mean"])
-    return f"{_fmt(s['mean'])} ± {_fmt(s['std'])}"
+    # float64 rounding of equal values (KID subsets that are the whole set) is no spread: shown as 0, not 3.9e-16
+    std = 0.0 if s["std"] <= 1e-9 * max(abs(s["mean"]), 1e-3) else s["std"]
+    return f"{_fmt(s['mean'])} ± {_fmt(std)}"
+
+
+def check_args(args) -> None:
+    """What the parser cannot see, checked before TensorFlow is imported: the metrics, the --fake sets exist (a
+    folder, a file or a preset) and --out can be written."""
+    _metrics(args.metrics)
+    for spec in args.fake:
+        check_model(spec, "--fake")
+    if args.out:
+        if os.path.isdir(args.out):
+            raise UsageError(f"--out {args.out}: is a folder, expected a report file name (report.json)")
+        check_output_folder(os.path.dirname(args.out) or ".", "--out")
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.argv = argv
+    code = run_command(PROG, lambda: check_args(args))  # before TensorFlow: a typo costs no start-up
+    if code:
+        return code
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    return run_command(PROG, lambda: _evaluate_and_report(args), verbose=args.verbose)
 
-    from zoo.data.errors import DataError
-    from zoo.metrics.features import ExtractorError
-    from zoo.metrics.image_sets import ImageSetError
-    from zoo.registry import PresetError
+
+def _evaluate_and_report(args) -> int:
     from zoo.utils.io import atomic_path, write_json
 
-    try:
-        report = evaluate(args)
-    except (UsageError, ExtractorError, ImageSetError, DataError, PresetError) as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
+    report = evaluate(args)
     text = format_markdown(report)
     print(text)
     if args.out:

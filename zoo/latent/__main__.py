@@ -20,17 +20,39 @@ Bad presets or files: a message and exit 2.
 
 from __future__ import annotations
 
-import argparse
 import os
+import re
 import sys
 import time
 
+from zoo.utils.arguments import (Parser, UsageError, check_model, check_name, check_output_folder, integer,
+                                 integers, name, number, numbers, run_command)
+
 PROG = "python -m zoo.latent"
+SEED = integer(0, 2**32 - 1)
+TASK = re.compile(r"gender|age|ethnicity(:[0-4])?")  # a classifier's outputs (ethnicity:K: one of UTKFace's 5)
+
+
+def _task(text: str, what: str = "") -> str:
+    if not TASK.fullmatch(text):
+        raise UsageError(f"{what}{text!r}: expected gender, age or ethnicity:K with K from 0 to 4")
+    return text
+
+
+def _at(text: str) -> str:
+    return text if text == "mean" else str(integer(0, 100_000)(text))
+
+
+def _layers(text: str) -> str:
+    start, sep, stop = text.partition(":")
+    if not sep or not start.isdigit() or not stop.isdigit() or int(start) >= int(stop):
+        raise UsageError(f"{text!r}: expected START:STOP, two whole numbers with START < STOP")
+    return text
 
 
 def _common(p, model=True, space=True, data=False, encoder=True):
     p.add_argument("--out", required=True, help="folder for the figures and <command>.json")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=SEED, default=0)
     if model:
         p.add_argument("--model", required=True, help="generator/decoder preset name or folder, or .onnx file")
     if space:
@@ -40,95 +62,146 @@ def _common(p, model=True, space=True, data=False, encoder=True):
     if data:
         p.add_argument("--data", default="utkface", help="dataset name for --encoder (utkface, celeba, synthetic)")
         p.add_argument("--data-dir", default=None)
-        p.add_argument("--count", type=int, default=512, help="real images to use")
+        p.add_argument("--count", type=integer(1, 1_000_000), default=512, help="real images to use")
         p.add_argument("--split", choices=("test", "all"), default="test",
                        help="test: the classifier presets' held-out 10%% (split seed --seed)")
-        p.add_argument("--image-size", type=int, default=64)
+        p.add_argument("--image-size", type=integer(4, 1024), default=64)
+
+
+SAMPLES = integer(2, 1_000_000)  # a PCA needs two latents
 
 
 def _pca_source(p):
-    p.add_argument("--samples", type=int, default=5000, help="sampled latents for the PCA")
-    p.add_argument("--activations", action=argparse.BooleanOptionalAction, default=None,
-                   help="GANSpace: PCA of the first layer, regressed to z (default for a z-only GAN with a first "
-                        "linear layer; --no-activations: a PCA of sampled z, the spectrum of N(0, I))")
+    p.add_argument("--samples", type=SAMPLES, default=5000, help="sampled latents for the PCA")
+    p.add_argument("--activations", action="store_true", help="GANSpace: PCA of the first layer, regressed to z")
     p.add_argument("--directions", default=None, help="use the PCA stored in this preset/folder's direction set")
 
 
 def _edit(p):
     p.add_argument("--classifier", default=None, help="classifier preset measuring the edit (and the labels)")
-    p.add_argument("--task", default="gender", help="gender (P(female)), age (years) or ethnicity:K")
-    p.add_argument("--max-intensity", type=float, default=3.0)
-    p.add_argument("--edit-steps", type=int, default=7, help="intensities from -max to +max")
-    p.add_argument("--edit-count", type=int, default=4, help="latents edited in the figure")
+    p.add_argument("--task", type=_task, default="gender", help="gender (P(female)), age (years) or ethnicity:K")
+    p.add_argument("--max-intensity", type=number(0, 1000), default=3.0)
+    p.add_argument("--edit-steps", type=integer(1, 101), default=7, help="intensities from -max to +max")
+    p.add_argument("--edit-count", type=integer(1, 256), default=4, help="latents edited in the figure")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def build_parser() -> Parser:
+    parser = Parser(prog=PROG, description=__doc__, formatter_class=__import__("argparse").RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("pca")
     _common(p, model=False, data=True, encoder=False)
     p.add_argument("--model", action="append", help="generator preset (repeatable)")
     p.add_argument("--encoder", action="append", help="VAE encoder preset (repeatable)")
-    p.add_argument("--samples", type=int, default=5000)
-    p.add_argument("--activations", action=argparse.BooleanOptionalAction, default=None)
-    p.add_argument("--top", type=int, default=50)
-    for name in ("grid", "sample"):
-        p = sub.add_parser(name)
+    p.add_argument("--samples", type=SAMPLES, default=5000)
+    p.add_argument("--activations", action="store_true")
+    p.add_argument("--top", type=integer(1, 100_000), default=50)
+    for command in ("grid", "sample"):
+        p = sub.add_parser(command)
         _common(p, data=True)
         _pca_source(p)
-        p.add_argument("--at", default="mean", help="'mean' or a seed index whose coordinates are held")
-        p.add_argument("--components", default="0,1,2,3,4")
-        p.add_argument("--steps", type=int, default=7)
-        p.add_argument("--span", type=float, default=3.0)
-        p.add_argument("--layers", default=None, help="StyleGAN (--space w): edit layers START:STOP only")
-        p.add_argument("--num-components", type=int, default=None)
-        p.add_argument("--count-samples", type=int, default=16)
-    for name in ("attribute", "directions"):
-        p = sub.add_parser(name)
+        p.add_argument("--at", type=_at, default="mean", help="'mean' or a seed index whose coordinates are held")
+        p.add_argument("--components", type=integers(0, 100_000, as_text=True), default="0,1,2,3,4")
+        p.add_argument("--steps", type=integer(1, 101), default=7)
+        p.add_argument("--span", type=number(0, 1000), default=3.0)
+        p.add_argument("--layers", type=_layers, default=None, help="StyleGAN (--space w): edit layers START:STOP only")
+        p.add_argument("--num-components", type=integer(1, 100_000), default=None)
+        p.add_argument("--count-samples", type=integer(1, 1024), default=16)
+    for command in ("attribute", "directions"):
+        p = sub.add_parser(command)
         _common(p, data=True)
         _edit(p)
         _pca_source(p)
         p.add_argument("--label", default="gender", help="with --encoder: a rule on a label, e.g. age>=40")
-        p.add_argument("--name", default=None)
-        p.add_argument("--chosen-fraction", type=float, default=0.2, help="InterFaceGAN: top/bottom fraction")
+        p.add_argument("--name", type=name, default=None)
+        p.add_argument("--chosen-fraction", type=number(0, 0.5, above=0), default=0.2,
+                       help="InterFaceGAN: top/bottom fraction")
         p.add_argument("--tasks", default="", help="directions: comma list of WHAT@CLASSIFIER: a classifier task "
                        "(InterFaceGAN), or with --encoder a label rule, e.g. gender@P,age>=40@P")
     p = sub.add_parser("edit")
     _common(p, data=True)
     _edit(p)
     p.add_argument("--directions", required=True, help="preset or folder with directions.npz")
-    p.add_argument("--direction", required=True)
+    p.add_argument("--direction", type=name, required=True)
     p.add_argument("--condition", default=None, help="comma list of directions to hold fixed")
     p.add_argument("--latent", default=None, help="projection.npz from 'project'")
     p.add_argument("--image", default=None, help="a photo, encoded with --encoder")
-    for name in ("interpolate", "matrix"):
-        p = sub.add_parser(name)
+    for command in ("interpolate", "matrix"):
+        p = sub.add_parser(command)
         _common(p, data=True)
-        p.add_argument("--seeds", default=None)
+        p.add_argument("--seeds", type=integers(0, 2**32 - 1, as_text=True), default=None)
         p.add_argument("--images", default=None, help="comma-separated photos (with --encoder)")
-        p.add_argument("--steps", type=int, default=7 if name == "matrix" else 9)
+        p.add_argument("--steps", type=integer(2, 33 if command == "matrix" else 1001),
+                       default=7 if command == "matrix" else 9)
     p = sub.add_parser("restore")
     _common(p, data=True)
-    p.add_argument("--filter-size", type=int, default=3)
-    p.add_argument("--noise-std", default="0.2", help="comma list of Gaussian noise stds on [-1, 1]")
-    p.add_argument("--show", type=int, default=6)
+    p.add_argument("--filter-size", type=integer(1, 99), default=3)
+    p.add_argument("--noise-std", type=numbers(0, 10, as_text=True), default="0.2",
+                   help="comma list of Gaussian noise stds on [-1, 1]")
+    p.add_argument("--show", type=integer(1, 64), default=6)
     p = sub.add_parser("project")
     _common(p)
     _edit(p)
     p.add_argument("--image", required=True)
-    p.add_argument("--steps", type=int, default=300, help="optimisation steps")
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--perceptual-weight", type=float, default=1.0)
+    p.add_argument("--steps", type=integer(1, 100_000), default=300, help="optimisation steps")
+    p.add_argument("--lr", type=number(0, 100, above=0), default=0.1)
+    p.add_argument("--perceptual-weight", type=number(0, 1e6), default=1.0)
     p.add_argument("--directions", default=None)
-    p.add_argument("--direction", default=None, help="edit the projected latent along this stored direction")
+    p.add_argument("--direction", type=name, default=None, help="edit the projected latent along this stored direction")
     p = sub.add_parser("scatter")
     _common(p, model=False, space=False, data=True)
-    p.add_argument("--label", default="gender", help="gender, race, age_bucket or any label column")
+    p.add_argument("--label", type=name, default="gender", help="gender, race, age_bucket or any label column")
     p = sub.add_parser("mean-faces")
     _common(p, model=False, space=False, data=True)
     p.add_argument("--model", default=None, help="decoder for the decoded mean latents (with --encoder)")
     p.set_defaults(space="z")
     return parser
+
+
+def check_args(args) -> None:
+    """What the parser's types cannot see, checked before TensorFlow is imported: the models and files named exist,
+    --out can be written, and every name that becomes part of a file name is safe (``check_name``)."""
+    check_output_folder(args.out)
+    models = args.model if isinstance(args.model, list) else [args.model]
+    encoders = args.encoder if isinstance(getattr(args, "encoder", None), list) else [getattr(args, "encoder", None)]
+    for flag, values in (("--model", models), ("--encoder", encoders),
+                         ("--classifier", [getattr(args, "classifier", None)])):
+        for spec in values:
+            if spec and not spec.endswith(".onnx"):
+                check_model(spec, flag)
+    if getattr(args, "directions", None):
+        check_model(args.directions, "--directions")
+    for flag in ("image", "latent"):
+        path = getattr(args, flag, None)
+        if path and not os.path.isfile(path):
+            raise UsageError(f"--{flag} {path}: no such file")
+    for path in (getattr(args, "images", None) or "").split(","):
+        if path and not os.path.isfile(path):
+            raise UsageError(f"--images: no such file {path}")
+    if getattr(args, "latent", None):
+        _check_latent_file(args.latent)
+    if args.command == "attribute" and not args.name:
+        check_name(args.task if not args.encoder else args.label, "--label" if args.encoder else "--task")
+    for spec in (args.tasks.split(",") if getattr(args, "tasks", "") else []):
+        what, _, preset = spec.partition("@")
+        if args.encoder:
+            check_name(re.split(r"[<>=:]", what)[0], f"--tasks {spec!r}: the label")
+        else:
+            _task(what, f"--tasks {spec!r}: the task ")
+        if preset:
+            check_model(preset, f"--tasks {spec!r}: the classifier")
+
+
+def _check_latent_file(path: str) -> None:
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if not hasattr(f, "files") or "latent" not in f.files:
+                raise UsageError(f"--latent {path}: no 'latent' array (expected the projection.npz of 'project')")
+    except UsageError:
+        raise
+    except (ValueError, OSError, EOFError):  # a pickle, a text file, a truncated archive
+        raise UsageError(f"--latent {path}: not a .npz of arrays; expected the projection.npz of 'project'") from None
 
 
 def run(args) -> dict:
@@ -144,18 +217,19 @@ def run(args) -> dict:
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    prog = f"{PROG} {args.command}"
+    code = run_command(prog, lambda: check_args(args))  # before TensorFlow: a typo costs no start-up
+    if code:
+        return code
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from zoo.data.errors import DataError
-    from zoo.latent.models import LatentError
-    from zoo.registry import PresetError
+    return run_command(prog, lambda: _run_and_report(args, argv))
+
+
+def _run_and_report(args, argv) -> int:
     from zoo.utils.io import write_json
 
     start = time.time()
-    try:
-        report = run(args)
-    except (LatentError, DataError, PresetError) as e:
-        print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
-        return 2
+    report = run(args)
     report = {"command": [PROG, *argv], "seconds": round(time.time() - start, 1), **report}
     # directions.json is the direction set's own file; the command's report goes beside it.
     path = os.path.join(args.out, "directions_report.json" if args.command == "directions" else

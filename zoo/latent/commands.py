@@ -106,6 +106,9 @@ def cmd_grid(args) -> dict:
         raise LatentError("grid edits w; use --space w (with --layers for a layer range)")
     p, how = fit_space(args, gen)
     comps = [int(c) for c in args.components.split(",")]
+    if max(comps) >= len(p.stds):
+        raise LatentError(f"--components {args.components}: this PCA has {len(p.stds)} components (0 to "
+                          f"{len(p.stds) - 1})")
     base = _base(args, gen)
     latents = pca_lib.eigen_grid_latents(p, base, comps, args.steps, args.span)
     if args.layers:  # GANSpace's layer-wise edit: the edited w on layers start:stop, the base w elsewhere
@@ -234,7 +237,11 @@ def cmd_edit(args) -> dict:
     latents = None
     if args.latent:
         with np.load(args.latent, allow_pickle=False) as f:
-            latents = f["latent"].reshape(1, *gen.latent_shape)
+            latents = f["latent"]
+        if latents.size != int(np.prod(gen.latent_shape)):
+            raise LatentError(f"--latent {args.latent}: a latent of shape {latents.shape}, but {args.model} takes "
+                              f"{gen.latent_shape} ({gen.space})")
+        latents = latents.reshape(1, *gen.latent_shape)
     elif args.image:
         from zoo.latent.data import load_photo
 

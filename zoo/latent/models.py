@@ -93,6 +93,9 @@ class Generator:
         if space != "z" and not self.is_stylegan:
             raise LatentError(f"latent space {space!r} needs a StyleGAN generator; {type(self.model).__name__} "
                               f"has only z")
+        if not hasattr(self.model, "latent_dim"):  # a classifier or an encoder where a generator is expected
+            raise LatentError(f"{model if isinstance(model, str) else type(self.model).__name__} is a "
+                              f"{type(self.model).__name__}, not a generator or decoder (it has no latent input)")
         self.z_dim = int(self.model.latent_dim)
         self.latent_dim = int(self.model.w_dim) if space != "z" else self.z_dim
 

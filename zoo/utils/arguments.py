@@ -39,9 +39,10 @@ class Parser(argparse.ArgumentParser):
 
 
 def _range_text(low, high) -> str:
+    low, high = (v if isinstance(v, int) or v is None else f"{v:g}" for v in (low, high))
     if low is not None and high is not None:
-        return f"from {low:g} to {high:g}"
-    return f"at least {low:g}" if low is not None else f"at most {high:g}"
+        return f"from {low} to {high}"
+    return f"at least {low}" if low is not None else f"at most {high}"
 
 
 def check_number(value, what: str, low=None, high=None, *, integer: bool = False, above=None):
