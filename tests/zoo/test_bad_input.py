@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # Runs ``python -m MODULE ARGS`` and writes whether TensorFlow was imported to $IMPORTED_TF, also on SystemExit.
 RUNNER = """
 import os, runpy, sys
-module, sys.argv = sys.argv[1], [sys.argv[1], *sys.argv[2:]]
+module, sys.argv = sys.argv[1], ["-m", *sys.argv[2:]]  # "-m" while packages import, as under python -m
 try:
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 finally:
@@ -98,10 +98,102 @@ def test_resume_refuses_a_new_learning_rate_the_checkpoint_would_overwrite(tmp_p
                                  tmp_path)
     assert_one_sentence(code, err, "--learning-rate 0.001 with --resume: the checkpoint restores the run's 0.0002")
     assert not imported_tf and json.loads((run_dir / "config.json").read_text()) == config
-    same = subprocess.run([sys.executable, "-m", "recipes.celeba_dcgan", "--resume", str(run_dir),
-                           "--learning-rate", "0.0002", "--steps", "5", "--dry-run"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
-    assert same.returncode == 0 and '"steps": 5' in same.stdout, same.stderr[-2000:]
+    from recipes.celeba_dcgan import Config
+    from zoo.training.recipe import _resume_conflict
+
+    for rate, passed in ((2e-4, {"learning_rate", "steps"}), (1e-3, {"steps"})):  # the same rate, or no flag
+        assert _resume_conflict(config, Config(learning_rate=rate), passed) is None
+
+
+LATENT = ["zoo.latent"]
+G = ["--model", "dcgan_utkface_64"]
+
+
+def _latent_cases(tmp):
+    pickle, keyless, a_file = tmp / "pickled.npy", tmp / "keyless.npz", tmp / "a_file"
+    import numpy as np
+
+    np.save(pickle, np.array([{"latent": 1}], dtype=object), allow_pickle=True)
+    np.savez(keyless, z=np.zeros(100))
+    a_file.write_text("x")
+    out = ["--out", str(tmp / "out")]
+    return [  # (args, expected, fast)
+        (["attribute", *G, *out, "--name", "../../x"], "argument --name: '../../x': expected letters", FAST),
+        (["directions", *G, *out, "--encoder", "vae_encoder_utkface_64", "--tasks", "../x@classifier_gender_utkface_48"],
+         "--tasks '../x@classifier_gender_utkface_48': the label '../x'", FAST),
+        (["directions", *G, *out, "--tasks", "ethnicity:99@classifier_ethnicity_utkface_48"],
+         "the task 'ethnicity:99': expected gender, age or ethnicity:K", FAST),
+        (["scatter", *out, "--encoder", "vae_encoder_utkface_64", "--label", "a/b"], "argument --label", FAST),
+        (["edit", *G, *out, "--directions", "dcgan_utkface_64", "--direction", "../../x"], "argument --direction", FAST),
+        (["interpolate", *G, *out, "--steps", "10000000"], "argument --steps: 10000000: expected a value from 2", FAST),
+        (["grid", *G, *out, "--steps", "0"], "argument --steps: 0", FAST),
+        (["grid", *G, *out, "--samples", "0"], "argument --samples: 0", FAST),
+        (["grid", *G, *out, "--components", "1,x"], "argument --components: 'x' is not a whole number", FAST),
+        (["grid", *G, *out, "--components=-1"], "argument --components: -1", FAST),
+        (["grid", *G, *out, "--at=-3"], "argument --at: -3", FAST),
+        (["grid", *G, *out, "--layers", "4:2"], "argument --layers: '4:2': expected START:STOP", FAST),
+        (["grid", *G, *out, "--span", "nan"], "argument --span: nan: expected a finite number", FAST),
+        (["attribute", *G, *out, "--max-intensity", "inf"], "argument --max-intensity: inf", FAST),
+        (["attribute", *G, *out, "--chosen-fraction", "0"], "argument --chosen-fraction: 0.0: expected a value "
+         "above 0", FAST),
+        (["project", *G, *out, "--image", str(a_file), "--lr", "nan"], "argument --lr: nan", FAST),
+        (["restore", *G, *out, "--noise-std", "abc"], "argument --noise-std: 'abc' is not a number", FAST),
+        (["restore", *G, *out, "--noise-std=-0.1"], "argument --noise-std: -0.1", FAST),
+        (["restore", *G, *out, "--filter-size", "0"], "argument --filter-size: 0", FAST),
+        (["interpolate", *G, *out, "--seeds", "1,a"], "argument --seeds", FAST),
+        (["grid", "--model", "no_such_preset", *out], "--model 'no_such_preset': no such file or folder", FAST),
+        (["grid", *G, "--out", str(a_file)], "is a file, expected a folder", FAST),
+        (["edit", *G, *out, "--directions", "dcgan_utkface_64", "--direction", "gender", "--latent", str(pickle)],
+         "not a .npz of arrays", FAST),
+        (["edit", *G, *out, "--directions", "dcgan_utkface_64", "--direction", "gender", "--latent", str(keyless)],
+         "no 'latent' array", FAST),
+        (["edit", *G, *out, "--directions", "dcgan_utkface_64", "--direction", "gender", "--latent",
+          str(tmp / "missing.npz")], "no such file", FAST),
+        (["grid", "--model", "classifier_gender_utkface_48", *out], "is a FaceClassifier, not a generator", SLOW),
+    ]
+
+
+def _other_cases(tmp):
+    a_file = tmp / "a_file"
+    a_file.write_text("x")
+    return [
+        (["zoo.evaluate", "--fake", "dcgan_utkface_64", "--resolution=-5"], "argument --resolution: -5", FAST),
+        (["zoo.evaluate", "--fake", "dcgan_utkface_64", "--resolution", "100000"], "argument --resolution", FAST),
+        (["zoo.evaluate", "--fake", "no_such_preset"], "--fake 'no_such_preset'", FAST),
+        (["zoo.evaluate", "--fake", "dcgan_utkface_64", "--out", str(a_file / "r.json")], "is a file", FAST),
+        (["zoo.evaluate", "--fake", "dcgan_utkface_64", "--kid-subset-size", "1"], "--kid-subset-size: 1", FAST),
+        (["export", "--preset", "no_such_preset", "--format", "savedmodel", "--out", str(tmp / "e")],
+         "--preset 'no_such_preset'", FAST),
+        (["export", "--preset", "dcgan_utkface_64", "--format", "savedmodel", "--out", str(a_file)],
+         "--out", FAST),
+        (["export", "--run", str(tmp / "no_run"), "--format", "savedmodel", "--out", str(tmp / "e")],
+         "--run", FAST),
+    ]
+
+
+@pytest.mark.parametrize("index", range(26))
+def test_zoo_latent_refuses_bad_input_in_one_sentence(index, tmp_path):
+    args, expected, fast = _latent_cases(tmp_path)[index]
+    code, err, imported_tf = run([*LATENT, *args], tmp_path)
+    assert_one_sentence(code, err, expected)
+    assert not (fast and imported_tf), "refused only after importing TensorFlow"
+    assert not os.path.exists(tmp_path / "x.png") and not os.path.exists(tmp_path / "edit_..")
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_evaluate_and_export_refuse_bad_input_in_one_sentence(index, tmp_path):
+    args, expected, fast = _other_cases(tmp_path)[index]
+    code, err, imported_tf = run(args, tmp_path)
+    assert_one_sentence(code, err, expected)
+    assert not (fast and imported_tf), "refused only after importing TensorFlow"
+
+
+def test_a_spread_that_is_float_noise_prints_as_0():
+    """KID over subsets that are the whole set: every subset gives the same value up to rounding (3.9e-16)."""
+    from zoo.evaluate import _cell
+
+    assert _cell({"mean": 0.0123, "std": 3.91e-16, "values": [0.0123], "std_over": "subsets"}) == "0.0123 ± 0"
+    assert _cell({"mean": 0.0123, "std": 4.2e-4, "values": [0.0123], "std_over": "subsets"}) == "0.0123 ± 4.20e-04"
 
 
 def test_python_m_recipes_lists_the_recipes(tmp_path):
