@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -204,3 +205,56 @@ def test_python_m_recipes_lists_the_recipes(tmp_path):
                    if f.endswith(".py") and not f.startswith("_"))
     listed = [ln.split()[0] for ln in result.stdout.splitlines()[1:] if ln.strip()]
     assert listed == names and "celeba_dcgan" in names
+
+
+# -- remove_background: a bad image is a counted skip, a bad option a sentence ----------------------------------
+def _png_faces(folder, count=2, size=24):
+    from PIL import Image
+
+    from zoo.data.synthetic import render_faces
+
+    os.makedirs(folder, exist_ok=True)
+    for i, im in enumerate(render_faces(0, count, size, seed=5).images):
+        Image.fromarray(im).save(os.path.join(folder, f"f{i}.png"))
+
+
+def test_an_image_over_the_pixel_limit_is_a_counted_skip_not_the_end_of_the_folder(tmp_path, monkeypatch):
+    """Pillow's DecompressionBombError (over twice MAX_IMAGE_PIXELS) aborted the whole folder with a traceback."""
+    from PIL import Image
+
+    from zoo.data.remove_background import remove_background
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # --model auto: the shipped segmenter
+    monkeypatch.setenv("REMBG_HOME", str(tmp_path / "xdg" / "rembg"))
+    src = str(tmp_path / "faces")
+    _png_faces(src)
+    Image.new("RGB", (40, 40), (90, 90, 90)).save(os.path.join(src, "huge.png"))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 700)  # 24 x 24 = 576 passes, 40 x 40 = 1600 > 2 x 700
+    m = remove_background(src, str(tmp_path / "out"), variants=("grey",), progress=False)
+    assert m["counts"] == {"images": 3, "already_done": 0, "written": 2, "corrupt": 1} and m["corrupt"] == ["huge.png"]
+
+
+def test_a_16_bit_greyscale_photo_is_read_as_its_grey_levels_not_white(tmp_path):
+    from PIL import Image
+
+    from zoo.data.remove_background import read_rgb
+
+    levels = (np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000)  # 0 .. 63000 of 65535
+    path = str(tmp_path / "grey16.png")
+    Image.fromarray(levels).save(path)
+    assert Image.open(path).mode.startswith("I")  # stored as 16-bit
+    rgb = read_rgb(path)
+    assert rgb.dtype == np.uint8 and rgb.shape == (8, 8, 3)
+    np.testing.assert_array_equal(rgb[..., 0], np.round(levels / 257.0).astype(np.uint8))
+    assert (rgb[..., 0] == rgb[..., 2]).all() and rgb.min() == 0 and rgb.max() == 245
+
+
+@pytest.mark.parametrize("sigma", ["-0.1", "0", "nan", "2"])
+def test_remove_background_refuses_a_blur_sigma_without_meaning(sigma, tmp_path, capsys):
+    from zoo.data.remove_background import main
+
+    (tmp_path / "faces").mkdir()
+    with pytest.raises(SystemExit) as e:
+        main([str(tmp_path / "faces"), str(tmp_path / "out"), f"--blur-sigma={sigma}"])
+    assert_one_sentence(e.value.code, capsys.readouterr().err, "argument --blur-sigma")
+    assert not os.path.exists(tmp_path / "out")

@@ -89,6 +89,9 @@ def read_rgb(path: str) -> np.ndarray:
 
     with Image.open(path) as im:
         im.load()
+        if im.mode.startswith("I"):  # 16-bit greyscale: convert("RGB") clips it to white; scale as TF does
+            grey = np.round(np.asarray(im, np.float64) / 257.0).clip(0, 255).astype(np.uint8)
+            return np.repeat(grey[..., None], 3, axis=-1)
         return np.asarray(im.convert("RGB"))
 
 
@@ -125,9 +128,11 @@ def variant(image: np.ndarray, mask: np.ndarray, name: str, blur_sigma: float = 
 def process_one(src: str, rel: str, dst: str, session, variants=VARIANTS, alpha_matting: bool = False,
                 blur_sigma: float = 0.04) -> str:
     """Segment ``src/rel`` and write its outputs; returns ``"done"`` or ``"corrupt"`` (unreadable image)."""
+    from PIL import Image
+
     try:
         image = read_rgb(os.path.join(src, rel))
-    except (OSError, SyntaxError, ValueError):
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):  # a bomb is skipped, not fatal
         return "corrupt"
     mask = segment(image, session, alpha_matting)
     paths = output_paths(rel, dst, variants)
@@ -210,8 +215,10 @@ def _manifest(src, dst, model, model_path, variants, alpha_matting, blur_sigma, 
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m zoo.data.remove_background", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    from zoo.utils.arguments import Parser, integer, number, run_command
+
+    parser = Parser(prog="python -m zoo.data.remove_background", description=__doc__,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("src", help="folder of face images (searched recursively)")
     parser.add_argument("dst", nargs="?", default=None, help="output folder (default: <SRC>_rembg)")
     parser.add_argument("--model", default="auto",
@@ -220,22 +227,29 @@ def main(argv=None) -> int:
                              "birefnet-portrait, ... (default: auto)")
     parser.add_argument("--model-path", default=None, help="a custom ONNX segmenter, run by rembg's u2net_custom "
                         "session (or --model dis_custom / ben_custom)")
-    parser.add_argument("--workers", type=int, default=2, help="images processed in parallel (default: 2)")
+    parser.add_argument("--workers", type=integer(1, 64), default=2,
+                        help="images processed in parallel (default: 2)")
     parser.add_argument("--variants", default=",".join(VARIANTS),
                         help=f"copies to write besides the masks, comma-separated (default: {','.join(VARIANTS)})")
     parser.add_argument("--alpha-matting", action="store_true", help="refine the mask with rembg's alpha matting")
-    parser.add_argument("--blur-sigma", type=float, default=0.04, help="blur: Gaussian sigma x image height")
+    parser.add_argument("--blur-sigma", type=number(high=1, above=0), default=0.04,
+                        help="blur: Gaussian sigma x image height, above 0 and at most 1 (default: 0.04)")
     args = parser.parse_args(argv)
     variants = tuple(v for v in args.variants.split(",") if v.strip())
+    result = {}
+
+    def work():
+        result["manifest"] = remove_background(args.src, args.dst, args.model, args.model_path, args.workers,
+                                               variants, args.alpha_matting, args.blur_sigma)
+
     try:
-        m = remove_background(args.src, args.dst, args.model, args.model_path, args.workers, variants,
-                              args.alpha_matting, args.blur_sigma)
-    except DataError as e:
-        print(f"{parser.prog}: error: {e}", file=sys.stderr)
-        return 2
+        code = run_command(parser.prog, work)
     except KeyboardInterrupt:
         print("interrupted; run the same command again to continue", file=sys.stderr)
         return 130
+    if code:
+        return code
+    m = result["manifest"]
     run = m["runs"][-1]
     print(f"{m['counts']['written']} written, {m['counts']['already_done']} already done, "
           f"{m['counts']['corrupt']} corrupt (skipped) of {m['counts']['images']} images with {m['model']} "
