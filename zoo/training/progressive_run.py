@@ -55,6 +55,18 @@ class ProgressiveOptions(RunOptions):
     inception_weights: str | None = None
     time_budget: float = 0.0  # minutes of training, summed over levels and resumes; 0 = the whole schedule
 
+    def validate(self) -> None:
+        """The level schedule's rules, checked with the other flags before TensorFlow starts (``validate_config``):
+        resolutions doubling from 4, and one batch size for every level or one per level (the default list is
+        cut to the levels; a list given on the command line must fit them exactly)."""
+        res, sizes = self.resolutions, self.batch_sizes
+        if not res or res[0] != 4 or any(b != 2 * a for a, b in zip(res, res[1:])):
+            raise ValueError(f"--resolutions {','.join(map(str, res))}: must double from 4 (4,8,16,...)")
+        given = sizes != type(self).__dataclass_fields__["batch_sizes"].default
+        if self.batch_size == 0 and len(sizes) != 1 and (len(sizes) < len(res) or given and len(sizes) != len(res)):
+            raise ValueError(f"--batch-sizes {','.join(map(str, sizes))}: {len(sizes)} values for {len(res)} levels "
+                             f"(--resolutions {','.join(map(str, res))}); give one per level or a single value")
+
 
 def schedule(cfg):
     from zoo.training.progressive import level_schedule
