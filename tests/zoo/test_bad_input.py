@@ -119,7 +119,7 @@ def _latent_cases(tmp):
     a_file.write_text("x")
     out = ["--out", str(tmp / "out")]
     return [  # (args, expected, fast)
-        (["attribute", *G, *out, "--name", "../../x"], "argument --name: '../../x': expected letters", FAST),
+        (["attribute", *G, *out, "--name", "../../x"], "argument --name: '../../x': expected letters, digits and _ - . < > = only, no path", FAST),
         (["directions", *G, *out, "--encoder", "vae_encoder_utkface_64", "--tasks", "../x@classifier_gender_utkface_48"],
          "--tasks '../x@classifier_gender_utkface_48': the label '../x'", FAST),
         (["directions", *G, *out, "--tasks", "ethnicity:99@classifier_ethnicity_utkface_48"],
@@ -142,7 +142,7 @@ def _latent_cases(tmp):
         (["restore", *G, *out, "--noise-std=-0.1"], "argument --noise-std: -0.1", FAST),
         (["restore", *G, *out, "--filter-size", "0"], "argument --filter-size: 0", FAST),
         (["interpolate", *G, *out, "--seeds", "1,a"], "argument --seeds", FAST),
-        (["grid", "--model", "no_such_preset", *out], "--model 'no_such_preset': no such file or folder", FAST),
+        (["grid", "--model", "no_such_preset", *out], "--model 'no_such_preset': unknown preset", FAST),
         (["grid", *G, "--out", str(a_file)], "is a file, expected a folder", FAST),
         (["edit", *G, *out, "--directions", "dcgan_utkface_64", "--direction", "gender", "--latent", str(pickle)],
          "not a .npz of arrays", FAST),

@@ -20,6 +20,7 @@ Bad presets or files: a message and exit 2.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import sys
@@ -73,7 +74,9 @@ SAMPLES = integer(2, 1_000_000)  # a PCA needs two latents
 
 def _pca_source(p):
     p.add_argument("--samples", type=SAMPLES, default=5000, help="sampled latents for the PCA")
-    p.add_argument("--activations", action="store_true", help="GANSpace: PCA of the first layer, regressed to z")
+    p.add_argument("--activations", action=argparse.BooleanOptionalAction, default=None,
+                   help="GANSpace: PCA of the first layer, regressed to z (default for a z-only GAN with a first "
+                        "linear layer; --no-activations: a PCA of sampled z, the spectrum of N(0, I))")
     p.add_argument("--directions", default=None, help="use the PCA stored in this preset/folder's direction set")
 
 
@@ -86,14 +89,14 @@ def _edit(p):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog=PROG, description=__doc__, formatter_class=__import__("argparse").RawTextHelpFormatter)
+    parser = Parser(prog=PROG, description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("pca")
     _common(p, model=False, data=True, encoder=False)
     p.add_argument("--model", action="append", help="generator preset (repeatable)")
     p.add_argument("--encoder", action="append", help="VAE encoder preset (repeatable)")
     p.add_argument("--samples", type=SAMPLES, default=5000)
-    p.add_argument("--activations", action="store_true")
+    p.add_argument("--activations", action=argparse.BooleanOptionalAction, default=None)
     p.add_argument("--top", type=integer(1, 100_000), default=50)
     for command in ("grid", "sample"):
         p = sub.add_parser(command)
@@ -161,7 +164,8 @@ def check_args(args) -> None:
     """What the parser's types cannot see, checked before TensorFlow is imported: the models and files named exist,
     --out can be written, and every name that becomes part of a file name is safe (``check_name``)."""
     check_output_folder(args.out)
-    models = args.model if isinstance(args.model, list) else [args.model]
+    models = getattr(args, "model", None)
+    models = models if isinstance(models, list) else [models]
     encoders = args.encoder if isinstance(getattr(args, "encoder", None), list) else [getattr(args, "encoder", None)]
     for flag, values in (("--model", models), ("--encoder", encoders),
                          ("--classifier", [getattr(args, "classifier", None)])):
@@ -173,10 +177,10 @@ def check_args(args) -> None:
     for flag in ("image", "latent"):
         path = getattr(args, flag, None)
         if path and not os.path.isfile(path):
-            raise UsageError(f"--{flag} {path}: no such file")
+            raise UsageError(f"--{flag} {path}: {'photo not found' if flag == 'image' else 'no such file'}")
     for path in (getattr(args, "images", None) or "").split(","):
         if path and not os.path.isfile(path):
-            raise UsageError(f"--images: no such file {path}")
+            raise UsageError(f"--images: photo not found: {path}")
     if getattr(args, "latent", None):
         _check_latent_file(args.latent)
     if args.command == "attribute" and not args.name:

@@ -9,6 +9,10 @@ Each option's help is the field's ``metadata["help"]`` or else its comment in th
 ``# comment`` of its ``name: type = default`` line, or the comment lines right above it; a field re-declared in a
 subclass takes the subclass's comment, falling back to the base's. A field whose default is ``None`` says what
 ``None`` means with a final ``; default <text>`` clause (``<field>`` in it names another field's value).
+
+Parsed values are checked by ``validate_config`` before anything imports TensorFlow: a value out of its field's
+range (``LIMITS``), a non-finite float, a synthetic set that cannot fit, or a recipe's own rule (its Config's
+``validate()``) ends the process with one sentence and exit code 2.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import sys
 import traceback
 
 EXIT_BAD_INPUT = 2
-_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_NAME = re.compile(r"[A-Za-z0-9_.<>=-]+")  # <>= for a direction named by its label rule, e.g. age>=40
 
 
 class UsageError(ValueError, argparse.ArgumentTypeError):
@@ -107,11 +107,12 @@ def numbers(low: float | None = None, high: float | None = None, as_text: bool =
 
 
 def check_name(text: str, what: str = "name") -> str:
-    """``text`` if it can be part of a file name inside an output folder: letters, digits, ``_``, ``-`` and ``.``,
-    not ``.`` or ``..``; else a UsageError (a name like ``../../x`` would write outside the folder)."""
+    """``text`` if it can be part of a file name inside an output folder: letters, digits, ``_ - .`` and the
+    ``< > =`` of a label rule (``age>=40``), not ``.`` or ``..``; else a UsageError (a name like ``../../x`` would
+    write outside the folder)."""
     if not isinstance(text, str) or not _NAME.fullmatch(text) or text in (".", ".."):
-        raise UsageError(f"{what} {text!r}: expected letters, digits, '_', '-' or '.' only (it becomes part of a "
-                         f"file name)")
+        raise UsageError(f"{what} {text!r}: expected letters, digits and _ - . < > = only, no path (it becomes "
+                         f"part of a file name)")
     return text
 
 
@@ -148,7 +149,8 @@ def check_model(spec: str, what: str = "--model") -> str:
         return spec
     names = sorted(n for n in os.listdir(PRESET_DIR) if os.path.isfile(os.path.join(PRESET_DIR, n, "metadata.json"))) \
         if os.path.isdir(PRESET_DIR) else []
-    raise UsageError(f"{what} {spec!r}: no such file or folder, and not a built-in preset ({', '.join(names) or 'none'})")
+    raise UsageError(f"{what} {spec!r}: unknown preset: no such file or folder, and not a built-in preset "
+                     f"({', '.join(names) or 'none'})")
 
 
 _WRITE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG}

@@ -142,7 +142,7 @@ def test_grid_layer_range_on_a_stylegan_changes_only_through_the_chosen_layers(t
     real_call = Generator.__call__
     monkeypatch.setattr(Generator, "__call__", lambda self, latents: (
         seen.append((self.space, np.array(latents))), real_call(self, latents))[1])
-    r = _run(tmp_path, "grid", "--model", "style", "--space", "w", "--samples", "100", "--steps", "3",
+    r = _run(tmp_path, "grid", "--model", str(tmp_path), "--space", "w", "--samples", "100", "--steps", "3",
              "--components", "0", "--layers", "0:2", "--at", "0")
     assert r["layers"] == "0:2" and os.path.isfile(tmp_path / "eigen_grid.png")
     ws = next(x for space, x in seen if space == "w+")  # [steps, num_ws, w_dim]: what the images are drawn from
@@ -150,7 +150,7 @@ def test_grid_layer_range_on_a_stylegan_changes_only_through_the_chosen_layers(t
     np.testing.assert_array_equal(ws[:, 2:], np.broadcast_to(ws[:1, 2:], ws[:, 2:].shape))  # other layers: base
     assert np.abs(ws[0, :2] - ws[-1, :2]).max() > 1e-3  # the chosen layers move along the component
     np.testing.assert_allclose(ws[1, 0], ws[1, 2], atol=1e-6)  # the middle column is the unedited base w
-    assert main(["grid", "--model", "style", "--space", "w", "--layers", "0:99", "--out", str(tmp_path)]) == 2
+    assert main(["grid", "--model", str(tmp_path), "--space", "w", "--layers", "0:99", "--out", str(tmp_path)]) == 2
 
 
 def test_a_training_run_folder_gives_its_generator_and_encoder(tmp_path):
