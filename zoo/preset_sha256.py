@@ -59,7 +59,7 @@ PINS = {
     },
     'vae_encoder_utkface_64': {
         'config.json': '8b5e642959034a8c61f6cdd9883e44d0793b3989ab40d89a497bdbc08897d86d',
-        'weights.npz': 'f1db1d88e060a511f9ea8816855a0cb8c187e4545071c5d244e3cbacf2f42c47',
+        'weights.npz': '43b5bf7a69cefc84c763cc95fc7c530b96bde47ed3481e99d7d53759fdd40a91',
     },
     'vae_gan_utkface_64': {
         'config.json': '2ecb8aee80074ea8c5109c7ee3c065edc59b817b9c5643c8c2770998814edc66',
@@ -73,9 +73,9 @@ PINS = {
     },
     'vae_utkface_64': {
         'config.json': '8b0f02eed9b0e9a39150634ff0da5ae1f35edfb4730ff1bd90c0a6ef0c6c41da',
-        'directions.json': '66eecf9db73d527663ffbf336cb6cc74b99a97476e3aff0754b87db37e3bbd75',
-        'directions.npz': 'd43210fbb1127ff4ae78a340182a28d2c11accd2324af362264448bfc006d53d',
-        'weights.npz': 'eb709119e45f0776ef01b8e711c76988810b64a05d95014bc560c2b44b7124fa',
+        'directions.json': '87dd4290709408b0f7e34e22487cb43528e5473d6a90038f050edc10b5bd0609',
+        'directions.npz': '9469264d1339e8e65bedcf261b89051f8659a0856987bd3be8c3664c7c334a68',
+        'weights.npz': 'e8e6493fbcc4d7f7cf923e6273f0b24c4368d3e6155df11dbe5c5af859336530',
     },
     'wgan_gp_utkface_64': {
         'config.json': '23cf9c1d29099f733b0c6049bd91cd4bb01e59b7f47dbac22d7b7ad591cb85c6',
