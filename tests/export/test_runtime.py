@@ -197,7 +197,7 @@ except ImportError as e:
 
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tf2onnx" else find_spec(name, *a))
-    assert main(["--preset", "nonexistent", "--format", "onnx", "--out", str(tmp_path / "o")]) == 2
+    assert main(["--preset", "dcgan_utkface_64", "--format", "onnx", "--out", str(tmp_path / "o")]) == 2
     assert 'needs tf2onnx, from an optional extra: pip install "facezoo[onnx]"' in capsys.readouterr().err
 
 

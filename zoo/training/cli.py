@@ -51,7 +51,7 @@ class RunOptions:
     jit_compile: bool = False  # XLA-compile the train step (measured 2-3x slower on CPU: bench/precision.py)
     # compute dtype of the models (variables, losses and penalties stay float32; loss scaling for float16 only)
     precision: typing.Literal["float32", "mixed_bfloat16", "mixed_float16"] = "float32"
-    checkpoint_every: int = 500  # steps between checkpoints (one is also written at each epoch end)
+    checkpoint_every: int = 500  # steps between checkpoints (one is also written at each epoch end; 0 = epoch ends only)
     # newest checkpoints kept; 0 = all of them, for a run's distance curve (python -m zoo.metrics.curve)
     keep_checkpoints: int = 2
     log_every: int = 10  # steps between rows of logs/metrics.csv
@@ -250,7 +250,7 @@ LIMITS = {
     "epoch_steps": _POSITIVE_INT, "images": _POSITIVE_INT, "images_per_level": _POSITIVE_INT,
     "eval_every": _POSITIVE_INT, "eval_images": _POSITIVE_INT, "pca_images": _POSITIVE_INT,
     "num_reconstructions": _POSITIVE_INT, "n_critic": _POSITIVE_INT, "truncation_cutoff": _NON_NEGATIVE,
-    "checkpoint_every": _POSITIVE_INT, "keep_checkpoints": _NON_NEGATIVE, "log_every": _POSITIVE_INT,
+    "checkpoint_every": _NON_NEGATIVE, "keep_checkpoints": _NON_NEGATIVE, "log_every": _POSITIVE_INT,
     "num_samples": Limit(1, 1024), "time_budget": _NON_NEGATIVE,
     "learning_rate": _POSITIVE, "adam_epsilon": _POSITIVE, "clip_value": _POSITIVE, "lr_denominator": _POSITIVE,
     "mapping_lr_multiplier": _POSITIVE, "beta_1": _DECAY, "beta_2": _DECAY, "ema_decay": _FRACTION,
