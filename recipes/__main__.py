@@ -10,19 +10,14 @@ import sys
 
 
 def main(argv=None) -> int:
-    from zoo.__main__ import recipe_lines
+    from zoo.__main__ import print_recipes
     from zoo.utils.arguments import Parser
 
     p = Parser(prog="python -m recipes", description=__doc__.split("\n\n")[0])
     p.add_argument("--width", type=int, default=None, help="line width (default: the terminal's)")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     width = args.width or shutil.get_terminal_size((120, 20)).columns
-    lines = recipe_lines()
-    print(f"Recipes ({len(lines)}; python -m recipes.NAME --help lists a recipe's flags, --dry-run its config):")
-    pad = max((len(n) for n, _ in lines), default=0)
-    for name, doc in lines:
-        text = f"{name.ljust(pad)}  {doc}"
-        print("  " + (text if len(text) <= width - 2 else text[: width - 5] + "..."))
+    print_recipes(width, "python -m recipes.NAME --help lists a recipe's flags, --dry-run its config")
     return 0
 
 

@@ -83,13 +83,19 @@ def _main(argv=None) -> int:
             print("  " + text)
     else:
         print("  none installed")
+    print()
+    print_recipes(width, "python -m recipes.NAME --help")
+    return 0
+
+
+def print_recipes(width: int, hint: str) -> None:
+    """The recipes, one line each cut to ``width``, under a header with their count and ``hint``."""
     lines = recipe_lines()
-    print(f"\nRecipes ({len(lines)}; python -m recipes.NAME --help):")
+    print(f"Recipes ({len(lines)}; {hint}):")
     pad = max((len(n) for n, _ in lines), default=0)
     for name, doc in lines:
         text = f"{name.ljust(pad)}  {doc}"
         print("  " + (text if len(text) <= width - 2 else text[: width - 5] + "..."))
-    return 0
 
 
 if __name__ == "__main__":
