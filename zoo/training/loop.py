@@ -11,6 +11,8 @@ import keras
 from zoo.training.callbacks import (Checkpointer, MetricsLog, NonFiniteLossError, Progress, SampleGrid,
                                     StatusFile, StepCounter, TrainingInterrupted, TrainState)
 from zoo.training.checkpoint import latest_checkpoint, restore_newest, save_checkpoint
+from zoo.training.distribute import (copy_from_chief, distribute_dataset, is_chief, is_multi_worker, log_vectors,
+                                      worker_run_dir)
 from zoo.utils.io import write_json
 
 log = logging.getLogger(__name__)
@@ -20,7 +22,7 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
           checkpoint_every: int = 500, keep_checkpoints: int = 2, log_every: int = 10, render_samples=None,
           sample_every_epochs: int = 1,
           extra_callbacks=(), verbose: int | None = None, time_budget_s: float = 0.0,
-          seconds_before: float = 0.0) -> TrainState:
+          seconds_before: float = 0.0, batch_size: int | None = None) -> TrainState:
     """Train ``trainer`` (a compiled trainer with ``build_all``/``checkpoint_variables``/``completed_steps``)
     until ``total_steps`` steps, in epochs of ``steps_per_epoch``.
 
@@ -37,12 +39,26 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
     resumes, reaches that many seconds: the way to give several models the same compute budget.
     ``seconds_before``: training seconds already spent before this call when not resuming here (the progressive
     driver, which restores the checkpoint itself and calls ``train`` once per level).
+
+    Under a multi-worker strategy (``zoo.training.distribute``) each worker trains on its slices of every global
+    batch (``batch_size``: images per real batch; None: the elements' first dimension), only the chief writes
+    ``run_dir`` (the others write to a temporary folder) and only the chief reads the checkpoint, whose values
+    are then copied to every worker.
     """
-    trainer.build_all()
+    strategy = trainer.distribute_strategy
+    multi_worker = is_multi_worker(strategy)
+    if multi_worker:
+        if time_budget_s > 0:
+            raise ValueError("--time-budget cannot be used with several workers: each worker's own clock would stop "
+                             "it at a different step and the others would wait for it forever; use --steps")
+        log_vectors(trainer)
+        run_dir = worker_run_dir(run_dir)
+    with strategy.scope():  # optimizer variables made here must be the strategy's
+        trainer.build_all()
     ckpt_dir = os.path.join(run_dir, "checkpoints")
     state = TrainState(steps_per_epoch=steps_per_epoch, total_steps=total_steps, time_budget_s=time_budget_s)
     state.seconds_before = float(seconds_before)
-    if resume:
+    if resume and is_chief():  # the other workers take the chief's state below
         path, stored = restore_newest(ckpt_dir, trainer.checkpoint_variables())
         if path is None:
             print(f"no checkpoint in {ckpt_dir}: starting from step 0", flush=True)
@@ -52,6 +68,8 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
             epoch, done = divmod(state.step, steps_per_epoch)  # numbered from 1 below, as the progress bar does
             print(f"resumed from {path} at step {state.step} (next: epoch {epoch + 1}, its step {done + 1} of "
                   f"{steps_per_epoch})", flush=True)
+    if multi_worker:  # the other workers' folders are empty: every worker takes the chief's state
+        copy_from_chief(strategy, trainer.checkpoint_variables())
     state.step = trainer.completed_steps()
     status_path = os.path.join(run_dir, "status.json")
     if state.step >= total_steps:
@@ -89,7 +107,7 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
         while state.step < total_steps and state.bad_logs is None and not state.budget_spent:
             before = state.step
             epoch = state.step // steps_per_epoch
-            ds = dataset_fn(state.step)
+            ds = distribute_dataset(strategy, dataset_fn, state.step, batch_size)
             left = min(steps_per_epoch - state.step % steps_per_epoch, total_steps - state.step)
             if left == steps_per_epoch:  # whole epochs, in one fit
                 trainer.fit(ds, epochs=total_steps // steps_per_epoch, initial_epoch=epoch,

@@ -13,6 +13,7 @@ import sys
 import time
 
 from zoo.training.cli import config_dict, config_to_json, parse_config
+from zoo.training.distribute import is_chief, worker_run_dir
 from zoo.training.run_dir import (RunDirError, discard_unused_run_dir, end_failed_run, latest_run_dir, new_run_dir,
                                    read_run_config, read_run_json)
 from zoo.utils.arguments import EXIT_BAD_INPUT, UsageError, run_command
@@ -155,6 +156,8 @@ def _start(name, config_cls, run_fn, argv, describe, where, prog, cfg, run, crea
         for line in (describe(cfg) if describe else []):
             print(line)
         return 0
+    if not is_chief():  # another worker of a multi-worker run: it writes to a temporary folder, never to --out
+        run_dir = where["run_dir"] = worker_run_dir(run_dir or os.path.join(getattr(cfg, "out", "runs"), name))
     if run_dir is None:
         run_dir = new_run_dir(getattr(cfg, "out", "runs"), name)
         created["run_dir"] = where["run_dir"] = run_dir

@@ -66,7 +66,9 @@ def load_training_source(cfg, run_dir: str | None = None, image_size: int | None
     With ``cfg.train_on == "train"`` only the train part of ``zoo.data.splits.split_indices(n, seed=0)`` (the
     classifier presets' split) is kept, and the split is recorded in ``run_dir`` (split.json, split.csv)."""
     from zoo.data.backgrounds import with_background
+    from zoo.training.distribute import get_strategy
 
+    get_strategy()  # a multi-worker strategy must exist before TensorFlow's first op (the synthetic set's)
     source = load_source(cfg.data, cfg.data_dir, image_size=image_size or cfg.image_size,
                          num_synthetic=cfg.num_synthetic, seed=cfg.seed)
     source = with_background(source, cfg.background, cfg.mask_dir)
@@ -154,5 +156,5 @@ def train_gan(cfg, run_dir: str, resume: bool, build, crop: str | None = None):
                   total_steps=total, resume=resume, checkpoint_every=cfg.checkpoint_every,
                   keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every,
                   render_samples=lambda: trainer.generator(fixed_z, training=False),
-                  time_budget_s=60.0 * cfg.time_budget)
+                  time_budget_s=60.0 * cfg.time_budget, batch_size=cfg.batch_size)
     return trainer, state

@@ -32,5 +32,5 @@ def train_autoencoder(trainer, source, cfg, run_dir: str, resume: bool, dataset_
     state = train(trainer, dataset_fn, run_dir, steps_per_epoch=per_epoch, total_steps=total, resume=resume,
                   checkpoint_every=cfg.checkpoint_every, keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every,
                   render_samples=lambda: trainer.decoder(fixed_z, training=False), extra_callbacks=(recon,),
-                  time_budget_s=60.0 * cfg.time_budget)
+                  time_budget_s=60.0 * cfg.time_budget, batch_size=cfg.batch_size)
     return trainer, state
