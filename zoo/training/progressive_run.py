@@ -106,13 +106,16 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
     import numpy as np
 
     from zoo.data import make_dataset
-    from zoo.training.distribute import get_strategy
+    from zoo.training.distribute import get_strategy, is_multi_worker
     from zoo.utils.random import derive_seed
     from zoo.training.progressive import train_progressive
     from zoo.training.setup import precision_policy
 
     levels = schedule(cfg)
     strategy = get_strategy()
+    if resume and is_multi_worker(strategy):  # the driver reads the level from the checkpoint, on the chief only
+        raise ValueError("--resume of a progressive run (ProGAN, StyleGAN) works on one worker only: run the same "
+                         "command without the launcher or TF_CONFIG")
     for lv in levels:
         if lv.batch_size % strategy.num_replicas_in_sync:
             raise ValueError(f"batch {lv.batch_size} at {lv.resolution} px does not split over "

@@ -183,3 +183,20 @@ def test_launcher_refuses_bad_input_in_one_sentence():
         p = subprocess.run([sys.executable, "-m", "zoo.training.launch", *args], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 2 and words in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+
+def test_a_progressive_resume_with_several_workers_is_refused(monkeypatch, tmp_path):
+    """The progressive driver reads the level from the checkpoint, which only the chief restores: the other
+    workers would train another level. Refused in a sentence before any data is read."""
+    import types
+
+    import zoo.training.distribute as distribute
+    from recipes.ffhq_stylegan import Config
+    from zoo.training.progressive_run import run_levels
+
+    strategy = types.SimpleNamespace(num_replicas_in_sync=1,
+                                     extended=types.SimpleNamespace(_in_multi_worker_mode=lambda: True))
+    monkeypatch.setattr(distribute, "get_strategy", lambda: strategy)
+    cfg = Config(data="synthetic", num_synthetic=16, resolutions=(4, 8), batch_size=4)
+    with pytest.raises(ValueError, match="works on one worker only"):
+        run_levels(cfg, None, str(tmp_path), resume=True, render_kwargs={})
