@@ -35,6 +35,12 @@ class Config(RunOptions):
     beta_1: float = 0.5  # Adam's first-moment decay
     beta_2: float = 0.999  # Adam's second-moment decay
 
+    def validate(self) -> None:
+        """The architecture's image sides, checked before TensorFlow starts (``zoo.training.cli.validate_config``)."""
+        from zoo.models.sides import doublings_from_4
+
+        doublings_from_4(self.image_size, "DCGAN")
+
 
 def build(cfg: Config):
     """The compiled GANTrainer of DCGANGenerator and DCGANDiscriminator for ``cfg``."""

@@ -51,6 +51,12 @@ class Config(RunOptions):
     wgan_warmup: bool = False  # wgan: 100 critic updates at the first 25 and every 500th generator step (no XLA)
     gp_weight: float = 10.0  # wgan_gp: gradient-penalty weight lambda
 
+    def validate(self) -> None:
+        """The architecture's image sides, checked before TensorFlow starts (``zoo.training.cli.validate_config``)."""
+        from zoo.models.sides import multiple_of
+
+        multiple_of(self.image_size, 16, "UpsampleConvGenerator")
+
 
 def resolved_optimizer(cfg: Config) -> tuple[str, float, float]:
     name, b1, b2 = AUTO_OPTIMIZER[cfg.loss]

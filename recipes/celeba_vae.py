@@ -43,6 +43,12 @@ class Config(RunOptions):
     pixel_loss: bool = False  # with --feature-weight: keep the pixel error beside the feature loss (not the paper's)
     vgg19_weights: str = ""  # local VGG19 weights file (.h5) for --feature-weight (no download here)
 
+    def validate(self) -> None:
+        """The architecture's image sides, checked before TensorFlow starts (``zoo.training.cli.validate_config``)."""
+        from zoo.models.sides import multiple_of
+
+        multiple_of(self.image_size, 16, "DFC VAE")
+
 
 def build(cfg: Config):
     """The compiled VAETrainer of DFCVAEEncoder and DFCVAEDecoder for ``cfg``."""

@@ -62,6 +62,9 @@ class Config(RunOptions):
 
     def validate(self) -> None:
         """Checked with the other flags before TensorFlow starts (``zoo.training.cli.validate_config``)."""
+        from zoo.models.sides import multiple_of
+
+        multiple_of(self.image_size, 16, "DFC VAE")
         if self.real_weight is not None and not 0.0 < self.real_weight < 1.0:
             raise ValueError(f"--real-weight {self.real_weight}: must be in (0, 1), e.g. 0.5; leave it out for the "
                              f"plain sum")

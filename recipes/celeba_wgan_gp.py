@@ -38,6 +38,12 @@ class Config(RunOptions):
     gp_weight: float = 10.0  # gradient-penalty weight lambda
     n_critic: int = 5  # critic updates per generator step
 
+    def validate(self) -> None:
+        """The architecture's image sides, checked before TensorFlow starts (``zoo.training.cli.validate_config``)."""
+        from zoo.models.sides import doublings_from_4
+
+        doublings_from_4(self.image_size, "DCGAN generator and critic")
+
 
 def build(cfg: Config):
     """The compiled WGANGPTrainer of DCGANGenerator and LayerNormCritic for ``cfg``."""

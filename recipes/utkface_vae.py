@@ -44,6 +44,12 @@ class Config(RunOptions):
     num_reconstructions: int = 8  # held-out faces in the reconstruction grids
     eval_images: int = 1000  # --grid: held-out images (the classifiers' seeded 10% test split) scored per model
 
+    def validate(self) -> None:
+        """The architecture's image sides, checked before TensorFlow starts (``zoo.training.cli.validate_config``)."""
+        from zoo.models.sides import multiple_of
+
+        multiple_of(self.image_size, 8, "Conv VAE")
+
 
 def build(cfg: Config):
     """The compiled VAETrainer of ConvVAEEncoder and ConvVAEDecoder for ``cfg``."""

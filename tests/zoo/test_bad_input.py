@@ -54,7 +54,12 @@ RECIPE_CASES = [  # (command and flags, a part of the expected sentence, refused
     (DCGAN + ["--batch-size", "0"], "--batch-size 0: must be at least 1", FAST),
     (DCGAN + ["--image-size", "0"], "--image-size 0", FAST),
     (DCGAN + ["--image-size=-16"], "--image-size -16", FAST),
-    (DCGAN + ["--image-size", "17"], "image_size must be 4 * 2^k", SLOW),  # the model's own rule, as a sentence
+    (DCGAN + ["--image-size", "17"], "DCGAN image_size must be 4 * 2^k", FAST),  # the model's own rule
+    (["recipes.celeba_wgan_gp", "--data", "synthetic", "--image-size", "48"], "image_size must be 4 * 2^k", FAST),
+    (["recipes.celeba_gan", "--data", "synthetic", "--image-size", "40"], "a positive multiple of 16", FAST),
+    (["recipes.celeba_vae", "--data", "synthetic", "--image-size", "40"], "a positive multiple of 16", FAST),
+    (["recipes.celeba_vae_gan", "--data", "synthetic", "--image-size", "40"], "a positive multiple of 16", FAST),
+    (["recipes.utkface_vae", "--data", "synthetic", "--image-size", "20"], "a positive multiple of 8", FAST),
     (DCGAN + ["--base-filters", "0"], "--base-filters 0", FAST),
     (DCGAN + ["--seed=-1"], "--seed -1", FAST),
     (DCGAN + ["--seed", str(2**32)], "--seed 4294967296", FAST),
@@ -86,6 +91,17 @@ def test_a_recipe_refuses_a_bad_value_in_one_sentence(args, expected, fast, tmp_
     if fast:
         assert not imported_tf, "refused only after importing TensorFlow"
     assert not os.path.isdir(tmp_path / "runs") or not os.listdir(tmp_path / "runs")  # no run folder left
+
+
+def test_a_batch_larger_than_a_real_training_set_is_refused(utkface_dir, tmp_path):
+    """12 readable UTKFace files and a batch of 13: every step would repeat images (it trained silently)."""
+    args = [*DCGAN[:1], "--data", "utkface", "--data-dir", utkface_dir, "--image-size", "8", "--batch-size", "13",
+            "--base-filters", "4", "--steps", "1", "--out", str(tmp_path / "runs")]
+    code, err, _ = run(args, tmp_path)
+    last = [ln for ln in err.splitlines() if ln.strip()][-1]  # after the loader's warning about the bad files
+    assert code == 2 and "Traceback" not in err and "error:" in last, err[-3000:]
+    assert "a batch of 13 images is larger than the training set (utkface), 12 images" in last, last
+    assert not os.listdir(tmp_path / "runs")  # the unused run folder is removed
 
 
 def test_resume_refuses_a_new_learning_rate_the_checkpoint_would_overwrite(tmp_path):

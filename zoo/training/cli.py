@@ -295,12 +295,18 @@ def _check_synthetic_set(cfg) -> None:
         raise ValueError(f"--num-synthetic {cfg.num_synthetic} at {side} px needs {need / 2**30:.1f} GiB for the "
                          f"rendered set, more than half of this machine's {memory / 2**30:.1f} GiB; use fewer or "
                          f"smaller images")
+    check_batch_fits(cfg, cfg.num_synthetic, "the synthetic set (--num-synthetic)", "a larger set")
+
+
+def check_batch_fits(cfg, images: int, what: str, remedy: str) -> None:
+    """Refuse a batch larger than the ``images`` of the training set (every step would repeat images): the
+    recipe's ``batch_size``, or the progressive recipes' largest per-level size, cut to the levels trained."""
     batch = getattr(cfg, "batch_size", 0)
-    if batch <= 0:  # the progressive recipes' per-level sizes, cut to the levels trained
+    if batch <= 0:
         batch = max(getattr(cfg, "batch_sizes", ())[:len(getattr(cfg, "resolutions", ()))], default=0)
-    if batch > cfg.num_synthetic:
-        raise ValueError(f"a batch of {batch} images is larger than the synthetic set (--num-synthetic "
-                         f"{cfg.num_synthetic}); use a smaller batch or a larger set")
+    if batch > images:
+        raise ValueError(f"a batch of {batch} images is larger than {what}, {images} images; use a smaller "
+                         f"--batch-size or {remedy}")
 
 
 def validate_config(cfg) -> None:

@@ -66,6 +66,7 @@ def load_training_source(cfg, run_dir: str | None = None, image_size: int | None
     With ``cfg.train_on == "train"`` only the train part of ``zoo.data.splits.split_indices(n, seed=0)`` (the
     classifier presets' split) is kept, and the split is recorded in ``run_dir`` (split.json, split.csv)."""
     from zoo.data.backgrounds import with_background
+    from zoo.training.cli import check_batch_fits
     from zoo.training.distribute import get_strategy
 
     get_strategy()  # a multi-worker strategy must exist before TensorFlow's first op (the synthetic set's)
@@ -79,6 +80,7 @@ def load_training_source(cfg, run_dir: str | None = None, image_size: int | None
         source = train_part(source, run_dir)
         msg += f"; training on the train split's {len(source)}"
     print(msg, flush=True)
+    check_batch_fits(cfg, len(source), f"the training set ({source.name})", "more images")
     return source
 
 

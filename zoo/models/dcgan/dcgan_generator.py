@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import keras
 from keras import layers
 
 from zoo.models.base import BuildByCall
+from zoo.models.sides import doublings_from_4
 
 
 def dcgan_initializer():
@@ -33,10 +32,7 @@ def with_legacy_epsilon(config: dict) -> dict:
 
 
 def num_upsamplings(image_size: int) -> int:
-    n = int(round(math.log2(image_size / 4)))
-    if image_size < 8 or 4 * 2**n != image_size:
-        raise ValueError(f"DCGAN image_size must be 4 * 2^k with k >= 1 (8, 16, 32, 64, 128...), got {image_size}")
-    return n
+    return doublings_from_4(image_size, "DCGAN")
 
 
 @keras.saving.register_keras_serializable(package="facezoo")

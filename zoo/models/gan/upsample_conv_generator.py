@@ -6,16 +6,13 @@ import keras
 from keras import layers
 
 from zoo.models.base import BuildByCall
+from zoo.models.sides import multiple_of
 
 NUM_UPSAMPLINGS = 4
 
 
 def start_size(image_size: int) -> int:
-    s = image_size // 2**NUM_UPSAMPLINGS
-    if image_size < 2**NUM_UPSAMPLINGS or s * 2**NUM_UPSAMPLINGS != image_size:
-        raise ValueError(f"UpsampleConvGenerator image_size must be a multiple of 16 (16, 32, 64, 96...), "
-                         f"got {image_size}")
-    return s
+    return multiple_of(image_size, 2**NUM_UPSAMPLINGS, "UpsampleConvGenerator")
 
 
 @keras.saving.register_keras_serializable(package="facezoo")

@@ -6,7 +6,7 @@ import keras
 from keras import layers
 
 from zoo.models.base import BuildByCall
-from zoo.models.vae.dfc_vae_encoder import check_size
+from zoo.models.sides import multiple_of
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -20,7 +20,7 @@ class ConvVAEDecoder(BuildByCall, keras.Model):
     def __init__(self, latent_dim: int = 4, image_size: int = 48, channels: int = 1, base_filters: int = 32,
                  dense_units: int = 512, **kwargs):
         super().__init__(**kwargs)
-        s = check_size(image_size, 8, "ConvVAEDecoder")
+        s = multiple_of(image_size, 8, "ConvVAEDecoder")
         self.latent_dim, self.image_size, self.channels = latent_dim, image_size, channels
         self.base_filters, self.dense_units = base_filters, dense_units
         self.hidden = layers.Dense(dense_units, activation="relu", name="hidden")

@@ -6,7 +6,7 @@ import keras
 from keras import layers
 
 from zoo.models.base import BuildByCall
-from zoo.models.vae.dfc_vae_encoder import check_size
+from zoo.models.sides import multiple_of
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -21,7 +21,7 @@ class ConvVAEEncoder(BuildByCall, keras.Model):
     def __init__(self, image_size: int = 48, channels: int = 1, latent_dim: int = 4, base_filters: int = 32,
                  dense_units: int = 512, **kwargs):
         super().__init__(**kwargs)
-        check_size(image_size, 8, "ConvVAEEncoder")
+        multiple_of(image_size, 8, "ConvVAEEncoder")
         self.image_size, self.channels, self.latent_dim = image_size, channels, latent_dim
         self.base_filters, self.dense_units = base_filters, dense_units
         self.blocks = [(layers.Conv2D(base_filters * 2**i, 3, padding="same", name=f"conv{i}"),

@@ -6,7 +6,7 @@ import keras
 from keras import layers
 
 from zoo.models.base import BuildByCall
-from zoo.models.vae.dfc_vae_encoder import check_size
+from zoo.models.sides import multiple_of
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -21,7 +21,7 @@ class DFCVAEDecoder(BuildByCall, keras.Model):
     def __init__(self, latent_dim: int = 100, image_size: int = 64, channels: int = 3, base_filters: int = 32,
                  **kwargs):
         super().__init__(**kwargs)
-        s = check_size(image_size, 16, "DFCVAEDecoder")
+        s = multiple_of(image_size, 16, "DFCVAEDecoder")
         self.latent_dim, self.image_size, self.channels, self.base_filters = latent_dim, image_size, channels, \
             base_filters
         self.project = layers.Dense(s * s * 8 * base_filters, name="project")

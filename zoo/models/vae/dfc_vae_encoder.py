@@ -6,12 +6,7 @@ import keras
 from keras import layers
 
 from zoo.models.base import BuildByCall
-
-
-def check_size(image_size: int, factor: int, cls: str) -> int:
-    if image_size < factor or image_size % factor:
-        raise ValueError(f"{cls} image_size must be a positive multiple of {factor}, got {image_size}")
-    return image_size // factor
+from zoo.models.sides import multiple_of
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -26,7 +21,7 @@ class DFCVAEEncoder(BuildByCall, keras.Model):
     def __init__(self, image_size: int = 64, channels: int = 3, latent_dim: int = 100, base_filters: int = 32,
                  **kwargs):
         super().__init__(**kwargs)
-        check_size(image_size, 16, "DFCVAEEncoder")
+        multiple_of(image_size, 16, "DFCVAEEncoder")
         self.image_size, self.channels, self.latent_dim, self.base_filters = image_size, channels, latent_dim, \
             base_filters
         self.blocks = [(layers.Conv2D(base_filters * 2**i, 4, strides=2, padding="same", name=f"conv{i}"),

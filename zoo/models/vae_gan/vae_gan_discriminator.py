@@ -6,7 +6,7 @@ import keras
 from keras import layers
 
 from zoo.models.base import BuildByCall
-from zoo.models.vae.dfc_vae_encoder import check_size
+from zoo.models.sides import multiple_of
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
@@ -22,7 +22,7 @@ class VAEGANDiscriminator(BuildByCall, keras.Model):
     def __init__(self, image_size: int = 64, channels: int = 3, base_filters: int = 32, dense_units: int = 512,
                  **kwargs):
         super().__init__(**kwargs)
-        check_size(image_size, 8, "VAEGANDiscriminator")
+        multiple_of(image_size, 8, "VAEGANDiscriminator")
         self.image_size, self.channels, self.base_filters, self.dense_units = image_size, channels, base_filters, \
             dense_units
         self.conv0 = layers.Conv2D(base_filters, 5, padding="same", name="conv0")
