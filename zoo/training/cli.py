@@ -49,8 +49,9 @@ class RunOptions:
     train_on: typing.Literal["all", "train"] = "all"
     mask_dir: str | None = None  # masks for grey/blur (python -m zoo.data.remove_background); default <data_dir>_rembg
     jit_compile: bool = False  # XLA-compile the train step (measured 2-3x slower on CPU: bench/precision.py)
-    # compute dtype of the models (variables, losses and penalties stay float32; loss scaling for float16 only)
-    precision: typing.Literal["float32", "mixed_bfloat16", "mixed_float16"] = "float32"
+    # compute dtype of the models (variables, losses and penalties stay float32; loss scaling for float16 only);
+    # auto: mixed_bfloat16 on a CPU with AMX, mixed_float16 on a GPU of compute capability >= 7.0, else float32
+    precision: typing.Literal["float32", "mixed_bfloat16", "mixed_float16", "auto"] = "float32"
     checkpoint_every: int = 500  # steps between checkpoints (one is also written at each epoch end; 0 = epoch ends only)
     # newest checkpoints kept; 0 = all of them, for a run's distance curve (python -m zoo.metrics.curve)
     keep_checkpoints: int = 2

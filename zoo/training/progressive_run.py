@@ -44,7 +44,7 @@ class ProgressiveOptions(RunOptions):
     mirror_augment: bool = True  # random left-right flips of the reals (both references on faces)
     ema_decay: float = 0.999  # generator EMA per step (ProGAN's G_smoothing); used when ema_kimg is 0
     ema_kimg: float = 0.0  # > 0: EMA half-life in thousands of images, beta = 0.5 ** (batch / (1000 ema_kimg))
-    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
+    precision: Literal["float32", "mixed_float16", "mixed_bfloat16", "auto"] = "float32"
     num_synthetic: int = 256
     run_eagerly: bool = False  # debugging, or tiny CPU runs where tracing each level costs more than the steps
     epoch_steps: int = 1000  # steps between sample grids and plots within a level

@@ -6,6 +6,7 @@ A recipe module defines a frozen dataclass ``Config``, a ``NAME`` and ``run(cfg,
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import signal
@@ -132,6 +133,18 @@ def _run_recipe(name, config_cls, run_fn, argv, describe, where: dict) -> int:
     return code
 
 
+def _resolve_precision(cfg):
+    """``--precision auto`` becomes the precision this machine runs faster (``zoo.utils.hardware.auto_precision``),
+    said on stdout and recorded in config.json, so a resume elsewhere keeps the run's dtype."""
+    if getattr(cfg, "precision", None) != "auto":
+        return cfg
+    from zoo.utils.hardware import auto_precision
+
+    chosen, why = auto_precision()
+    print(f"precision: auto -> {chosen} ({why})", flush=True)
+    return dataclasses.replace(cfg, precision=chosen)
+
+
 def _start(name, config_cls, run_fn, argv, describe, where, prog, cfg, run, created: dict) -> int:
     run_dir = None
     if run["resume"]:
@@ -151,6 +164,7 @@ def _start(name, config_cls, run_fn, argv, describe, where, prog, cfg, run, crea
         conflict = _resume_conflict(stored, cfg, passed)
         if conflict:
             raise UsageError(conflict)
+    cfg = _resolve_precision(cfg)
     if run["dry_run"]:
         print(config_to_json(cfg))
         for line in (describe(cfg) if describe else []):
