@@ -13,6 +13,9 @@ renders a single figure in place:
     value PRESET FILE:FIELD FORMAT
                          one figure: FIELD (dotted) of the preset's FILE.json, with a Python format spec,
                          e.g. value classifier_age_utkface_48 metadata:metrics.test.age_mae .2f
+    export-parity        ONNX / SavedModel parity per preset part, from docs/data/export_parity.json
+                         (python -m bench.export_parity); a preset whose weights changed since it was
+                         measured is an error naming the command that re-measures it
 
 --check rewrites nothing: it lists the stale blocks and exits 1 (0 when every page is current). An unknown
 KIND or preset, or an unclosed block, is a one-line error and exit 2.
@@ -222,8 +225,73 @@ def render_value(presets_dir: str, preset: str, field: str, fmt: str) -> str:
     return format(value, fmt)
 
 
-def render(spec: str, presets_dir: str) -> str:
+PARITY_FILE = os.path.join("data", "export_parity.json")  # under the docs folder
+PARITY_COMMAND = "python -m bench.export_parity"
+
+
+def _diff(result: dict) -> str:
+    return f"{result['max_abs_diff']:.3g}" + ("" if result["ok"] else " (over the limit)")
+
+
+def _checked_on(descriptions: list[str]) -> str:
+    """The parity batches in short: '8 random latents N(0, 1)' and '1 random latent N(0, 1)' become
+    'random latents N(0, 1) (batch 8, 1)'; real or synthetic faces are kept as described."""
+    random, other = {}, []
+    for d in descriptions:
+        m = re.fullmatch(r"(\d+) random (latent|image)s? (.*)", d)
+        if m:
+            random.setdefault(f"random {m[2]}s {m[3]}", []).append(m[1])
+        else:
+            other.append(d.replace("real images", "real faces"))
+    return ", ".join([f"{what} (batch {', '.join(counts)})" for what, counts in random.items()] + other)
+
+
+def render_export_parity(presets_dir: str, docs_dir: str) -> str:
+    path = os.path.join(docs_dir, PARITY_FILE)
+    try:
+        with open(path, encoding="utf-8") as f:
+            measured = json.load(f)["presets"]
+    except FileNotFoundError:
+        raise DocsError(f"export-parity: {path} is missing; `{PARITY_COMMAND}` writes it") from None
+    all_meta = _metadata(presets_dir)
+    rows = ["| preset | part (class: outputs) | checked on | ONNX max abs diff | SavedModel max abs diff |",
+            "|---|---|---|---|---|"]
+    dates, versions = set(), set()
+    for name, entry in measured.items():
+        if name not in all_meta:
+            raise DocsError(f"export-parity: {path} records {name}, which is not a preset in {presets_dir}; "
+                            "restore the preset or remove its entry")
+        current = all_meta[name].get("weights_sha256")
+        if entry.get("weights_sha256") != current:
+            raise DocsError(f"export-parity: {name} was measured on weights {str(entry.get('weights_sha256'))[:12]}"
+                            f", its weights_sha256 is now {str(current)[:12]}: re-measure with "
+                            f"`{entry.get('command', f'{PARITY_COMMAND} {name}')}`, then run `{PROG}`")
+        dates.add(entry["measured"])
+        if "error" in entry:
+            rows.append(f"| `{name}` | export failed: {entry['error'].replace('|', '/')} | | not measured | "
+                        "not measured |")
+            continue
+        versions.add(", ".join(f"{k} {v}" for k, v in sorted(entry.get("versions", {}).items())))
+        for part in entry["parts"]:
+            rows.append(f"| `{name}` | {part['part']} (`{part['class_name']}`: {', '.join(part['outputs'])}) | "
+                        f"{_checked_on(part['checked_on'])} | {_diff(part['onnx'])} | "
+                        f"{_diff(part['savedmodel'])} |")
+    missing = [n for n in all_meta if n not in measured]
+    dates = sorted(dates)
+    span = "nothing yet" if not dates else dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    text = "\n".join(rows) + (f"\n\nMeasured by `{PARITY_COMMAND}` ({span}; {'; '.join(sorted(versions))}), "
+                              f"read from `docs/{PARITY_FILE}`; `{PROG}` refuses an entry whose preset's "
+                              "weights_sha256 has changed since.")
+    if missing:
+        text += (f" Not measured: {', '.join(f'`{n}`' for n in missing)} (`{PARITY_COMMAND} {' '.join(missing)}` "
+                 "measures them).")
+    return text + "\n"
+
+
+def render(spec: str, presets_dir: str, docs_dir: str | None = None) -> str:
     kind, _, arg = spec.strip().partition(" ")
+    if kind == "export-parity" and not arg:
+        return render_export_parity(presets_dir, docs_dir or os.path.join(ROOT, "docs"))
     if kind == "value" and len(arg.split()) == 3:
         return render_value(presets_dir, *arg.split())
     if kind == "presets" and not arg:
@@ -234,18 +302,18 @@ def render(spec: str, presets_dir: str) -> str:
         return render_pca(presets_dir)
     if kind == "directions" and arg:
         return render_directions(presets_dir, arg.strip())
-    raise DocsError(f"unknown generated block {spec!r}: expected presets, classifier-presets, pca, "
+    raise DocsError(f"unknown generated block {spec!r}: expected presets, classifier-presets, pca, export-parity, "
                     "directions PRESET or value PRESET FILE:FIELD FORMAT")
 
 
-def regenerate(text: str, presets_dir: str, page: str = "page") -> tuple[str, list[str]]:
+def regenerate(text: str, presets_dir: str, page: str = "page", docs_dir: str | None = None) -> tuple[str, list[str]]:
     """(the page with every block re-rendered, the specs of the blocks whose body changed)."""
     if len(OPENING.findall(text)) != len(BLOCK.findall(text)):
         raise DocsError(f"{page}: a '<!-- generated:... -->' block has no '<!-- /generated -->' after it")
     stale = []
 
     def replace(match):
-        body = render(match["spec"], presets_dir)
+        body = render(match["spec"], presets_dir, docs_dir)
         if not match["newline"]:
             body = body.strip()
         if body != match["body"]:
@@ -270,7 +338,7 @@ def main(argv=None) -> int:
         for page in pages(args.docs):
             with open(page, encoding="utf-8") as f:
                 text = f.read()
-            new, stale = regenerate(text, args.presets, os.path.relpath(page, ROOT))
+            new, stale = regenerate(text, args.presets, os.path.relpath(page, ROOT), args.docs)
             if not stale:
                 continue
             unique = list(dict.fromkeys(stale))
