@@ -93,6 +93,35 @@ class AdversarialMixin:
         return {"d_optimizer": self.discriminator, "g_optimizer": self.generator}
 
 
+class AugmentMixin:
+    """The one hook through which a GAN trainer's discriminator sees images: ``augment(images)`` on every batch
+    before every discriminator call (reals and fakes, discriminator and generator steps), ``observe_real_logits``
+    with its logits on the reals of each discriminator update, ``augment_logs`` merged into the step's logs.
+    ``self.augmenter`` None (the default) returns the images themselves: the step is the one without the hook."""
+
+    augmenter = None
+
+    def augment(self, images):
+        return images if self.augmenter is None else self.augmenter.augment(images)
+
+    def observe_real_logits(self, real_logits) -> None:
+        if self.augmenter is not None:
+            self.augmenter.observe(real_logits)
+
+    def augment_logs(self) -> dict:
+        return {} if self.augmenter is None else self.augmenter.logs()
+
+    def augment_config(self) -> dict:
+        """``{"augment": serialized augmenter}``, or nothing without one (configs as before the hook existed)."""
+        return {} if self.augmenter is None else {"augment": keras.saving.serialize_keras_object(self.augmenter)}
+
+    @staticmethod
+    def deserialize_augment(config: dict) -> dict:
+        if config.get("augment") is not None:
+            config["augment"] = keras.saving.deserialize_keras_object(config["augment"])
+        return config
+
+
 class AutoencoderMixin:
     """What the VAE-style trainers share: an ``encoder`` (images -> (mean, log_var)), a ``decoder`` (z -> images)
     and image-shaped other parts; ``call`` and ``reconstruct`` decode the posterior mean."""

@@ -11,12 +11,12 @@ import keras
 import tensorflow as tf
 
 from zoo.losses import adversarial
-from zoo.trainers.base import AdversarialMixin, TrainerMixin, mean_trackers
+from zoo.trainers.base import AdversarialMixin, AugmentMixin, TrainerMixin, mean_trackers
 from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
-class GANTrainer(AdversarialMixin, TrainerMixin, keras.Model):
+class GANTrainer(AugmentMixin, AdversarialMixin, TrainerMixin, keras.Model):
     """Trains ``generator`` (z [B, latent_dim] -> images) against ``discriminator`` (images -> logits [B, 1]).
 
     ``compile(g_optimizer=..., d_optimizer=...)``; ``fit`` on batches of real images in [-1, 1]. Each step does
@@ -24,13 +24,18 @@ class GANTrainer(AdversarialMixin, TrainerMixin, keras.Model):
     then one generator update: a step's batch holds ``real_batches_per_step`` (= n_critic) batches of B images,
     split in order. Logged: ``d_loss``, ``g_loss``
     and ``d_real`` / ``d_fake`` (mean discriminator output on real and generated images).
+
+    ``augment``: None, or an augmenter (``zoo.augment``: ``DiffAugment``, ``ADA``) that every batch goes through
+    before the discriminator sees it (``AugmentMixin``); its state is part of the trainer's and its logs (ADA's
+    ``augment_p``, ``r_t``) join the step's.
     """
 
     n_critic = 1
 
-    def __init__(self, generator, discriminator, seed: int = 0, **kwargs):
+    def __init__(self, generator, discriminator, seed: int = 0, augment=None, **kwargs):
         super().__init__(**kwargs)
         self.generator, self.discriminator, self.seed = generator, discriminator, seed
+        self.augmenter = augment
         self.latent_dim = generator.latent_dim
         # Its own stream (not the bare run seed, which other parts of a run also derive from), different on
         # each replica of a distribution strategy.
@@ -113,27 +118,32 @@ class GANTrainer(AdversarialMixin, TrainerMixin, keras.Model):
         return logits[:batch], logits[batch:]
 
     def discriminator_step(self, real):
+        """One discriminator update on ``real`` and fresh fakes, both as ``augment`` makes them; the penalty (WGAN-GP's
+        interpolates) is taken between the augmented batches, the images the discriminator is trained on."""
         batch = tf.shape(real)[0]
         z = self.sample_latent(batch)
+        real = self.augment(real)
         with tf.GradientTape() as tape:
-            fake = self.generator(z, training=True)
+            fake = self.augment(self.generator(z, training=True))
             real_logits, fake_logits = self.discriminator_logits(real, fake)
             loss = self.reduce_loss(self.discriminator_loss(real_logits, fake_logits))
             loss = loss + self.discriminator_penalty(real, fake)
         self.apply(self.d_optimizer, tape, loss, self.discriminator.trainable_variables)
         self.after_discriminator_step()
+        self.observe_real_logits(real_logits)
         return loss, real_logits, fake_logits
 
     def generator_step(self, real):
         """One generator update. Under ``joint_batch_statistics`` ``real`` (a real batch) joins the fakes in the
         discriminator call, so the batch statistics are those the discriminator step used (on fakes alone a norm
         on the score would centre them, and the generator would get no gradient towards 'more real'); otherwise
-        the discriminator sees the fakes alone, as in the papers' code."""
+        the discriminator sees the fakes alone, as in the papers' code. Both go through ``augment``, the fakes
+        inside the tape: the generator's gradient passes through the augmentation."""
         z = self.sample_latent(tf.shape(real)[0])
         with tf.GradientTape() as tape:
-            fake = self.generator(z, training=True)
+            fake = self.augment(self.generator(z, training=True))
             if self.joint_batch_statistics():
-                _, fake_logits = self.discriminator_logits(real, fake)
+                _, fake_logits = self.discriminator_logits(self.augment(real), fake)
             else:
                 fake_logits = self.discriminator(fake, training=True)
             loss = self.reduce_loss(self.generator_loss(fake_logits))
@@ -157,13 +167,13 @@ class GANTrainer(AdversarialMixin, TrainerMixin, keras.Model):
         self.trackers["g_loss"].update_state(g_loss * replicas)
         self.trackers["d_real"].update_state(d_real)
         self.trackers["d_fake"].update_state(d_fake)
-        return {k: t.result() for k, t in self.trackers.items()}
+        return {**{k: t.result() for k, t in self.trackers.items()}, **self.augment_logs()}
 
     def get_config(self):
         return {
             "generator": keras.saving.serialize_keras_object(self.generator),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "seed": self.seed, "name": self.name,
+            "seed": self.seed, "name": self.name, **self.augment_config(),
         }
 
     @classmethod
@@ -171,4 +181,4 @@ class GANTrainer(AdversarialMixin, TrainerMixin, keras.Model):
         config = dict(config)
         config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
         config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
-        return cls(**config)
+        return cls(**cls.deserialize_augment(config))

@@ -21,7 +21,7 @@ from zoo.losses import adversarial
 from zoo.losses.penalties import gradient_penalty
 from zoo.losses.progressive import drift_penalty, r1_penalty
 from zoo.layers import box_blur2x, lerp
-from zoo.trainers.base import AdversarialMixin, TrainerMixin, mean_trackers
+from zoo.trainers.base import AdversarialMixin, AugmentMixin, TrainerMixin, mean_trackers
 from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 
 LOSSES = ("wgan_gp", "logistic_r1", "logistic")
@@ -54,7 +54,7 @@ def ema_beta(images_per_step, half_life_images: float):
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
-class ProgressiveTrainer(AdversarialMixin, TrainerMixin, keras.Model):
+class ProgressiveTrainer(AugmentMixin, AdversarialMixin, TrainerMixin, keras.Model):
     """Trains a progressive ``generator`` (``ProGANGenerator`` or ``StyleGANGenerator``: ``call(z, level, alpha,
     training)``) against a ``ProGANDiscriminator`` on batches of real images [B, R, R, C] in [-1, 1], R the
     current level's resolution.
@@ -66,6 +66,8 @@ class ProgressiveTrainer(AdversarialMixin, TrainerMixin, keras.Model):
     ``compile(g_optimizer=, d_optimizer=)``: their learning rates at compile time are the base rates of the
     inverse-sigmoid schedule. ``ema_half_life_images`` > 0 replaces the fixed ``ema_decay`` by StyleGAN's
     0.5 ** (global batch / half-life). ``mirror_augment`` flips each real image left-right with probability 1/2.
+    ``augment``: None or a ``zoo.augment`` augmenter applied to every batch the discriminator sees, after the
+    reals' mirror and fade (``AugmentMixin``); the penalties are taken on the augmented batches.
     Call ``enter_level`` before training a level; a fresh level also starts the
     optimizers' state afresh (``reset_optimizers``, as ProGAN does), so steps are counted by ``steps_done``.
     """
@@ -73,7 +75,7 @@ class ProgressiveTrainer(AdversarialMixin, TrainerMixin, keras.Model):
     def __init__(self, generator, discriminator, loss: str = "wgan_gp", gp_weight: float = 10.0,
                  drift_weight: float = 0.001, r1_gamma: float = 10.0, ema_decay: float = 0.999,
                  lr_sigmoid_slope: float = 6.0, seed: int = 0, reset_optimizers: bool = True,
-                 ema_half_life_images: float = 0.0, mirror_augment: bool = False, **kwargs):
+                 ema_half_life_images: float = 0.0, mirror_augment: bool = False, augment=None, **kwargs):
         super().__init__(**kwargs)
         if loss not in LOSSES:
             raise ValueError(f"unknown progressive GAN loss {loss!r}; expected one of {LOSSES}")
@@ -83,6 +85,7 @@ class ProgressiveTrainer(AdversarialMixin, TrainerMixin, keras.Model):
         if not 0.0 <= ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
         self.generator, self.discriminator = generator, discriminator
+        self.augmenter = augment
         self.loss, self.gp_weight, self.drift_weight, self.r1_gamma = loss, float(gp_weight), float(drift_weight), \
             float(r1_gamma)
         self.ema_decay, self.lr_sigmoid_slope, self.seed = float(ema_decay), float(lr_sigmoid_slope), seed
@@ -258,18 +261,19 @@ class ProgressiveTrainer(AdversarialMixin, TrainerMixin, keras.Model):
         for attr, base in self.base_learning_rates.items():
             getattr(self, attr).learning_rate = base * factor
 
-        real = self.process_reals(real, alpha)
+        real = self.augment(self.process_reals(real, alpha))
         with tf.GradientTape() as tape:
-            fake = self.generate(self.sample_latent(batch), alpha)
+            fake = self.augment(self.generate(self.sample_latent(batch), alpha))
             real_scores = self.critic(real, alpha)
             fake_scores = self.critic(fake, alpha)
             d_per, penalty = self.discriminator_terms(real, fake, real_scores, fake_scores, alpha)
             d_loss = self.reduce_loss(d_per + penalty)
             scaled = self.d_optimizer.scale_loss(d_loss)
         self._apply_present(self.d_optimizer, tape, scaled, self.discriminator.trainable_variables)
+        self.observe_real_logits(real_scores)
 
         with tf.GradientTape() as tape:
-            fake_scores_g = self.critic(self.generate(self.sample_latent(batch), alpha), alpha)
+            fake_scores_g = self.critic(self.augment(self.generate(self.sample_latent(batch), alpha)), alpha)
             g_loss = self.reduce_loss(self.generator_terms(fake_scores_g))
             scaled = self.g_optimizer.scale_loss(g_loss)
         self._apply_present(self.g_optimizer, tape, scaled, self.generator.trainable_variables)
@@ -290,7 +294,7 @@ class ProgressiveTrainer(AdversarialMixin, TrainerMixin, keras.Model):
         logs = {k: t.result() for k, t in self.trackers.items()}
         logs.update(level=tf.cast(self.level, tf.float32), alpha=alpha,
                     lr=tf.cast(self.base_learning_rates["g_optimizer"] * factor, tf.float32),
-                    kimg=tf.cast(self.images_seen, tf.float32) / 1000.0)
+                    kimg=tf.cast(self.images_seen, tf.float32) / 1000.0, **self.augment_logs())
         return logs
 
     # -- sampling ------------------------------------------------------------------------------------------
@@ -325,6 +329,7 @@ class ProgressiveTrainer(AdversarialMixin, TrainerMixin, keras.Model):
             "r1_gamma": self.r1_gamma, "ema_decay": self.ema_decay, "lr_sigmoid_slope": self.lr_sigmoid_slope,
             "seed": self.seed, "reset_optimizers": self.reset_optimizers,
             "ema_half_life_images": self.ema_half_life_images, "mirror_augment": self.mirror_augment, "name": self.name,
+            **self.augment_config(),
         }
 
     @classmethod
@@ -332,4 +337,4 @@ class ProgressiveTrainer(AdversarialMixin, TrainerMixin, keras.Model):
         config = dict(config)
         config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
         config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
-        return cls(**config)
+        return cls(**cls.deserialize_augment(config))
