@@ -1,4 +1,4 @@
-"""python -m bench.export_parity [PRESET ...] [--out FILE] [--presets DIR] [--images DIR]
+"""python -m bench.export_parity [PRESET ...] [--out FILE] [--presets-dir DIR] [--images DIR]
 
 Exports every inference part of each preset to ONNX and to SavedModel with the project's exporter
 (``export/exporter.py``, the code behind ``python -m export``) in a temporary folder, and records how far each
