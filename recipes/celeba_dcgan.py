@@ -11,13 +11,14 @@ import dataclasses
 import sys
 from typing import Literal
 
+from zoo.augment.options import AugmentOptions
 from zoo.training.cli import RunOptions
 
 NAME = "celeba_dcgan"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config(RunOptions):
+class Config(AugmentOptions, RunOptions):
     """DCGAN: z = 100, 64x64, batch 128, Adam(2e-4, beta_1 = 0.5), binary cross-entropy, 60 epochs."""
 
     # training images (synthetic: rendered faces, no download)
@@ -46,6 +47,7 @@ def build(cfg: Config):
     """The compiled GANTrainer of DCGANGenerator and DCGANDiscriminator for ``cfg``."""
     import keras
 
+    from zoo.augment.options import make_augmenter
     from zoo.models.dcgan import DCGANDiscriminator, DCGANGenerator
     from zoo.trainers import GANTrainer
     from zoo.training.setup import make_optimizer
@@ -53,7 +55,7 @@ def build(cfg: Config):
     keras.utils.set_random_seed(cfg.seed)
     generator = DCGANGenerator(cfg.latent_dim, cfg.image_size, 3, cfg.base_filters, name="generator")
     discriminator = DCGANDiscriminator(cfg.image_size, 3, cfg.base_filters, name="discriminator")
-    trainer = GANTrainer(generator, discriminator, seed=cfg.seed)
+    trainer = GANTrainer(generator, discriminator, seed=cfg.seed, augment=make_augmenter(cfg))
     trainer.compile(
         g_optimizer=make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
         d_optimizer=make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
@@ -69,10 +71,11 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
 
 
 def describe(cfg: Config):
+    from zoo.augment.options import describe_augment
     from zoo.training.setup import describe_optimizer
 
     return [describe_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
-            "loss: binary cross-entropy (non-saturating generator loss)"]
+            "loss: binary cross-entropy (non-saturating generator loss)", describe_augment(cfg)]
 
 
 def main(argv=None) -> int:

@@ -29,6 +29,7 @@ import textwrap
 import tokenize
 import typing
 
+from zoo.augment.options import AugmentOptions, check_augment_options
 from zoo.utils.arguments import EXIT_BAD_INPUT, Parser
 
 _RUN_FLAGS = ("resume", "dry_run", "verbose")
@@ -61,11 +62,14 @@ class RunOptions:
 
 
 _RUN_OPTIONS = {f.name for f in dataclasses.fields(RunOptions)}
+_AUGMENT_OPTIONS = {f.name for f in dataclasses.fields(AugmentOptions)}
 
 
 def ordered_fields(config_cls) -> list:
-    """The dataclass fields of ``config_cls`` with the shared ``RunOptions`` ones last."""
-    return sorted(dataclasses.fields(config_cls), key=lambda f: f.name in _RUN_OPTIONS)
+    """The dataclass fields of ``config_cls``: its own, then the GAN recipes' shared ``AugmentOptions``, then the
+    shared ``RunOptions`` last."""
+    return sorted(dataclasses.fields(config_cls),
+                  key=lambda f: 2 if f.name in _RUN_OPTIONS else 1 if f.name in _AUGMENT_OPTIONS else 0)
 
 
 def config_dict(cfg) -> dict:
@@ -259,7 +263,7 @@ LIMITS = {
     "shift": _DECAY, "split": _FRACTION, "gp_weight": _NON_NEGATIVE, "drift_weight": _NON_NEGATIVE,
     "r1_gamma": _NON_NEGATIVE, "l2_weight": _NON_NEGATIVE, "recon_weight": _NON_NEGATIVE,
     "feature_weight": _NON_NEGATIVE, "beta": _NON_NEGATIVE, "gamma": _NON_NEGATIVE, "gan_margin": _NON_NEGATIVE,
-    "ema_kimg": _NON_NEGATIVE, "lr_sigmoid_slope": _NON_NEGATIVE,
+    "ema_kimg": _NON_NEGATIVE, "lr_sigmoid_slope": _NON_NEGATIVE, "ada_target": Limit(-1, 1), "ada_kimg": _POSITIVE,
 }
 _MEMORY_SHARE = 0.5  # of this machine's memory, the most the synthetic set may take
 
@@ -312,7 +316,8 @@ def check_batch_fits(cfg, images: int, what: str, remedy: str) -> None:
 
 def validate_config(cfg) -> None:
     """Raise a ValueError naming the flag, the value and what is accepted when a field of ``cfg`` is out of range
-    (``LIMITS``, by name; floats must be finite) or the synthetic set does not fit; then the Config's own
+    (``LIMITS``, by name; floats must be finite), the synthetic set does not fit or a DiffAugment policy names an
+    unknown group (``zoo.augment.options``); then the Config's own
     ``validate()`` for rules of one recipe (e.g. the progressive recipes' resolutions). Imports nothing heavy."""
     for field in dataclasses.fields(cfg):
         value = getattr(cfg, field.name)
@@ -320,6 +325,7 @@ def validate_config(cfg) -> None:
             continue
         _check_value(field.name, value, field.metadata.get("limit", LIMITS.get(field.name)))
     _check_synthetic_set(cfg)
+    check_augment_options(cfg)
     own = getattr(cfg, "validate", None)
     if callable(own):
         own()

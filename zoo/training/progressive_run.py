@@ -8,11 +8,12 @@ import dataclasses
 import os
 from typing import Literal
 
+from zoo.augment.options import AugmentOptions
 from zoo.training.cli import RunOptions
 
 
 @dataclasses.dataclass(frozen=True)
-class ProgressiveOptions(RunOptions):
+class ProgressiveOptions(AugmentOptions, RunOptions):
     """The fields the progressive recipes share (``ffhq_stylegan`` and ``ffhq_progan``): data, level schedule, loss,
     Adam(1e-3, 0, 0.99, eps 1e-8), mirror augmentation, EMA, precision, per-level FID/KID. Defaults are ProGAN's
     (NVlabs progressive_growing_of_gans) where the two papers differ; StyleGAN's Config overrides its own."""
@@ -77,13 +78,15 @@ def schedule(cfg):
 
 def make_trainer(cfg, generator, discriminator):
     """The compiled ProgressiveTrainer of ``generator`` and ``discriminator`` for ``cfg``."""
+    from zoo.augment.options import make_augmenter
     from zoo.trainers.progressive_trainer import ProgressiveTrainer
     from zoo.training.setup import make_optimizer
 
     trainer = ProgressiveTrainer(generator, discriminator, loss=cfg.loss, gp_weight=cfg.gp_weight,
                                  drift_weight=cfg.drift_weight, r1_gamma=cfg.r1_gamma, ema_decay=cfg.ema_decay,
                                  lr_sigmoid_slope=cfg.lr_sigmoid_slope, seed=cfg.seed,
-                                 ema_half_life_images=1000.0 * cfg.ema_kimg, mirror_augment=cfg.mirror_augment)
+                                 ema_half_life_images=1000.0 * cfg.ema_kimg, mirror_augment=cfg.mirror_augment,
+                                 augment=make_augmenter(cfg))
     mixed = cfg.precision == "mixed_float16"  # loss scaling is needed for float16 only
     adam = dict(name="adam", learning_rate=cfg.learning_rate, beta_1=cfg.beta_1, beta_2=cfg.beta_2,
                 mixed_precision=mixed, epsilon=cfg.adam_epsilon)
@@ -178,6 +181,7 @@ def ema_lag_warning(cfg) -> list[str]:
 
 def describe_training(cfg) -> list[str]:
     """The optimizer, learning-rate schedule, loss, EMA and augmentation lines of both progressive recipes."""
+    from zoo.augment.options import describe_augment
     from zoo.training.setup import describe_optimizer
 
     lr = ("constant learning rate" if cfg.lr_sigmoid_slope == 0 else
@@ -189,4 +193,4 @@ def describe_training(cfg) -> list[str]:
             f"loss: {cfg.loss}" + (f" (gp {cfg.gp_weight:g}, drift {cfg.drift_weight:g})" if cfg.loss == "wgan_gp"
                                    else f" (R1 gamma {cfg.r1_gamma:g})" if cfg.loss == "logistic_r1" else ""),
             f"generator {ema}; mirror augmentation {'on' if cfg.mirror_augment else 'off'}",
-            f"precision: {cfg.precision}", *ema_lag_warning(cfg)]
+            describe_augment(cfg), f"precision: {cfg.precision}", *ema_lag_warning(cfg)]
