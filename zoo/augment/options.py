@@ -22,7 +22,7 @@ class AugmentOptions:
     # --ada-target)
     augment: Literal["none", "diffaugment", "ada"] = "none"
     diffaugment_policy: str = DEFAULT_POLICY  # diffaugment: comma-separated groups of color, translation, cutout
-    ada_target: float = 0.6  # ada: target of r_t = E[sign(D(real))], the overfitting heuristic
+    ada_target: float = 0.6  # ada: target of the overfitting heuristic r_t = E[sign(D(real))], in [-1, 1]
     ada_kimg: float = 500.0  # ada: thousands of real images for p to go from 0 to 1 at most
 
 
