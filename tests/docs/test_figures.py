@@ -45,6 +45,13 @@ def test_dependencies_are_the_presets_the_command_names_with_the_direction_set_w
     assert figures.dependencies(INTERPOLATE, str(tmp_path)) == {"gen": {"weights_sha256": "a" * 64}}
     tasks = "python -m zoo.latent directions --model RUN --tasks gender@clf,age@nope --out OUT"
     assert list(figures.dependencies(tasks, str(tmp_path))) == ["clf"]  # a run folder, an unknown name: skipped
+    gallery = "python -m zoo.gallery gen clf --count 16 --out OUT/gallery.png"  # presets as positional arguments
+    assert list(figures.dependencies(gallery, str(tmp_path))) == ["clf", "gen"]
+
+
+def test_out_is_replaced_as_a_folder_and_as_the_start_of_a_path():
+    argv = figures.argv_of("python -m zoo.gallery gen --out OUT/gallery.png --name OUTER", "/tmp/x")
+    assert argv[-3:] == ["/tmp/x/gallery.png", "--name", "OUTER"]
 
 
 def _fake_run(calls):
