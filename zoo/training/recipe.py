@@ -104,12 +104,18 @@ def _training_errors() -> tuple:
 # Config fields a checkpoint restores over the flag (the optimizer's learning-rate variable): changing one on
 # --resume would have no effect while config.json recorded the new value, so it is refused.
 RESTORED_BY_CHECKPOINT = ("learning_rate",)
+# Config fields that decide which variables a checkpoint holds (the augmenter's state): another value could not load
+# the run's checkpoints, and config.json must not record it, so it is refused before anything is written.
+SHAPES_CHECKPOINT = ("augment",)
 
 
 def _resume_conflict(stored: dict, cfg, passed: set) -> str | None:
-    for name in RESTORED_BY_CHECKPOINT:
+    for name in RESTORED_BY_CHECKPOINT + SHAPES_CHECKPOINT:
         if name in passed and name in stored and getattr(cfg, name) != stored[name]:
             flag = "--" + name.replace("_", "-")
+            if name in SHAPES_CHECKPOINT:
+                return (f"{flag} {getattr(cfg, name)} with --resume: the run's checkpoints hold the state of "
+                        f"{flag} {stored[name]}; start a new run to change it")
             return (f"{flag} {getattr(cfg, name)} with --resume: the checkpoint restores the run's {stored[name]}, so "
                     f"the new value would not apply; start a new run to change it")
     return None

@@ -40,3 +40,20 @@ def test_a_bad_augmentation_flag_is_refused_before_tensorflow(args, expected, tm
     code, err, imported_tf = run([*args, "--out", str(tmp_path / "runs")], tmp_path)
     assert_one_sentence(code, err, expected)
     assert not imported_tf
+
+
+def test_resume_refuses_another_augment_before_writing_anything(tmp_path):
+    """The run's checkpoints hold the augmenter's variables: another --augment could not load them, and config.json
+    would have recorded it (a later plain --resume then failed too). Refused in one sentence, the config left as it
+    was; an unchanged --augment is accepted."""
+    run_dir = tmp_path / "runs" / "00000-celeba_dcgan"
+    run_dir.mkdir(parents=True)
+    config = {"data": "synthetic", "num_synthetic": 16, "image_size": 8, "batch_size": 4, "augment": "ada"}
+    (run_dir / "config.json").write_text(json.dumps(config))
+    code, err, imported_tf = run(["recipes.celeba_dcgan", "--resume", str(run_dir), "--augment", "none"], tmp_path)
+    assert_one_sentence(code, err, "--augment none with --resume: the run's checkpoints hold the state of --augment ada")
+    assert not imported_tf and json.loads((run_dir / "config.json").read_text()) == config
+    from recipes.celeba_dcgan import Config
+    from zoo.training.recipe import _resume_conflict
+
+    assert _resume_conflict(config, Config(augment="ada"), {"augment"}) is None
