@@ -23,7 +23,7 @@ import time
 
 from zoo.utils.arguments import Parser, UsageError, check_model, check_output_folder, integer, run_command
 
-METRICS = ("fid", "kid", "is", "sharpness", "adjusted_fid")
+METRICS = ("fid", "kid", "is", "sharpness", "adjusted_fid", "precision", "recall")
 PROG = "python -m zoo.evaluate"
 
 
@@ -87,7 +87,8 @@ def metric_names(extractor, metrics) -> dict:
     """Display (and JSON) name of each metric: FID/KID/IS for InceptionV3, FD[name]/KID[name]/IS[name] else."""
     tag = extractor.metric_prefix if extractor is not None else ""
     names = {"fid": ("FID" if not tag else "FD" + tag), "kid": "KID" + tag, "is": "IS" + tag,
-             "sharpness": "sharpness", "adjusted_fid": ("adjusted FID" if not tag else "adjusted FD" + tag)}
+             "sharpness": "sharpness", "adjusted_fid": ("adjusted FID" if not tag else "adjusted FD" + tag),
+             "precision": "precision" + tag, "recall": "recall" + tag}
     return {m: names[m] for m in metrics}
 
 
@@ -112,15 +113,17 @@ def evaluate(args) -> dict:
     metrics = _metrics(args.metrics)
     if "adjusted_fid" in metrics and not args.adjust_sizes:
         raise UsageError("adjusted_fid needs --adjust-sizes RAW_DIR REMOVED_DIR (the sets whose encoded sizes give r)")
-    needs_real = any(m in metrics for m in ("fid", "kid", "adjusted_fid"))
+    against_real = ("fid", "kid", "adjusted_fid", "precision", "recall")
+    needs_real = any(m in metrics for m in against_real)
     if needs_real and not args.real:
-        raise UsageError(f"--real is required for {[m for m in metrics if m in ('fid', 'kid', 'adjusted_fid')]}")
+        raise UsageError(f"--real is required for {[m for m in metrics if m in against_real]}")
+    keep = any(m in metrics for m in ("kid", "precision", "recall"))  # the metrics that need every feature vector
     for flag in ("n", "repeats", "batch_size", "kid_subsets", "is_splits"):
         if getattr(args, flag) < 1:
             raise UsageError(f"--{flag.replace('_', '-')} must be positive, got {getattr(args, flag)}")
     distance = "fid" in metrics or "adjusted_fid" in metrics
     extractor = None
-    if distance or "kid" in metrics or "is" in metrics:
+    if distance or keep or "is" in metrics:
         extractor = make_extractor(args.extractor, args.inception_weights, args.extractor_layer, jit_compile=args.jit)
     if "is" in metrics and not extractor.has_predictions:
         raise UsageError(f"the Inception Score needs class predictions and extractor {extractor.name} has none (a "
@@ -150,7 +153,7 @@ def evaluate(args) -> dict:
         real = image_sets.resolve(args.real, real=True, split=args.split, image_size=resolution, seed=args.seed)
         count = real.size_for(args.n)
         real_protocol = {**protocol, "set": real.info, "count": count, "subset_seed": 0}
-        want_kid = "kid" in metrics
+        want_kid = keep
         real_row = {"label": f"real ({real.label})", "info": real.info, "count": count}
         extra = {}
 
@@ -188,7 +191,7 @@ def evaluate(args) -> dict:
             seed = args.seed + r
             total = fake.size_for(args.n)
             m = measure_images(fake.batches(args.n, args.batch_size, seed, resolution, channels), extractor,
-                               keep_features="kid" in metrics, predictions="is" in metrics,
+                               keep_features=keep, predictions="is" in metrics,
                                sharpness="sharpness" in metrics, total=total, progress=progress,
                                description=f"{fake.label} #{r + 1}" if args.repeats > 1 else fake.label)
             values = {}
@@ -203,6 +206,10 @@ def evaluate(args) -> dict:
             if "kid" in metrics:
                 values["kid"], values["kid_subset_std"] = kernel_distance(
                     real_features, m.features, args.kid_subsets, args.kid_subset_size, seed=seed)
+            if "precision" in metrics or "recall" in metrics:
+                from zoo.metrics.precision_recall import precision_recall
+
+                values["precision"], values["recall"] = precision_recall(real_features, m.features)
             if "is" in metrics:
                 values["is"], values["is_split_std"] = inception_score(m.probabilities, args.is_splits)
             if "sharpness" in metrics:

@@ -170,3 +170,14 @@ def test_keep_checkpoints_0_keeps_every_checkpoint_and_each_one_is_evaluated_as_
     assert [r["info"]["step"] for r in results] == [1, 4]
     assert [r["info"]["images_seen"] for r in results] == [4, 16]
     assert results[0]["summary"] != results[1]["summary"]
+
+
+def test_precision_and_recall_of_a_set_against_itself_are_one_and_labelled_with_the_space(faces, tmp_path):
+    folder, extractor, _ = faces
+    out = str(tmp_path / "report.json")
+    assert evaluate.main(["--real", folder, "--fake", folder, "--metrics", "precision,recall", "--extractor",
+                          extractor, "--out", out, "--no-cache", "--no-progress"]) == 0
+    summary = json.load(open(out))["results"][0]["summary"]
+    assert set(summary) == {"precision[tiny_face_net]", "recall[tiny_face_net]"}
+    assert summary["precision[tiny_face_net]"]["mean"] == 1.0 and summary["recall[tiny_face_net]"]["mean"] == 1.0
+    assert "precision[tiny_face_net]" in open(str(tmp_path / "report.md")).read()
