@@ -38,9 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "generator .keras file or a preset name; repeat for a side-by-side comparison")
     p.add_argument("--metrics", default="fid,kid",
                    help=f"comma-separated, from {','.join(METRICS)} (default fid,kid)")
-    p.add_argument("--extractor", default="inception", metavar="inception|PRESET|PATH",
+    p.add_argument("--extractor", default="inception", metavar="inception|PRESET[:HEAD]|PATH",
                    help="feature extractor: 'inception' (InceptionV3 pool3 at 299x299, needs --inception-weights) "
-                        "or a Keras model (preset name/folder or .keras file) whose penultimate layer is used")
+                        "or a Keras model (preset name/folder or .keras file) whose penultimate layer is used; "
+                        ":HEAD names the class head whose probabilities the Inception Score uses")
     p.add_argument("--extractor-layer", metavar="NAME",
                    help="take the features from this layer's output instead of the penultimate one")
     p.add_argument("--inception-weights", metavar="PATH",
@@ -127,7 +128,8 @@ def evaluate(args) -> dict:
         extractor = make_extractor(args.extractor, args.inception_weights, args.extractor_layer, jit_compile=args.jit)
     if "is" in metrics and not extractor.has_predictions:
         raise UsageError(f"the Inception Score needs class predictions and extractor {extractor.name} has none (a "
-                         f"model with one [B, K] class output, or InceptionV3 weights with their top layers)")
+                         f"model with one [B, K] class output, a class head named as PRESET:HEAD, e.g. "
+                         f"classifier_gender_utkface_48:gender, or InceptionV3 weights with their top layers)")
     names = metric_names(extractor, metrics)
     reduction = None
     if "adjusted_fid" in metrics:

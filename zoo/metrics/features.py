@@ -304,10 +304,21 @@ def preset_label(spec: str) -> str:
     return os.path.basename(os.path.dirname(path)) or name if name == "preset" else name
 
 
+def _head_output(model, head: str, size: int, channels: int) -> None:
+    """Refuse a ``head`` that is not one of the model's class outputs [B, K], K > 1, naming the ones it has."""
+    out = model(tf.zeros((1, size, size, channels)), training=False)
+    heads = {k: v for k, v in out.items()} if isinstance(out, dict) else {}
+    usable = [k for k, v in heads.items() if len(v.shape) == 2 and v.shape[-1] > 1]
+    if head not in usable:
+        raise ExtractorError(f"model {model.name} has no class head {head!r} for an Inception Score; its class heads "
+                             f"are {usable or 'none'} (a head with one value per image, such as age, has no classes)")
+
+
 def keras_extractor(model_or_spec, layer: str | None = None, name: str | None = None, input_range=(-1.0, 1.0),
-                    jit_compile: bool = False) -> FeatureExtractor:
+                    jit_compile: bool = False, head: str | None = None) -> FeatureExtractor:
     """Penultimate-layer features of any Keras model (a model, a ``.keras`` path or a preset name), labelled with
-    its name. facezoo models take images in [-1, 1]; pass ``input_range`` for others."""
+    its name. facezoo models take images in [-1, 1]; pass ``input_range`` for others. ``head``: the class output
+    of a model with several (a dict) whose probabilities an Inception Score uses; the label gets ``:head``."""
     if isinstance(model_or_spec, str):
         model, default_name = load_keras_model(model_or_spec)
     else:
@@ -316,10 +327,16 @@ def keras_extractor(model_or_spec, layer: str | None = None, name: str | None = 
     both, where = penultimate_model(model, layer)
     if where == MODEL_OUTPUT:
         both(tf.zeros((1, size, size, channels)))  # eagerly: an output that is not [B, D] is refused here
-    has_predictions = where != MODEL_OUTPUT and _class_output(model, size, channels)
+    if head is not None:
+        _head_output(model, head, size, channels)
+        default_name, has_predictions = f"{default_name}:{head}", True
+    else:
+        has_predictions = where != MODEL_OUTPUT and _class_output(model, size, channels)
 
     def fn(x):  # features, and the class scores from the same forward pass when the model has them
         feats, out = both(x)
+        if head is not None:
+            out = out[head]
         return (feats, out) if has_predictions else feats
     fingerprint = getattr(model, "preset_metadata", {}).get("weights_sha256")
     fingerprint = "sha256:" + fingerprint if fingerprint else weights_fingerprint(model)
@@ -329,7 +346,12 @@ def keras_extractor(model_or_spec, layer: str | None = None, name: str | None = 
 
 def make_extractor(spec: str = "inception", inception_weights: str | None = None, layer: str | None = None,
                    jit_compile: bool = False) -> FeatureExtractor:
-    """``inception`` (needs the local weights file) or a preset name / folder / ``.keras`` file."""
+    """``inception`` (needs the local weights file) or a preset name / folder / ``.keras`` file, optionally with
+    ``:HEAD``, a class head of a model with several, for the Inception Score (``classifier_multitask_utkface_48:
+    ethnicity``; a shipped classifier returns a dict of heads, so an IS needs one named)."""
     if spec == "inception":
         return inception_extractor(inception_weights, jit_compile=jit_compile)
+    base, sep, head = spec.rpartition(":")
+    if sep and base and head.isidentifier() and not os.path.exists(spec):
+        return keras_extractor(base, layer=layer, jit_compile=jit_compile, head=head)
     return keras_extractor(spec, layer=layer, jit_compile=jit_compile)
