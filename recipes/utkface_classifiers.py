@@ -5,10 +5,13 @@
     python -m recipes.utkface_classifiers --task all --channels 3 --image-size 64 ...    # colour, 64 px
     python -m recipes.utkface_classifiers --data synthetic --task all --image-size 16 --steps 2   # no download
     python -m recipes.utkface_classifiers predict --preset classifier_gender_utkface_48 face.jpg more/   # a table
+    python -m recipes.utkface_classifiers predict --preset classifier_gender_utkface_48 --all-faces group.jpg
     python -m recipes.utkface_classifiers predict --preset classifier_multitask_utkface_48 faces/ --csv out.csv
     python -m recipes.utkface_classifiers export-presets RUN_DIR --dest zoo/presets   # built-in presets of a run
 
-``--task all`` trains the multi-task model (three heads on one trunk). The run folder gets the split
+``predict`` finds each photo's face (MTCNN) and aligns it to the UTKFace chips' mean landmarks before reading it
+(one row per face, with its box; ``--no-align``: the photo's central square, as before). ``--task all`` trains
+the multi-task model (three heads on one trunk). The run folder gets the split
 (``split.json``, ``split.csv``), checkpoints, ``logs/metrics.csv`` and ``logs/validation.csv``, the best
 weights by validation score, and, at the end, ``report.md`` with its plots and a preset in ``preset/``.
 The parts (labelled data, evaluation, report, predict, ensemble, presets) live in ``zoo.classification`` and the

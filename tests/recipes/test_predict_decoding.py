@@ -30,7 +30,7 @@ def test_16_bit_png_predicts_as_its_8_bit_twin(preset, tmp_path, capsys):
     Image.fromarray(grey.astype(np.uint8)).save(folder / "a8.png")
     Image.fromarray(grey * 257).save(folder / "b16.png")  # the same picture in 16 bits (Pillow mode I;16)
     csv_path = str(tmp_path / "p.csv")
-    assert uc.main(["predict", "--preset", preset, "--csv", csv_path, str(folder)]) == 0
+    assert uc.main(["predict", "--no-align", "--preset", preset, "--csv", csv_path, str(folder)]) == 0
     a, b = list(csv.DictReader(open(csv_path)))
     assert (a["file"], b["file"]) == ("a8.png", "b16.png")
     assert {k: v for k, v in a.items() if k != "file"} == {k: v for k, v in b.items() if k != "file"}
@@ -44,8 +44,8 @@ def test_an_oversized_file_is_skipped_with_a_message_and_the_folder_goes_on(pres
         Image.fromarray(rng.integers(0, 255, (20, 20, 3), dtype=np.uint8)).save(folder / name)
     (folder / "b_huge.png").write_bytes(_huge_png(14000, 14000))
     csv_path = str(tmp_path / "p.csv")
-    assert uc.main(["predict", "--preset", preset, "--csv", csv_path, str(folder)]) == 0
+    assert uc.main(["predict", "--no-align", "--preset", preset, "--csv", csv_path, str(folder)]) == 0
     err = capsys.readouterr().err
     assert "b_huge.png is 14000x14000 pixels" in err and "Traceback" not in err
     assert [r["file"] for r in csv.DictReader(open(csv_path))] == ["a.jpg", "c.png"]
-    assert uc.main(["predict", "--preset", preset, os.path.join(folder, "b_huge.png")]) == 2
+    assert uc.main(["predict", "--no-align", "--preset", preset, os.path.join(folder, "b_huge.png")]) == 2

@@ -40,7 +40,7 @@ def test_two_files_and_a_folder_give_one_row_per_image(preset, images, capsys):
     root, paths = images
     out_csv = str(root / "out" / "p.csv")
     faces = str(root / "faces")
-    argv = ["predict", "--preset", preset, "--csv", out_csv, paths["x/one.jpg"], paths["y/two.png"], faces]
+    argv = ["predict", "--no-align", "--preset", preset, "--csv", out_csv, paths["x/one.jpg"], paths["y/two.png"], faces]
     assert uc.main(argv) == 0
     rows = list(csv.DictReader(open(out_csv)))
     assert [r["file"] for r in rows] == [paths["x/one.jpg"], paths["y/two.png"], os.path.join(faces, "a.jpg"),
@@ -49,7 +49,7 @@ def test_two_files_and_a_folder_give_one_row_per_image(preset, images, capsys):
     # each row is that image's own prediction: the same file alone gives the same numbers
     capsys.readouterr()
     alone = str(root / "alone.csv")
-    assert uc.main(["predict", "--preset", preset, "--csv", alone, paths["y/two.png"]]) == 0
+    assert uc.main(["predict", "--no-align", "--preset", preset, "--csv", alone, paths["y/two.png"]]) == 0
     (single,) = csv.DictReader(open(alone))
     assert {k: v for k, v in single.items() if k != "file"} == {k: v for k, v in rows[1].items() if k != "file"}
 
@@ -59,7 +59,7 @@ def test_no_csv_is_written_without_csv_and_a_table_is_printed(preset, images, ca
     cwd = root / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
-    assert uc.main(["predict", "--preset", preset, str(root / "faces"), paths["x/one.jpg"]]) == 0
+    assert uc.main(["predict", "--no-align", "--preset", preset, str(root / "faces"), paths["x/one.jpg"]]) == 0
     assert os.listdir(cwd) == [] and not os.path.exists(root / "predictions.csv")
     lines = capsys.readouterr().out.strip().splitlines()
     header = lines[0].split()
@@ -73,7 +73,7 @@ def test_no_csv_is_written_without_csv_and_a_table_is_printed(preset, images, ca
 def test_a_missing_path_among_several_is_named_before_any_work(preset, images, capsys):
     root, paths = images
     missing = str(root / "nope.jpg")
-    assert uc.main(["predict", "--preset", preset, paths["x/one.jpg"], missing, str(root / "faces")]) == 2
+    assert uc.main(["predict", "--no-align", "--preset", preset, paths["x/one.jpg"], missing, str(root / "faces")]) == 2
     captured = capsys.readouterr()
     assert "nope.jpg does not exist" in captured.err and "Traceback" not in captured.err
     assert captured.out == ""

@@ -229,11 +229,11 @@ def test_predict_prints_writes_csv_and_rejects_text(tiny_run, tmp_path, capsys):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 255, (40, 30, 3), dtype=np.uint8)).save(folder / "a.jpg")
     Image.fromarray(rng.integers(0, 255, (16, 16), dtype=np.uint8)).save(folder / "b.png")
-    assert uc.main(["predict", "--preset", preset, str(folder / "a.jpg")]) == 0
+    assert uc.main(["predict", "--no-align", "--preset", preset, str(folder / "a.jpg")]) == 0
     out = capsys.readouterr().out
     assert "gender" in out and "p=" in out and "age" in out and "converted" in out and "30x40" in out
     csv_path = str(tmp_path / "p.csv")
-    assert uc.main(["predict", "--preset", preset, "--csv", csv_path, str(folder)]) == 0
+    assert uc.main(["predict", "--no-align", "--preset", preset, "--csv", csv_path, str(folder)]) == 0
     rows = list(csv.DictReader(open(csv_path)))
     assert [r["file"] for r in rows] == ["a.jpg", "b.png"]
     assert list(rows[0]) == ["file", "gender", "gender_prob", "ethnicity", "ethnicity_prob", "age"]
@@ -241,10 +241,10 @@ def test_predict_prints_writes_csv_and_rejects_text(tiny_run, tmp_path, capsys):
     text = tmp_path / "notes.txt"
     text.write_text("not an image")
     capsys.readouterr()
-    assert uc.main(["predict", "--preset", preset, str(text)]) == 2
+    assert uc.main(["predict", "--no-align", "--preset", preset, str(text)]) == 2
     err = capsys.readouterr().err
     assert "notes.txt" in err and "not a readable image" in err and "Traceback" not in err
-    assert uc.main(["predict", "--preset", preset, str(tmp_path / "missing.jpg")]) == 2
+    assert uc.main(["predict", "--no-align", "--preset", preset, str(tmp_path / "missing.jpg")]) == 2
 
 
 @needs_real_utkface()

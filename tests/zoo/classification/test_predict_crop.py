@@ -31,7 +31,7 @@ def test_a_wide_photo_predicts_as_its_central_square(preset, tmp_path, capsys):
     Image.fromarray(wide).save(tmp_path / "a_wide.png")
     Image.fromarray(centre).save(tmp_path / "b_square.png")
     out = str(tmp_path / "p.csv")
-    assert predict_main(["--preset", preset, "--csv", out, str(tmp_path)]) == 0
+    assert predict_main(["--no-align", "--preset", preset, "--csv", out, str(tmp_path)]) == 0
     wide_row, square_row = csv.DictReader(open(out))
     assert (wide_row["file"], square_row["file"]) == ("a_wide.png", "b_square.png")
     assert {k: v for k, v in wide_row.items() if k != "file"} == {k: v for k, v in square_row.items() if k != "file"}
@@ -39,6 +39,6 @@ def test_a_wide_photo_predicts_as_its_central_square(preset, tmp_path, capsys):
 
 
 def test_the_prog_name_is_the_callers(preset, tmp_path, capsys):
-    assert predict_main(["--preset", preset, str(tmp_path / "missing.jpg")], prog="facezoo-predict") == 2
+    assert predict_main(["--no-align", "--preset", preset, str(tmp_path / "missing.jpg")], prog="facezoo-predict") == 2
     err = capsys.readouterr().err
     assert err.startswith("facezoo-predict: error:") and "missing.jpg does not exist" in err
