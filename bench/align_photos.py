@@ -1,0 +1,148 @@
+"""The UTKFace classifiers on faces framed as photos, with and without alignment (issue 26, item 4).
+
+    python -m bench.align_photos --data-dir ../shared/data/utkface [--count 200] [--seed 0]
+
+Takes ``--count`` faces of the classifiers' own test split (``split_indices`` with the split their presets record)
+and re-renders each as a photo arrives: the chip, scaled by 0.8-1.25 and rotated by up to 15 degrees, with soft
+edges, pasted at a random place on a canvas 2-3 times its side whose background is another test chip, enlarged
+and blurred, plus noise (all seeded). Then reports, for gender (``classifier_gender_utkface_48``,
+``classifier_multitask_utkface_64_colour``) and age (``classifier_age_utkface_48``):
+(a) the original chips, read as in training; (b) the photos read today, their central square resized;
+(c) the photos aligned: MTCNN landmarks, similarity transform to the UTKFace template, then as in training;
+and the chips aligned the same way (what alignment does to a face already framed as in training). Rows (c) count
+only the faces the detector found; the detection rates and seconds per image are printed under the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+PRESETS = ("classifier_gender_utkface_48", "classifier_multitask_utkface_64_colour", "classifier_age_utkface_48")
+
+
+def render_photo(chip, background, rng):
+    """``chip`` (uint8 [S, S, 3]) placed as a face in a photo: uint8 [C, C, 3] with C = 2-3 x S, over
+    ``background`` (uint8 [H, W, 3], enlarged and blurred), scaled, rotated and shifted at random."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    side = chip.shape[0]
+    canvas_side = int(round(rng.uniform(2.0, 3.0) * side))
+    back = Image.fromarray(background).resize((canvas_side, canvas_side), Image.Resampling.BICUBIC)
+    back = np.asarray(back.filter(ImageFilter.GaussianBlur(canvas_side / 40)), np.float64)
+    back = np.clip(back + rng.normal(0, 6, back.shape), 0, 255).astype(np.uint8)
+    scaled = int(round(side * rng.uniform(0.8, 1.25)))
+    face = Image.fromarray(chip).resize((scaled, scaled), Image.Resampling.LANCZOS)
+    mask = np.zeros((scaled, scaled), np.uint8)
+    mask[4:-4, 4:-4] = 255
+    mask = Image.fromarray(mask).filter(ImageFilter.GaussianBlur(2))
+    angle = rng.uniform(-15, 15)
+    face = face.rotate(angle, Image.Resampling.BICUBIC, expand=True)
+    mask = mask.rotate(angle, Image.Resampling.BICUBIC, expand=True)
+    x = int(rng.integers(0, canvas_side - face.size[0] + 1))
+    y = int(rng.integers(0, canvas_side - face.size[1] + 1))
+    photo = Image.fromarray(back)
+    photo.paste(face, (x, y), mask)
+    return np.asarray(photo, np.uint8)
+
+
+def test_faces(data_dir: str, count: int, seed: int):
+    """(paths, labels, background paths) of ``count`` faces of the presets' test split, seeded."""
+    import numpy as np
+
+    from zoo.data.splits import split_indices
+    from zoo.data.utkface import load_utkface
+    from zoo.registry import load_preset_metadata
+
+    splits = {p: load_preset_metadata(p)["split"] for p in PRESETS}
+    split = splits[PRESETS[0]]
+    if any(s != split for s in splits.values()):
+        raise SystemExit(f"the presets record different splits: {splits}")
+    source = load_utkface(data_dir)
+    if len(source) != split["num_images"]:
+        raise SystemExit(f"{data_dir} has {len(source)} usable images, the presets' split was drawn over "
+                         f"{split['num_images']}: not the same test set")
+    test = split_indices(len(source), split["proportions"], split["seed"])["test"]
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(test)
+    faces, backgrounds = order[:count], order[count:2 * count]
+    return ([source.paths[i] for i in faces], {k: np.asarray(v)[faces] for k, v in source.labels.items()},
+            [source.paths[i] for i in backgrounds])
+
+
+def predictions(model, images) -> dict:
+    """The model's outputs for uint8 images (each read as training read its chips), as numpy arrays."""
+    import numpy as np
+
+    from zoo.data.transforms import model_input
+
+    x = np.concatenate([model_input(im, model.image_size, model.channels) for im in images])
+    outs = [model(x[i:i + 64], training=False) for i in range(0, len(x), 64)]
+    return {k: np.concatenate([np.asarray(o[k]) for o in outs]) for k in outs[0]}
+
+
+def main(argv=None) -> None:
+    import numpy as np
+
+    from bench.common import table
+    from zoo.data.align import align_face, load_template
+    from zoo.data.face_detector import FaceDetector
+    from zoo.data.files import read_image
+    from zoo.registry import from_preset
+
+    parser = argparse.ArgumentParser(prog="python -m bench.align_photos", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=os.path.join("..", "shared", "data", "utkface"))
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    paths, labels, back_paths = test_faces(args.data_dir, args.count, args.seed)
+    rng = np.random.default_rng(args.seed)
+    chips = [read_image(p, 3) for p in paths]
+    photos = [render_photo(c, read_image(b, 3), rng) for c, b in zip(chips, back_paths)]
+    template = load_template("utkface")
+    side = int(template["image_sides"][0].split("x")[0])
+    detector = FaceDetector()
+    detector.detect(chips[0])  # the first call traces the networks; not part of the timing
+    aligned, seconds = {}, {}
+    for name, images in (("chips", chips), ("photos", photos)):
+        t, crops = time.perf_counter(), {}
+        for i, im in enumerate(images):
+            faces = detector.detect(im)
+            if faces:
+                crops[i] = align_face(im, faces[0].landmarks, side, template)
+        seconds[name] = (time.perf_counter() - t) / len(images)
+        aligned[name] = crops
+    sets = {"(a) chips, as in training": (chips, np.arange(len(chips))),
+            "(b) photos, central square (today)": (photos, np.arange(len(photos))),
+            "(c) photos, aligned": (list(aligned["photos"].values()), np.array(sorted(aligned["photos"]))),
+            "chips, aligned": (list(aligned["chips"].values()), np.array(sorted(aligned["chips"])))}
+    models = {p: from_preset(p) for p in PRESETS}
+    rows = []
+    for setting, (images, idx) in sets.items():
+        cells = [setting, len(idx)]
+        for preset, model in models.items():
+            out = predictions(model, images)
+            if preset.startswith("classifier_age"):
+                cells.append(f"{np.abs(out['age'].reshape(-1) - labels['age'][idx]).mean():.2f}")
+            else:
+                cells.append(f"{(out['gender'].argmax(-1) == labels['gender'][idx]).mean():.3f}")
+        rows.append(cells)
+    print(table(rows, ["input", "faces", "gender accuracy, classifier_gender_utkface_48",
+                       "gender accuracy, classifier_multitask_utkface_64_colour", "age MAE (years), classifier_age_utkface_48"]))
+    print()
+    for name, images in (("chips", chips), ("photos", photos)):
+        sizes = sorted({im.shape[0] for im in images})
+        print(f"- MTCNN found a face in {len(aligned[name])} of {len(images)} {name} "
+              f"({len(aligned[name]) / len(images):.1%}), {seconds[name]:.2f} s per image "
+              f"({sizes[0]}-{sizes[-1]} px square, wall-clock, 2 shared cores)")
+    print(f"- {args.count} faces of the presets' test split, seed {args.seed}: "
+          f"python -m bench.align_photos --data-dir {args.data_dir} --count {args.count} --seed {args.seed}")
+
+
+if __name__ == "__main__":
+    main()
