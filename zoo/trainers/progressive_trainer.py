@@ -22,16 +22,10 @@ from zoo.losses.penalties import gradient_penalty
 from zoo.losses.progressive import drift_penalty, r1_penalty
 from zoo.layers import box_blur2x, lerp
 from zoo.trainers.base import AdversarialMixin, AugmentMixin, TrainerMixin, mean_trackers
+from zoo.trainers.ema import GeneratorEMAMixin, ema_beta
 from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 
 LOSSES = ("wgan_gp", "logistic_r1", "logistic")
-
-
-class _Untracked:
-    """Holds the sampling copy of the generator out of Keras' tracking, so it is not checkpointed twice."""
-
-    def __init__(self, model):
-        self.model = model
 
 
 def inverse_sigmoid_factor(progress, slope: float):
@@ -48,13 +42,8 @@ def fade_reals(images, alpha):
     return lerp(box_blur2x(images), images, alpha)
 
 
-def ema_beta(images_per_step, half_life_images: float):
-    """StyleGAN's EMA decay per step: 0.5 ** (images per step / half-life in images) (``G_smoothing_kimg``)."""
-    return tf.pow(0.5, tf.cast(images_per_step, tf.float32) / float(half_life_images))
-
-
 @keras.saving.register_keras_serializable(package="facezoo")
-class ProgressiveTrainer(AugmentMixin, AdversarialMixin, TrainerMixin, keras.Model):
+class ProgressiveTrainer(GeneratorEMAMixin, AugmentMixin, AdversarialMixin, TrainerMixin, keras.Model):
     """Trains a progressive ``generator`` (``ProGANGenerator`` or ``StyleGANGenerator``: ``call(z, level, alpha,
     training)``) against a ``ProGANDiscriminator`` on batches of real images [B, R, R, C] in [-1, 1], R the
     current level's resolution.
@@ -115,14 +104,7 @@ class ProgressiveTrainer(AugmentMixin, AdversarialMixin, TrainerMixin, keras.Mod
             generator.build((None, self.latent_dim))
         if not discriminator.built:
             discriminator.build(self.part_input_shape(discriminator))
-        self.ema_weights = [self.add_weight(shape=v.shape, dtype="float32", name=f"ema_{i}", trainable=False,
-                                            initializer="zeros", aggregation="mean")
-                            for i, v in enumerate(generator.trainable_variables)]
-        for e, v in zip(self.ema_weights, generator.trainable_variables):
-            e.assign(v)
-        sampler = generator.__class__.from_config(generator.get_config())
-        sampler.build((None, self.latent_dim))
-        self._sampler = _Untracked(sampler)
+        self.init_ema()
 
     # -- configuration -------------------------------------------------------------------------------------
     def compile(self, g_optimizer, d_optimizer, **kwargs):
@@ -280,8 +262,7 @@ class ProgressiveTrainer(AugmentMixin, AdversarialMixin, TrainerMixin, keras.Mod
 
         shown = tf.cast(batch * replicas, tf.int64)
         beta = ema_beta(shown, self.ema_half_life_images) if self.ema_half_life_images > 0 else self.ema_decay
-        for e, v in zip(self.ema_weights, self.generator.trainable_variables):
-            e.assign(beta * e + (1.0 - beta) * tf.cast(v, tf.float32))
+        self.update_ema(beta)
         self.level_images.assign_add(shown)
         self.images_seen.assign_add(shown)
         self.steps_done.assign_add(1)
@@ -297,20 +278,7 @@ class ProgressiveTrainer(AugmentMixin, AdversarialMixin, TrainerMixin, keras.Mod
                     kimg=tf.cast(self.images_seen, tf.float32) / 1000.0, **self.augment_logs())
         return logs
 
-    # -- sampling ------------------------------------------------------------------------------------------
-    @property
-    def ema_generator(self):
-        """A generator holding the EMA weights (refreshed by ``sample``/``sync_ema``)."""
-        return self._sampler.model
-
-    def sync_ema(self):
-        sampler = self._sampler.model
-        for s, e in zip(sampler.trainable_variables, self.ema_weights):
-            s.assign(e)
-        for s, v in zip(sampler.non_trainable_variables, self.generator.non_trainable_variables):
-            s.assign(v)
-        return sampler
-
+    # -- sampling (the EMA generator: GeneratorEMAMixin) ---------------------------------------------------
     def sample(self, z, level=None, alpha=None, **kwargs):
         """Images [N, R, R, C] in about [-1, 1] from the EMA generator at ``level`` (default: the current one) and
         ``alpha`` (default: the current fade-in). Extra kwargs go to the generator (``truncation_psi``...)."""
