@@ -2,7 +2,8 @@
 
 A variant overrides only what differs: ``discriminator_loss`` / ``generator_loss`` (Wasserstein),
 ``discriminator_penalty`` (L2 on weights, gradient penalty), ``after_discriminator_step`` (weight clipping),
-and ``n_critic``.
+and ``n_critic``. Every variant may keep an EMA of its generator (``ema_half_life_images``), updated after each
+generator update.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import tensorflow as tf
 
 from zoo.losses import adversarial
 from zoo.trainers.base import AdversarialMixin, AugmentMixin, TrainerMixin, mean_trackers
+from zoo.trainers.ema import GeneratorEMAMixin, ema_beta
 from zoo.utils.random import ReplicaSeedGenerator, derive_seed
 
 
 @keras.saving.register_keras_serializable(package="facezoo")
-class GANTrainer(AugmentMixin, AdversarialMixin, TrainerMixin, keras.Model):
+class GANTrainer(GeneratorEMAMixin, AugmentMixin, AdversarialMixin, TrainerMixin, keras.Model):
     """Trains ``generator`` (z [B, latent_dim] -> images) against ``discriminator`` (images -> logits [B, 1]).
 
     ``compile(g_optimizer=..., d_optimizer=...)``; ``fit`` on batches of real images in [-1, 1]. Each step does
@@ -28,19 +30,29 @@ class GANTrainer(AugmentMixin, AdversarialMixin, TrainerMixin, keras.Model):
     ``augment``: None, or an augmenter (``zoo.augment``: ``DiffAugment``, ``ADA``) that every batch goes through
     before the discriminator sees it (``AugmentMixin``); its state is part of the trainer's and its logs (ADA's
     ``augment_p``, ``r_t``) join the step's.
+
+    ``ema_half_life_images`` > 0 keeps an EMA of the generator's weights (``GeneratorEMAMixin``) with StyleGAN's
+    decay 0.5 ** (images / half-life) per generator update, images = the update's batch of latents (B x replicas,
+    whatever n_critic is); ``sample`` then draws from it. 0 (the default) keeps none: no extra variable or op.
     """
 
     n_critic = 1
 
-    def __init__(self, generator, discriminator, seed: int = 0, augment=None, **kwargs):
+    def __init__(self, generator, discriminator, seed: int = 0, augment=None, ema_half_life_images: float = 0.0,
+                 **kwargs):
         super().__init__(**kwargs)
+        if not ema_half_life_images >= 0:  # also refuses NaN
+            raise ValueError(f"ema_half_life_images must be >= 0 (0: no EMA), got {ema_half_life_images}")
         self.generator, self.discriminator, self.seed = generator, discriminator, seed
+        self.ema_half_life_images = float(ema_half_life_images)
         self.augmenter = augment
         self.latent_dim = generator.latent_dim
         # Its own stream (not the bare run seed, which other parts of a run also derive from), different on
         # each replica of a distribution strategy.
         self.seed_generator = ReplicaSeedGenerator(derive_seed(seed, "latents"), name="seed_generator")
         self.trackers = mean_trackers("d_loss", "g_loss", "d_real", "d_fake")
+        if self.ema_half_life_images > 0:
+            self.init_ema()
 
     # -- configuration -------------------------------------------------------------------------------------
     def compile(self, g_optimizer, d_optimizer, **kwargs):
@@ -78,6 +90,11 @@ class GANTrainer(AugmentMixin, AdversarialMixin, TrainerMixin, keras.Model):
 
     def call(self, z, training=False):
         return self.generator(z, training=training)
+
+    def sample(self, z):
+        """Images [N, H, W, C] in about [-1, 1] for z [N, latent_dim]: from the EMA generator when the trainer keeps
+        one, else from the generator (inference mode)."""
+        return (self.sync_ema() if self.keeps_ema else self.generator)(z, training=False)
 
     @property
     def real_batches_per_step(self) -> int:
@@ -148,6 +165,9 @@ class GANTrainer(AugmentMixin, AdversarialMixin, TrainerMixin, keras.Model):
                 fake_logits = self.discriminator(fake, training=True)
             loss = self.reduce_loss(self.generator_loss(fake_logits))
         self.apply(self.g_optimizer, tape, loss, self.generator.trainable_variables)
+        if self.keeps_ema:
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            self.update_ema(ema_beta(tf.shape(z)[0] * replicas, self.ema_half_life_images))
         return loss
 
     def train_step(self, data):
@@ -174,6 +194,8 @@ class GANTrainer(AugmentMixin, AdversarialMixin, TrainerMixin, keras.Model):
             "generator": keras.saving.serialize_keras_object(self.generator),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "seed": self.seed, "name": self.name, **self.augment_config(),
+            # only when on: a trainer without EMA has the config it had before EMA existed
+            **({"ema_half_life_images": self.ema_half_life_images} if self.keeps_ema else {}),
         }
 
     @classmethod
