@@ -89,8 +89,9 @@ def inference_parts(obj) -> list[Part]:
     """
     import keras
 
-    if callable(getattr(obj, "sync_ema", None)) and hasattr(obj, "level") and hasattr(obj, "alpha"):
-        # A progressive trainer: the run's model as zoo.runs defines it (EMA generator, level and alpha reached).
+    if getattr(obj, "keeps_ema", False):
+        # A trainer keeping an EMA generator: the run's model as zoo.runs defines it (the EMA generator; a progressive
+        # one at the level and alpha reached).
         from zoo.runs import trainer_model
 
         return [Part("generator", "generator", trainer_model(obj, "generator"))]

@@ -66,20 +66,28 @@ def trainer_model(trainer, part: str | None = None):
         if part is None:
             raise ValueError(f"{type(trainer).__name__} has none of the parts {', '.join(MODEL_PARTS)}; name the "
                              f"part to use (an attribute of the trainer)")
-    if part == "generator" and callable(getattr(trainer, "sync_ema", None)):
-        level, alpha = progressive_position(trainer)
-        sampler = trainer.sync_ema()
-        model = type(sampler).from_config({**sampler.get_config(), "output_level": level, "output_alpha": alpha,
-                                           "name": "generator"})
-        model.build((None, sampler.latent_dim))
-        model.set_weights(sampler.get_weights())
-        model.run_info = {"part": part, "step": trainer.completed_steps(), "weights": "ema", "level": level,
-                          "alpha": alpha}
-        return model
+    if part == "generator" and getattr(trainer, "keeps_ema", False):
+        return _ema_generator(trainer)
     model = getattr(trainer, part, None)
     if not isinstance(model, keras.Model):
         raise ValueError(f"the trainer of this run ({type(trainer).__name__}) has no part {part!r}")
     model.run_info = {"part": part, "step": trainer.completed_steps()}
+    return model
+
+
+def _ema_generator(trainer):
+    """A copy of the trainer's EMA generator named ``generator``; a progressive one with the level and fade-in it
+    reached baked in (``output_level``/``output_alpha``)."""
+    sampler = trainer.sync_ema()
+    config, info = {**sampler.get_config(), "name": "generator"}, {}
+    if hasattr(trainer, "level"):  # progressive
+        level, alpha = progressive_position(trainer)
+        config.update(output_level=level, output_alpha=alpha)
+        info = {"level": level, "alpha": alpha}
+    model = type(sampler).from_config(config)
+    model.build((None, sampler.latent_dim))
+    model.set_weights(sampler.get_weights())
+    model.run_info = {"part": "generator", "step": trainer.completed_steps(), "weights": "ema", **info}
     return model
 
 
@@ -101,11 +109,12 @@ def run_model(run_dir: str, part: str | None = None, checkpoint: str | None = No
     """The network that *is* the model of run folder ``run_dir`` (newest checkpoint unless ``checkpoint``), a plain
     registered Keras model ready to call, save as a preset or export.
 
-    ``part``: an attribute of the run's trainer; default the first of ``generator``, ``decoder``. For a progressive
-    run (ProGAN, StyleGAN) the generator is the EMA generator at the run's highest level reached, with alpha 1 when
+    ``part``: an attribute of the run's trainer; default the first of ``generator``, ``decoder``. Where the trainer
+    keeps an EMA of its generator (every progressive run, ProGAN and StyleGAN; a GAN run with ``--ema-kimg``) the
+    generator is the EMA generator; a progressive one at the run's highest level reached, with alpha 1 when
     that level's fade-in is complete and its current alpha otherwise, baked in as ``output_level``/``output_alpha``
-    so that ``model(z)`` gives that output; other parts come as trained. ``model.run_info`` says which: part, step,
-    checkpoint, images seen (and weights "ema", level, alpha for a progressive generator).
+    so that ``model(z)`` gives that output. Other parts come as trained. ``model.run_info`` says which: part, step,
+    checkpoint, images seen (and weights "ema" for an EMA generator, level and alpha for a progressive one).
     Every tool that needs "the model of a run" calls this, so they all measure, package and show the same network.
     """
     path = checkpoint or latest_checkpoint(os.path.join(run_dir, "checkpoints"))

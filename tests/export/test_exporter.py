@@ -183,3 +183,23 @@ def test_parity_is_absolute_for_small_outputs_and_relative_for_large_ones():
     assert parity([image, logvar], [image + 5e-5, logvar + 5e-4]) == (pytest.approx(5e-4), True)  # float32 rounding
     assert parity([image, logvar], [image + 5e-4, logvar])[1] is False  # an image off by 5e-4 is a real error
     assert parity([image, logvar], [image, logvar + 0.05])[1] is False  # 0.05 in 215 is more than rounding
+
+
+def test_a_gan_trainer_keeping_an_ema_exports_its_ema_generator():
+    # The run's model as zoo.runs defines it: the EMA generator (issue 28 item 2), not the trained one.
+    import keras
+
+    from export.exporter import inference_parts
+    from zoo.models.dcgan import DCGANDiscriminator, DCGANGenerator
+    from zoo.trainers import GANTrainer
+
+    t = GANTrainer(DCGANGenerator(latent_dim=8, image_size=8, base_filters=4),
+                   DCGANDiscriminator(image_size=8, base_filters=4), ema_half_life_images=4.0)
+    t.compile(g_optimizer=keras.optimizers.Adam(1e-2), d_optimizer=keras.optimizers.Adam(1e-2), run_eagerly=True)
+    t.build_all()
+    t.train_step(np.random.default_rng(0).uniform(-1, 1, (2, 8, 8, 3)).astype("float32"))
+    (part,) = inference_parts(t)
+    z = np.random.default_rng(1).standard_normal((2, 8)).astype("float32")
+    assert part.kind == "generator" and part.model.run_info["weights"] == "ema"
+    np.testing.assert_allclose(np.asarray(part.model(z, training=False)), np.asarray(t.sample(z)), atol=1e-6)
+    assert np.abs(np.asarray(part.model(z, training=False)) - np.asarray(t.generator(z, training=False))).max() > 1e-4

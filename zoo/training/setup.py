@@ -59,12 +59,21 @@ def describe_optimizer(name: str, learning_rate: float, beta_1: float, beta_2: f
     return f"optimizer: {dict(rmsprop='RMSprop', sgd='SGD').get(name, name)}(learning_rate={learning_rate:g})"
 
 
-def load_training_source(cfg, run_dir: str | None = None, image_size: int | None = None):
+def describe_generator_ema(ema_kimg: float) -> str:
+    """One ``--dry-run`` line for a GAN recipe's ``--ema-kimg``."""
+    if ema_kimg <= 0:
+        return "generator EMA: none (the paper's setup)"
+    return (f"generator EMA: half-life {ema_kimg:g}k images, beta = 0.5 ** (batch / {1000 * ema_kimg:g}) per "
+            f"generator step, used for samples, evaluation, presets and export (a deviation: the paper keeps none)")
+
+
+def load_training_source(cfg, run_dir: str | None = None, image_size: int | None = None, whole_batches: bool = True):
     """The ImageSource named by ``cfg.data`` / ``cfg.data_dir`` (synthetic rendered at ``image_size``, default
     ``cfg.image_size``), with the background variant ``cfg.background`` (``raw``, ``grey``, ``blur``; masks from ``cfg.mask_dir``).
 
     With ``cfg.train_on == "train"`` only the train part of ``zoo.data.splits.split_indices(n, seed=0)`` (the
-    classifier presets' split) is kept, and the split is recorded in ``run_dir`` (split.json, split.csv)."""
+    classifier presets' split) is kept, and the split is recorded in ``run_dir`` (split.json, split.csv).
+    ``whole_batches``: refuse a ``cfg.batch_size`` larger than the set (every step would repeat images)."""
     from zoo.data.backgrounds import with_background
     from zoo.training.cli import check_batch_fits
     from zoo.training.distribute import get_strategy
@@ -80,7 +89,8 @@ def load_training_source(cfg, run_dir: str | None = None, image_size: int | None
         source = train_part(source, run_dir)
         msg += f"; training on the train split's {len(source)}"
     print(msg, flush=True)
-    check_batch_fits(cfg, len(source), f"the training set ({source.name})", "more images")
+    if whole_batches:  # the generative recipes; the classifiers batch their own split of it (not checked here)
+        check_batch_fits(cfg, len(source), f"the training set ({source.name})", "more images")
     return source
 
 
@@ -137,7 +147,8 @@ def scheduled_dataset_fn(batch_fn, schedule):
 
 def train_gan(cfg, run_dir: str, resume: bool, build, crop: str | None = None):
     """The whole run of a GAN recipe: data from ``cfg``, ``build(cfg)`` under the strategy, the loop with
-    fixed-latent sample grids. Returns ``(trainer, state)``."""
+    fixed-latent sample grids (``trainer.sample``: the EMA generator where the trainer keeps one). Returns
+    ``(trainer, state)``."""
     import numpy as np
 
     from zoo.training.distribute import get_strategy
@@ -157,6 +168,6 @@ def train_gan(cfg, run_dir: str, resume: bool, build, crop: str | None = None):
     state = train(trainer, dataset_fn, run_dir, steps_per_epoch=per_epoch,
                   total_steps=total, resume=resume, checkpoint_every=cfg.checkpoint_every,
                   keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every,
-                  render_samples=lambda: trainer.generator(fixed_z, training=False),
+                  render_samples=lambda: trainer.sample(fixed_z),
                   time_budget_s=60.0 * cfg.time_budget, batch_size=cfg.batch_size)
     return trainer, state
