@@ -99,7 +99,7 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
         raise DataError(f"--channels must be 1 (greyscale) or 3 (colour), got {cfg.channels}")
     if not 0.0 <= cfg.shift < 0.5:
         raise DataError(f"--shift must be a fraction of the image size in [0, 0.5), got {cfg.shift}")
-    source = load_training_source(cfg)
+    source = load_training_source(cfg, whole_batches=False)
     try:
         parts = split_indices(len(source), cfg.split, split_seed(cfg))
         split_info = write_split(run_dir, source, parts, cfg)

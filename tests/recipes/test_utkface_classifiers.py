@@ -53,7 +53,7 @@ def test_predicted_ages_are_clamped_to_the_training_range(tiny_run, tmp_path):
     model = from_preset(os.path.join(tiny_run, "preset"))
     stored = json.load(open(os.path.join(tiny_run, "config.json")))
     cfg = uc.Config(**{k: stored[k] for k in ("data", "num_synthetic", "image_size", "channels", "seed")})
-    ages = load_training_source(cfg).labels["age"]
+    ages = load_training_source(cfg, whole_batches=False).labels["age"]
     train_ages = ages[split_indices(len(ages), cfg.split, split_seed(cfg))["train"]]
     assert model.age_range == (train_ages.min(), train_ages.max())
     assert uc.main([*TINY, "--task", "age", "--steps", "1", "--no-age-clip", "--out", str(tmp_path)]) == 0

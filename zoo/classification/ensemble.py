@@ -61,7 +61,7 @@ def ensemble(run_dirs: list[str], out: str, *, config_cls, recipe: str, command:
     members = [from_preset(os.path.join(d, "preset")) for d in run_dirs]
     model = FaceClassifierEnsemble(members, name="classifier")
     model.build(model.input_shape_for())
-    source = load_training_source(cfg)
+    source = load_training_source(cfg, whole_batches=False)
     parts = split_indices(len(source), cfg.split, split_seed(cfg))
     run_dir = new_run_dir(out, recipe)
     print(f"run folder: {run_dir}", flush=True)
