@@ -12,13 +12,13 @@ import sys
 from typing import Literal
 
 from zoo.augment.options import AugmentOptions
-from zoo.training.cli import RunOptions
+from zoo.training.cli import GeneratorEMAOptions, RunOptions
 
 NAME = "celeba_dcgan"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config(AugmentOptions, RunOptions):
+class Config(GeneratorEMAOptions, AugmentOptions, RunOptions):
     """DCGAN: z = 100, 64x64, batch 128, Adam(2e-4, beta_1 = 0.5), binary cross-entropy, 60 epochs."""
 
     # training images (synthetic: rendered faces, no download)
@@ -55,7 +55,8 @@ def build(cfg: Config):
     keras.utils.set_random_seed(cfg.seed)
     generator = DCGANGenerator(cfg.latent_dim, cfg.image_size, 3, cfg.base_filters, name="generator")
     discriminator = DCGANDiscriminator(cfg.image_size, 3, cfg.base_filters, name="discriminator")
-    trainer = GANTrainer(generator, discriminator, seed=cfg.seed, augment=make_augmenter(cfg))
+    trainer = GANTrainer(generator, discriminator, seed=cfg.seed, augment=make_augmenter(cfg),
+                         ema_half_life_images=1000.0 * cfg.ema_kimg)
     trainer.compile(
         g_optimizer=make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
         d_optimizer=make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
@@ -72,10 +73,11 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
 
 def describe(cfg: Config):
     from zoo.augment.options import describe_augment
-    from zoo.training.setup import describe_optimizer
+    from zoo.training.setup import describe_generator_ema, describe_optimizer
 
     return [describe_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
-            "loss: binary cross-entropy (non-saturating generator loss)", describe_augment(cfg)]
+            "loss: binary cross-entropy (non-saturating generator loss)", describe_augment(cfg),
+            describe_generator_ema(cfg.ema_kimg)]
 
 
 def main(argv=None) -> int:

@@ -12,7 +12,7 @@ import sys
 from typing import Literal
 
 from zoo.augment.options import AugmentOptions
-from zoo.training.cli import RunOptions
+from zoo.training.cli import GeneratorEMAOptions, RunOptions
 
 NAME = "celeba_gan"
 
@@ -23,7 +23,7 @@ AUTO_OPTIMIZER = {"plain": ("adam", 0.5, 0.99), "l2": ("adam", 0.5, 0.99), "wgan
 
 
 @dataclasses.dataclass(frozen=True)
-class Config(AugmentOptions, RunOptions):
+class Config(GeneratorEMAOptions, AugmentOptions, RunOptions):
     """Upsample-conv GAN: z = 200, 96x96 (CelebA cut 20 px top and bottom), He-normal init, 50 epochs; loss plain
     (BCE), l2 (lambda = 0.02 on D's weights), wgan (clip 0.01, n_critic 5, RMSprop) or wgan_gp (lambda = 10)."""
 
@@ -95,19 +95,20 @@ def build(cfg: Config):
                                               norm="layer" if cfg.loss == "wgan_gp" else "batch",
                                               output_norm=not wasserstein, name="discriminator")
     n_critic = resolved_n_critic(cfg)
-    augment = make_augmenter(cfg)
+    # every variant takes the augmenter and the generator EMA
+    shared = dict(augment=make_augmenter(cfg), ema_half_life_images=1000.0 * cfg.ema_kimg)
     if cfg.loss == "plain":
-        trainer = GANTrainer(generator, discriminator, seed=cfg.seed, augment=augment)
+        trainer = GANTrainer(generator, discriminator, seed=cfg.seed, **shared)
         trainer.n_critic = n_critic
     elif cfg.loss == "l2":
-        trainer = L2GANTrainer(generator, discriminator, seed=cfg.seed, l2_weight=cfg.l2_weight, augment=augment)
+        trainer = L2GANTrainer(generator, discriminator, seed=cfg.seed, l2_weight=cfg.l2_weight, **shared)
         trainer.n_critic = n_critic
     elif cfg.loss == "wgan":
         trainer = WGANTrainer(generator, discriminator, seed=cfg.seed, clip_value=cfg.clip_value, n_critic=n_critic,
-                              warmup=cfg.wgan_warmup, augment=augment)
+                              warmup=cfg.wgan_warmup, **shared)
     else:
         trainer = WGANGPTrainer(generator, discriminator, seed=cfg.seed, gp_weight=cfg.gp_weight, n_critic=n_critic,
-                                augment=augment)
+                                **shared)
     name, b1, b2 = resolved_optimizer(cfg)
     trainer.compile(g_optimizer=make_optimizer(name, cfg.learning_rate, b1, b2),
                     d_optimizer=make_optimizer(name, cfg.learning_rate, b1, b2),
@@ -123,7 +124,7 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
 
 def describe(cfg: Config):
     from zoo.augment.options import describe_augment
-    from zoo.training.setup import describe_optimizer
+    from zoo.training.setup import describe_generator_ema, describe_optimizer
 
     name, b1, b2 = resolved_optimizer(cfg)
     loss = {"plain": "binary cross-entropy (non-saturating generator loss)",
@@ -133,7 +134,8 @@ def describe(cfg: Config):
     warmup = " (100 at the first 25 and every 500th generator step)" if uses_warmup(cfg) else ""
     return [describe_optimizer(name, cfg.learning_rate, b1, b2), f"loss: {loss}",
             f"n_critic: {resolved_n_critic(cfg)}{warmup}", f"crop: {resolved_crop(cfg) or 'the source default'}",
-            f"latent: {cfg.latent_dim}, image: {cfg.image_size}x{cfg.image_size}", describe_augment(cfg)]
+            f"latent: {cfg.latent_dim}, image: {cfg.image_size}x{cfg.image_size}", describe_augment(cfg),
+            describe_generator_ema(cfg.ema_kimg)]
 
 
 def main(argv=None) -> int:

@@ -11,13 +11,13 @@ import sys
 from typing import Literal
 
 from zoo.augment.options import AugmentOptions
-from zoo.training.cli import RunOptions
+from zoo.training.cli import GeneratorEMAOptions, RunOptions
 
 NAME = "celeba_wgan_gp"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config(AugmentOptions, RunOptions):
+class Config(GeneratorEMAOptions, AugmentOptions, RunOptions):
     """WGAN-GP: z = 100, 64x64, batch 64, Adam(1e-4, beta = (0, 0.9)), lambda = 10, n_critic = 5, one uniform
     epsilon per example, layer norm (no batch norm) in the critic; 200k generator steps as in the paper's 64 px
     runs (``epochs`` is a ceiling)."""
@@ -60,7 +60,7 @@ def build(cfg: Config):
     generator = DCGANGenerator(cfg.latent_dim, cfg.image_size, 3, cfg.base_filters, name="generator")
     critic = LayerNormCritic(cfg.image_size, 3, cfg.base_filters, name="critic")
     trainer = WGANGPTrainer(generator, critic, seed=cfg.seed, gp_weight=cfg.gp_weight, n_critic=cfg.n_critic,
-                            augment=make_augmenter(cfg))
+                            augment=make_augmenter(cfg), ema_half_life_images=1000.0 * cfg.ema_kimg)
     trainer.compile(g_optimizer=make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
                     d_optimizer=make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
                     jit_compile=cfg.jit_compile)
@@ -75,11 +75,12 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
 
 def describe(cfg: Config):
     from zoo.augment.options import describe_augment
-    from zoo.training.setup import describe_optimizer
+    from zoo.training.setup import describe_generator_ema, describe_optimizer
 
     return [describe_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
             f"loss: Wasserstein + gradient penalty (lambda = {cfg.gp_weight:g}, float32), n_critic: {cfg.n_critic}",
-            "critic: DCGAN-shaped with layer norm, linear score", describe_augment(cfg)]
+            "critic: DCGAN-shaped with layer norm, linear score", describe_augment(cfg),
+            describe_generator_ema(cfg.ema_kimg)]
 
 
 def main(argv=None) -> int:

@@ -61,15 +61,27 @@ class RunOptions:
     out: str = "runs"  # parent folder of the numbered run folders
 
 
+@dataclasses.dataclass(frozen=True)
+class GeneratorEMAOptions:
+    """The field of the GAN recipes' Configs (DCGAN, the upsample-conv GAN family, WGAN-GP) for an EMA of the
+    generator's weights (``zoo.trainers.ema``). Default 0, none: the papers' setups keep no EMA. Whether it is 0
+    decides the variables a run's checkpoints hold, so ``--resume`` refuses to switch it on or off."""
+
+    # EMA of the generator's weights for samples, evaluation, presets and export: its half-life in thousands of
+    # images (StyleGAN's G_smoothing_kimg: beta = 0.5 ** (batch / (1000 ema_kimg)) per generator step); 0 = no EMA,
+    # the paper's setup
+    ema_kimg: float = 0.0
+
+
 _RUN_OPTIONS = {f.name for f in dataclasses.fields(RunOptions)}
-_AUGMENT_OPTIONS = {f.name for f in dataclasses.fields(AugmentOptions)}
+_SHARED_GAN_OPTIONS = {f.name for c in (AugmentOptions, GeneratorEMAOptions) for f in dataclasses.fields(c)}
 
 
 def ordered_fields(config_cls) -> list:
-    """The dataclass fields of ``config_cls``: its own, then the GAN recipes' shared ``AugmentOptions``, then the
-    shared ``RunOptions`` last."""
+    """The dataclass fields of ``config_cls``: its own, then the GAN recipes' shared ``AugmentOptions`` and
+    ``GeneratorEMAOptions``, then the shared ``RunOptions`` last."""
     return sorted(dataclasses.fields(config_cls),
-                  key=lambda f: 2 if f.name in _RUN_OPTIONS else 1 if f.name in _AUGMENT_OPTIONS else 0)
+                  key=lambda f: 2 if f.name in _RUN_OPTIONS else 1 if f.name in _SHARED_GAN_OPTIONS else 0)
 
 
 def config_dict(cfg) -> dict:

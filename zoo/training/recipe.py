@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 
-from zoo.training.cli import config_dict, config_to_json, parse_config
+from zoo.training.cli import GeneratorEMAOptions, config_dict, config_to_json, parse_config
 from zoo.training.distribute import is_chief, worker_run_dir
 from zoo.training.run_dir import (RunDirError, discard_unused_run_dir, end_failed_run, latest_run_dir, new_run_dir,
                                    read_run_config, read_run_json)
@@ -107,9 +107,22 @@ RESTORED_BY_CHECKPOINT = ("learning_rate",)
 # Config fields that decide which variables a checkpoint holds (the augmenter's state): another value could not load
 # the run's checkpoints, and config.json must not record it, so it is refused before anything is written.
 SHAPES_CHECKPOINT = ("augment",)
+# Fields of GeneratorEMAOptions whose being 0 or not decides it (a GAN run's EMA weights): switching on or off is
+# refused the same way; another half-life is not (the progressive recipes' ema_kimg, without that base, never is).
+SWITCHES_CHECKPOINT = ("ema_kimg",)
 
 
 def _resume_conflict(stored: dict, cfg, passed: set) -> str | None:
+    if isinstance(cfg, GeneratorEMAOptions):
+        for name in SWITCHES_CHECKPOINT:
+            # a config.json from before the field existed: the run had its default, 0
+            default = {f.name: f.default for f in dataclasses.fields(GeneratorEMAOptions)}[name]
+            now, then = getattr(cfg, name), stored.get(name, default)
+            if name in passed and (now > 0) != (then > 0):
+                flag = "--" + name.replace("_", "-")
+                return (f"{flag} {now:g} with --resume: the run's checkpoints were made with {flag} {then:g}, "
+                        f"{'with' if then > 0 else 'without'} the generator's EMA weights; start a new run to "
+                        f"switch it {'off' if then > 0 else 'on'}")
     for name in RESTORED_BY_CHECKPOINT + SHAPES_CHECKPOINT:
         if name in passed and name in stored and getattr(cfg, name) != stored[name]:
             flag = "--" + name.replace("_", "-")
