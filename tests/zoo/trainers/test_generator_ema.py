@@ -11,8 +11,8 @@ from zoo.trainers import GANTrainer, L2GANTrainer, WGANGPTrainer, WGANTrainer
 
 
 def _trainer(cls=GANTrainer, g_lr=1e-3, **kwargs):
-    t = cls(DCGANGenerator(latent_dim=8, image_size=8, base_filters=4), DCGANDiscriminator(image_size=8, base_filters=4),
-            seed=1, **kwargs)
+    t = cls(DCGANGenerator(latent_dim=8, image_size=8, base_filters=4),
+            DCGANDiscriminator(image_size=8, base_filters=4), seed=1, **kwargs)
     # SGD(0) leaves the generator's weights where they are: the EMA then blends towards fixed weights
     g_opt = keras.optimizers.SGD(0.0) if g_lr == 0 else keras.optimizers.Adam(g_lr)
     t.compile(g_optimizer=g_opt, d_optimizer=keras.optimizers.Adam(1e-3), jit_compile=False, run_eagerly=True)
