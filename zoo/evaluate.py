@@ -154,7 +154,7 @@ def evaluate(args) -> dict:
     if args.real:
         real = image_sets.resolve(args.real, real=True, split=args.split, image_size=resolution, seed=args.seed)
         count = real.size_for(args.n)
-        real_protocol = {**protocol, "set": real.info, "count": count, "subset_seed": 0}
+        real_protocol = {**protocol, "set": real.info, **image_sets.subset_protocol(count)}
         want_kid = keep
         real_row = {"label": f"real ({real.label})", "info": real.info, "count": count}
         extra = {}

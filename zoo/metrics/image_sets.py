@@ -47,10 +47,11 @@ class ImageSet:
             raise ImageSetError(f"{self.label}: no images to evaluate")
         if self.kind == "generator":
             return self._generated(n, batch_size, seed, res, ch)
+        # A seeded random order, not the folder's: files sorted by name (UTKFace's by age) would make the
+        # consecutive splits of an Inception Score, and any prefix, a biased part of the set.
         source = self.source
-        if n < len(source):
-            idx = np.sort(np.random.default_rng(seed).choice(len(source), n, replace=False))
-            source = source.subset(idx)
+        if source.dataset_fn is None or n < len(source):  # a streamed source (TFDS) cannot be indexed: taken whole
+            source = source.subset(np.random.default_rng(seed).permutation(len(source))[:n])
         return _file_batches(source, batch_size, res, ch)
 
     def _generated(self, n, batch_size, seed, res, ch):
@@ -133,6 +134,12 @@ def dataset_set(spec: str, split: str = "train", image_size: int = 64, num_synth
             **{k: v for k, v in source.info.items() if k in ("root", "seed", "licence")}}
     return ImageSet(spec if name == "synthetic" else name, "dataset", int(res), int(ch), len(source) or None, info,
                     source=source)
+
+
+def subset_protocol(count: int) -> dict:
+    """What picks a real set's images (``ImageSet.batches`` with seed 0), for the protocol a cached statistic is
+    checked against: statistics cached when the subset was in file order are not reused."""
+    return {"count": count, "subset_seed": 0, "subset_order": "seeded permutation"}
 
 
 def generator_set(model, label: str, info: dict) -> ImageSet:

@@ -73,12 +73,13 @@ def reference_statistics(image_set, extractor, n: int, *, resolution: int | None
     """``(statistics, features or None, reused)`` of ``image_set`` (a ``zoo.metrics.image_sets.ImageSet``) in
     ``extractor``'s features: from ``cache_path`` when its protocol matches, else computed (and cached)."""
     from zoo.metrics.fid import cached_statistics
+    from zoo.metrics.image_sets import subset_protocol
 
     resolution = resolution or image_set.resolution
     channels = channels or image_set.channels
     count = image_set.size_for(n)
     protocol = {**extractor.protocol, "resolution": resolution, "channels": channels, "set": image_set.info,
-                "count": count, "subset_seed": 0}
+                **subset_protocol(count)}
 
     def compute():
         m = measure_images(image_set.batches(n, batch_size, 0, resolution, channels), extractor,
