@@ -25,14 +25,14 @@ def test_load_training_source_applies_the_background():
     from zoo.data import load_source
     from zoo.training.setup import load_training_source
 
-    cfg = Config(data="synthetic", image_size=16, num_synthetic=8, background="grey")
+    cfg = Config(data="synthetic", image_size=16, num_synthetic=8, batch_size=4, background="grey")
     raw = load_source("synthetic", image_size=16, num_synthetic=8, seed=0)
     grey = load_training_source(cfg)
     masks = raw.labels["mask"]
     assert grey.name == "synthetic-grey" and "mask" not in grey.labels
     np.testing.assert_array_equal(grey.arrays[masks == 0], 128)
     np.testing.assert_array_equal(grey.arrays[masks == masks.max()], raw.arrays[masks == masks.max()])
-    assert load_training_source(Config(data="synthetic", image_size=16, num_synthetic=8)).arrays is not None
+    assert load_training_source(Config(data="synthetic", image_size=16, num_synthetic=8, batch_size=4)).arrays is not None
 
 
 def test_dcgan_two_steps_on_grey_backgrounds(tmp_path, capsys):
