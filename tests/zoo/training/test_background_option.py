@@ -32,7 +32,8 @@ def test_load_training_source_applies_the_background():
     assert grey.name == "synthetic-grey" and "mask" not in grey.labels
     np.testing.assert_array_equal(grey.arrays[masks == 0], 128)
     np.testing.assert_array_equal(grey.arrays[masks == masks.max()], raw.arrays[masks == masks.max()])
-    assert load_training_source(Config(data="synthetic", image_size=16, num_synthetic=8, batch_size=4)).arrays is not None
+    plain = Config(data="synthetic", image_size=16, num_synthetic=8, batch_size=4)
+    assert load_training_source(plain).arrays is not None
 
 
 def test_dcgan_two_steps_on_grey_backgrounds(tmp_path, capsys):
