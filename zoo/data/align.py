@@ -256,7 +256,7 @@ def align_folder(src: str, dst: str, size: int = 200, template: str = "utkface",
 
 
 def main(argv=None) -> int:
-    from zoo.utils.arguments import Parser, integer, run_command
+    from zoo.utils.arguments import Parser, integer, run_resumable
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "template":
@@ -278,11 +278,7 @@ def main(argv=None) -> int:
         quiet_tensorflow(False)
         result.update(align_folder(args.src, args.dst, args.size, args.template, args.all_faces))
 
-    try:
-        code = run_command(parser.prog, work)
-    except KeyboardInterrupt:
-        print("interrupted; run the same command again to continue", file=sys.stderr)
-        return 130
+    code = run_resumable(parser.prog, work)
     if code:
         return code
     c = result

@@ -215,7 +215,7 @@ def _manifest(src, dst, model, model_path, variants, alpha_matting, blur_sigma, 
 
 
 def main(argv=None) -> int:
-    from zoo.utils.arguments import Parser, integer, number, run_command
+    from zoo.utils.arguments import Parser, integer, number, run_resumable
 
     parser = Parser(prog="python -m zoo.data.remove_background", description=__doc__,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -242,11 +242,7 @@ def main(argv=None) -> int:
         result["manifest"] = remove_background(args.src, args.dst, args.model, args.model_path, args.workers,
                                                variants, args.alpha_matting, args.blur_sigma)
 
-    try:
-        code = run_command(parser.prog, work)
-    except KeyboardInterrupt:
-        print("interrupted; run the same command again to continue", file=sys.stderr)
-        return 130
+    code = run_resumable(parser.prog, work)
     if code:
         return code
     m = result["manifest"]

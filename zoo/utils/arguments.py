@@ -166,6 +166,16 @@ def error_sentence(e: BaseException) -> str:
     return " ".join(text.split())
 
 
+def run_resumable(prog: str, work) -> int:
+    """``run_command`` for a command that picks up where it stopped when run again (background removal,
+    alignment): Ctrl-C says so and returns 130."""
+    try:
+        return run_command(prog, work)
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to continue", file=sys.stderr)
+        return 130
+
+
 def run_command(prog: str, work, also=(), verbose: bool = False) -> int:
     """``work()``'s exit code (0 for None). A ValueError (every facezoo error class is one), an OSError (a missing
     file, a read-only or full disk) or one of ``also`` raised in it prints ``<prog>: error: <sentence>`` and
