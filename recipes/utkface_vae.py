@@ -40,6 +40,7 @@ class Config(RunOptions):
     learning_rate: float = 1e-3  # optimizer step size
     beta_1: float = 0.9  # Adam's first-moment decay
     beta_2: float = 0.999  # Adam's second-moment decay
+    log_var_limit: float = 0.0  # soft bound L on the encoder's log-variance, L*tanh(v/L); 0 = unbounded (the study)
     grid: bool = False  # train the study's four models and compare them
     num_reconstructions: int = 8  # held-out faces in the reconstruction grids
     eval_images: int = 1000  # --grid: held-out images (the classifiers' seeded 10% test split) scored per model
@@ -49,6 +50,8 @@ class Config(RunOptions):
         from zoo.models.sides import multiple_of
 
         multiple_of(self.image_size, 8, "Conv VAE")
+        if self.log_var_limit < 0:
+            raise ValueError(f"--log-var-limit must be >= 0 (0: unbounded), got {self.log_var_limit:g}")
 
 
 def build(cfg: Config):
@@ -61,7 +64,7 @@ def build(cfg: Config):
 
     keras.utils.set_random_seed(cfg.seed)
     encoder = ConvVAEEncoder(cfg.image_size, cfg.channels, cfg.latent_dim, cfg.base_filters, cfg.dense_units,
-                             name="encoder")
+                             log_var_limit=cfg.log_var_limit, name="encoder")
     decoder = ConvVAEDecoder(cfg.latent_dim, cfg.image_size, cfg.channels, cfg.base_filters, cfg.dense_units,
                              name="decoder")
     trainer = VAETrainer(encoder, decoder, beta=cfg.beta, seed=cfg.seed)
@@ -144,7 +147,9 @@ def describe(cfg: Config):
     models = ", ".join(model_name(d, b) for d, b in GRID) if cfg.grid else model_name(cfg.latent_dim, cfg.beta)
     return [describe_optimizer(cfg.optimizer, cfg.learning_rate, cfg.beta_1, cfg.beta_2),
             f"loss: summed squared error + beta * KL; models: {models}",
-            f"image: {cfg.image_size}x{cfg.image_size}x{cfg.channels}"]
+            f"image: {cfg.image_size}x{cfg.image_size}x{cfg.channels}"
+            + (f"; log-variance bounded softly at +-{cfg.log_var_limit:g} (not in the study)"
+               if cfg.log_var_limit else "")]
 
 
 def main(argv=None) -> int:

@@ -58,3 +58,29 @@ def test_bad_sizes():
         DFCVAEEncoder(image_size=40)
     with pytest.raises(ValueError, match="multiple of 8, got 20"):
         ConvVAEDecoder(image_size=20)
+
+
+def test_conv_vae_log_var_limit_bounds_only_the_extremes():
+    import numpy as np
+
+    from zoo.models.vae import ConvVAEEncoder
+
+    free = ConvVAEEncoder(16, 1, latent_dim=4, base_filters=4, dense_units=8)
+    bounded = ConvVAEEncoder(16, 1, latent_dim=4, base_filters=4, dense_units=8, log_var_limit=10.0)
+    for m in (free, bounded):
+        m.build((None, 16, 16, 1))
+    rng = np.random.default_rng(0)
+    bounded.set_weights(free.get_weights())
+    x = rng.uniform(-1, 1, (3, 16, 16, 1)).astype("float32")
+    (_, v_free), (_, v_bounded) = free(x), bounded(x)
+    np.testing.assert_allclose(np.asarray(v_bounded), np.asarray(v_free), rtol=0.01, atol=1e-3)  # ordinary faces
+    # a log-variance pushed to +-50 (the diverged run reached +14 and -369) stays within +-10
+    weights = free.get_weights()
+    bias = [i for i, w in enumerate(weights) if w.shape == (4,)][-1]  # the log-variance layer's bias
+    weights[bias] = np.array([50, -50, 14, 0], "float32")
+    bounded.set_weights(weights)
+    free.set_weights(weights)
+    v = np.asarray(bounded(x)[1])
+    assert np.all(np.abs(v) < 10) and v[:, 0].min() > 9.9 and np.abs(np.asarray(free(x)[1])).max() > 45
+    assert "log_var_limit" not in free.get_config()  # presets made before the flag load unchanged
+    assert ConvVAEEncoder.from_config(bounded.get_config()).log_var_limit == 10.0
