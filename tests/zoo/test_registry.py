@@ -63,6 +63,7 @@ def _every_family():
     """name -> (tiny built model, input) for every model family, with its non-obvious parts (StyleGAN's mapping and
     synthesis, both VAE kinds, discriminators and critics)."""
     from zoo.models.dcgan import DCGANDiscriminator
+    from zoo.models.diffusion import DDIMSampler, UNetDenoiser
     from zoo.models.face_classifier import FaceClassifier
     from zoo.models.gan import UpsampleConvDiscriminator, UpsampleConvGenerator
     from zoo.models.progan import ProGANDiscriminator, ProGANGenerator
@@ -94,6 +95,8 @@ def _every_family():
                                rng.standard_normal((2, 4, 8)).astype("float32")),
         "face_classifier": (FaceClassifier(tasks=("gender", "age"), image_size=16, channels=1, filters=(4, 8),
                                            dense_units=8), grey),
+        "ddim_sampler": (DDIMSampler(UNetDenoiser(16, 3, widths=(4, 8), block_depth=1, embedding_dims=4), 16, 3,
+                                     steps=3), rng.standard_normal((2, 16 * 16 * 3)).astype("float32")),
     }
     for model, x in models.values():
         model.build((None, *x.shape[1:]))

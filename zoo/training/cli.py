@@ -276,6 +276,9 @@ LIMITS = {
     "r1_gamma": _NON_NEGATIVE, "l2_weight": _NON_NEGATIVE, "recon_weight": _NON_NEGATIVE,
     "feature_weight": _NON_NEGATIVE, "beta": _NON_NEGATIVE, "gamma": _NON_NEGATIVE, "gan_margin": _NON_NEGATIVE,
     "ema_kimg": _NON_NEGATIVE, "lr_sigmoid_slope": _NON_NEGATIVE, "ada_target": Limit(-1, 1), "ada_kimg": _POSITIVE,
+    "widths": _POSITIVE_INT, "block_depth": _POSITIVE_INT, "embedding_dims": Limit(2),
+    "embedding_max_frequency": _POSITIVE, "weight_decay": _NON_NEGATIVE, "ema": _DECAY, "sample_steps": _POSITIVE_INT,
+    "min_signal_rate": Limit(0, 1, above=True), "max_signal_rate": Limit(0, 1, above=True),
 }
 _MEMORY_SHARE = 0.5  # of this machine's memory, the most the synthetic set may take
 

@@ -12,7 +12,7 @@ from zoo.utils.random import derive_seed
 
 log = logging.getLogger(__name__)
 
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
+OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -36,14 +36,18 @@ def precision_policy(name: str):
 
 
 def make_optimizer(name: str, learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999,
-                   mixed_precision: bool | None = None, epsilon: float = 1e-7):
+                   mixed_precision: bool | None = None, epsilon: float = 1e-7, weight_decay: float = 0.0):
     """A Keras optimizer by name (``adam``, ``rmsprop``, ``sgd``); wrapped for loss scaling under float16
     (``mixed_precision=None``: when the global policy is ``mixed_float16``; bfloat16 needs no loss scaling).
-    ``epsilon``: Adam's (Keras' default 1e-7; the NVlabs progressive GANs use 1e-8)."""
+    ``epsilon``: Adam's (Keras' default 1e-7; the NVlabs progressive GANs use 1e-8). ``adamw``: Adam with decoupled
+    ``weight_decay`` (Loshchilov & Hutter; the keras.io DDIM example's 1e-4)."""
     if mixed_precision is None:
         mixed_precision = keras.mixed_precision.global_policy().name == "mixed_float16"
     if name == "adam":
         opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+    elif name == "adamw":
+        opt = keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay, beta_1=beta_1, beta_2=beta_2,
+                                     epsilon=epsilon)
     elif name == "rmsprop":
         opt = keras.optimizers.RMSprop(learning_rate)
     elif name == "sgd":
