@@ -55,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resolution", type=integer(4, 1024),
                    help="compare at R x R pixels (default: the first fake set's resolution); every set is resized "
                         "to it before the extractor's own resize")
-    p.add_argument("--split", default="train", help="split of a real dataset (default train)")
+    p.add_argument("--split", default=None, choices=("all", "train", "validation", "test"),
+                   help="part of a real dataset: CelebA's own split (default train); UTKFace and FFHQ: all (the "
+                        "default) or a part of the seeded 70/20/10 split the presets train on (validation to "
+                        "choose, test to report)")
     p.add_argument("--seed", type=integer(0, 2**32 - 1), default=0, help="seed of latents and subsets (repeat k uses seed + k)")
     p.add_argument("--kid-subsets", type=integer(1, 100_000), default=100)
     p.add_argument("--kid-subset-size", type=integer(2, 10_000_000), default=1000,

@@ -115,15 +115,30 @@ def folder_set(path: str, label: str | None = None) -> ImageSet:
                     {"folder": os.path.abspath(path), "images": len(paths), "skipped": len(bad)}, source=source)
 
 
-def dataset_set(spec: str, split: str = "train", image_size: int = 64, num_synthetic: int = 2000,
+SPLITS = ("train", "validation", "test")
+
+
+def dataset_set(spec: str, split: str | None = None, image_size: int = 64, num_synthetic: int = 2000,
                 seed: int = 0) -> ImageSet:
     """``name`` or ``name:DATA_DIR`` for a dataset ``zoo.data.load_source`` knows (utkface, celeba, ffhq,
-    synthetic)."""
+    synthetic). ``split``: CelebA's own (default train); for the sets without one (UTKFace, FFHQ, synthetic)
+    ``all`` (the default) or a part of ``zoo.data.splits.split_indices(n, (0.7, 0.2, 0.1), seed=0)``, the split the
+    presets train on with ``--train-on train``: ``validation`` to choose checkpoints, ``test`` to report."""
     from zoo.data import load_source
+    from zoo.data.errors import DataError
 
     name, _, data_dir = spec.partition(":")
-    source = load_source(name, data_dir or None, split=split, image_size=image_size, num_synthetic=num_synthetic,
-                         seed=seed)
+    own_split = name == "celeba"
+    split = split or ("train" if own_split else "all")
+    if not own_split and split not in ("all", *SPLITS):
+        raise DataError(f"split {split!r} of {name}: expected all or one of {', '.join(SPLITS)} (the seeded "
+                        f"70/20/10 split the presets train on)")
+    source = load_source(name, data_dir or None, split=split if own_split else "train", image_size=image_size,
+                         num_synthetic=num_synthetic, seed=seed)
+    if not own_split and split != "all":
+        from zoo.data.splits import split_indices
+
+        source = source.subset(split_indices(len(source), seed=0)[split])
     if source.arrays is not None:
         res, ch = source.arrays.shape[1], source.arrays.shape[3]
     elif source.paths:
@@ -205,7 +220,7 @@ def preset_set(name: str) -> ImageSet:
                           "dataset": meta.get("dataset")})
 
 
-def resolve(spec: str, *, real: bool = False, split: str = "train", image_size: int = 64,
+def resolve(spec: str, *, real: bool = False, split: str | None = None, image_size: int = 64,
             num_synthetic: int = 2000, seed: int = 0) -> ImageSet:
     """An image set from a command-line spec: ``DATASET[:DIR]`` (utkface, celeba, ffhq, synthetic), a folder of
     images, a run folder or one of its checkpoints (``RUN/checkpoints/ckpt-<step>``, kept with
