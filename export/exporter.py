@@ -2,7 +2,8 @@
 followed by a parity check against Keras and written beside a JSON model card.
 
 Inference parts: a generator (z -> image), a VAE's encoder (image -> latent statistics) and decoder
-(z -> image), a classifier (image -> predictions). Every file has a dynamic batch dimension. A model whose
+(z -> image), a classifier (image -> predictions), a diffusion sampler's denoiser (noisy images and their noise
+variances -> prediction; ``export.diffusion``). Every file has a dynamic batch dimension. A model whose
 layers compute in float16/bfloat16 (a mixed-precision run) is rebuilt from its config under the float32 policy
 and its weights copied in, so that the exported graph is float32 end to end.
 
@@ -59,12 +60,14 @@ class ExportError(ValueError):
 
 @dataclasses.dataclass
 class Part:
-    """One inference sub-model: ``name`` is the file stem, ``kind`` one of generator/decoder/encoder/classifier."""
+    """One inference sub-model: ``name`` is the file stem, ``kind`` one of generator/decoder/encoder/classifier/
+    denoiser."""
 
     name: str
     kind: str
     model: object
     call_kwargs: dict = dataclasses.field(default_factory=dict)  # fixed call arguments, e.g. a progressive level
+    owner: object = None  # the model the part serves, where its card needs it: a denoiser's DDIMSampler
 
 
 # ----------------------------------------------------------------------------------------------- finding parts
@@ -89,6 +92,10 @@ def inference_parts(obj) -> list[Part]:
     """
     import keras
 
+    from export.diffusion import diffusion_parts
+
+    if parts := diffusion_parts(obj):  # a DDIM sampler, or a trainer holding one: its denoiser (export/diffusion.py)
+        return parts
     if getattr(obj, "keeps_ema", False):
         # A trainer keeping an EMA generator: the run's model as zoo.runs defines it (the EMA generator; a progressive
         # one at the level and alpha reached).
@@ -176,12 +183,13 @@ def _float32_config(obj):
     return obj
 
 
-def float32_copy(model):
-    """``model`` rebuilt from its config under the float32 policy, with its weights copied in (as float32)."""
+def float32_copy(model, shape=None):
+    """``model`` rebuilt from its config under the float32 policy, with its weights copied in (as float32);
+    ``shape``: what to build it with (default its ``input_shape``)."""
     import keras
 
     config = _float32_config(keras.saving.serialize_keras_object(model))
-    shape = input_shape(model)
+    shape = shape or input_shape(model)
     with dtype_policy("float32"):
         clone = keras.saving.deserialize_keras_object(config, safe_mode=True)
         if not clone.built:
@@ -315,7 +323,7 @@ def parity_inputs(part: Part, shape: tuple, images_dir: str | None, seed: int = 
 
 # -------------------------------------------------------------------------------------------------- writers
 
-def _rename_onnx_io(path: str, input_name: str, names: list[str]) -> None:
+def _rename_onnx_io(path: str, input_name, names: list[str]) -> None:
     """Give the graph's outputs readable names and call its first dimension ``batch`` everywhere it is free."""
     import onnx
 
@@ -333,8 +341,9 @@ def _rename_onnx_io(path: str, input_name: str, names: list[str]) -> None:
         dims = value.type.tensor_type.shape.dim
         if dims and not dims[0].HasField("dim_value"):
             dims[0].dim_param = "batch"
-    if [i.name for i in graph.input] != [input_name]:
-        raise ExportError(f"the ONNX graph's inputs are {[i.name for i in graph.input]}, expected [{input_name!r}]")
+    expected = [input_name] if isinstance(input_name, str) else list(input_name)
+    if [i.name for i in graph.input] != expected:
+        raise ExportError(f"the ONNX graph's inputs are {[i.name for i in graph.input]}, expected {expected}")
     onnx.checker.check_model(proto)
     onnx.save(proto, path)
 
@@ -352,27 +361,32 @@ def _readable(path: str) -> None:
             os.chmod(os.path.join(root, f), 0o666 & ~mask)
 
 
-def write_onnx(model, path: str, input_name: str, shape: tuple, names: list[str], opset: int) -> None:
+def _signature(input_name, shape) -> list:
+    """The export's input signature: one float32 input, or (``input_name`` and ``shape`` lists) one list of them."""
     import keras
 
+    if isinstance(input_name, str):
+        return [keras.InputSpec(shape=shape, dtype="float32", name=input_name)]
+    return [[keras.InputSpec(shape=s, dtype="float32", name=n) for n, s in zip(input_name, shape)]]
+
+
+def write_onnx(model, path: str, input_name, shape, names: list[str], opset: int) -> None:
+    """``input_name`` and ``shape``: a str and a tuple, or lists of them for a model called on a list of inputs."""
     logging.getLogger("tf2onnx").setLevel(logging.ERROR)
-    spec = keras.InputSpec(shape=shape, dtype="float32", name=input_name)
     with atomic_path(path) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.export(tmp, format="onnx", input_signature=[spec], opset_version=opset, verbose=False)
+        model.export(tmp, format="onnx", input_signature=_signature(input_name, shape), opset_version=opset,
+                     verbose=False)
         _rename_onnx_io(tmp, input_name, names)
         _readable(tmp)
 
 
-def write_savedmodel(model, path: str, input_name: str, shape: tuple) -> None:
-    import keras
-
-    spec = keras.InputSpec(shape=shape, dtype="float32", name=input_name)
+def write_savedmodel(model, path: str, input_name, shape) -> None:
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".tmp-", dir=parent)
     try:
-        model.export(tmp, format="tf_saved_model", input_signature=[spec], verbose=False)
+        model.export(tmp, format="tf_saved_model", input_signature=_signature(input_name, shape), verbose=False)
         _readable(tmp)
         if os.path.isdir(path):
             shutil.rmtree(path)
@@ -397,10 +411,10 @@ class _OnnxRunner:
         import onnxruntime as ort
 
         self.session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-        self.input = self.session.get_inputs()[0].name
+        self.inputs = [i.name for i in self.session.get_inputs()]
 
-    def __call__(self, x):
-        return self.session.run(None, {self.input: x})
+    def __call__(self, x):  # an array, or a list of arrays for several inputs
+        return self.session.run(None, dict(zip(self.inputs, x if isinstance(x, list) else [x])))
 
 
 class _SavedModelRunner:
@@ -412,7 +426,7 @@ class _SavedModelRunner:
         self.fn = self.loaded.serve
 
     def __call__(self, x):
-        return _flat(self.fn(self.tf.constant(x)))
+        return _flat(self.fn([self.tf.constant(a) for a in x] if isinstance(x, list) else self.tf.constant(x)))
 
 
 # --------------------------------------------------------------------------------------------------- export
@@ -437,6 +451,11 @@ def export_part(part: Part, out_dir: str, fmt: str, *, opset: int = DEFAULT_OPSE
         raise ExportError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if not (OPSET_RANGE[0] <= int(opset) <= OPSET_RANGE[1]):
         raise ExportError(f"--opset {opset}: tf2onnx converts to opsets {OPSET_RANGE[0]} to {OPSET_RANGE[1]}")
+    if part.kind == "denoiser":  # two inputs, and the sampler's settings in the card
+        from export.diffusion import export_denoiser
+
+        return export_denoiser(part, out_dir, fmt, opset=opset, source=source, metadata=metadata,
+                               images_dir=images_dir, log=log)
     os.makedirs(out_dir, exist_ok=True)
     original, model = part.model, part.model
     shape = input_shape(model)
@@ -448,11 +467,21 @@ def export_part(part: Part, out_dir: str, fmt: str, *, opset: int = DEFAULT_OPSE
     if kwargs:
         model = bind_call_kwargs(model, kwargs)
     input_name = "z" if part.kind in LATENT_KINDS else "images"
-    batches = parity_inputs(part, shape, images_dir)
-    reference = [(desc, x, _call(model, x)) for desc, x in batches]
+    reference = [(desc, x, _call(model, x)) for desc, x in parity_inputs(part, shape, images_dir)]
     names = output_names(part, reference[0][2])
-
     path = os.path.join(out_dir, f"{part.name}.{'onnx' if fmt == 'onnx' else 'savedmodel'}")
+    digest, checked = write_checked(part, model, fmt, path, input_name, shape, names, reference, opset, log,
+                                    original=original if rebuilt_from is not None else None, kwargs=kwargs)
+    card = model_card(part, model, fmt, path, digest, shape, input_name, names, reference[0][2], source, metadata)
+    return save_card(card, checked, path, log)
+
+
+def write_checked(part: Part, model, fmt, path, input_name, shape, names, reference, opset, log, original=None,
+                  kwargs=None) -> tuple[str, dict]:
+    """Write ``model`` to ``path`` in ``fmt``, run the file on each parity batch of ``reference`` [(description,
+    input, Keras outputs)] and compare; ``original``: the half-precision model ``model`` is a float32 rebuild of.
+    Returns (sha256, the card's parity, float32_rebuild and opset entries)."""
+    rebuilt_from = half_policy(original) if original is not None else None
     if fmt == "onnx":
         write_onnx(model, path, input_name, shape, names, int(opset))
         runner, digest = _OnnxRunner(path), sha256_file(path)
@@ -472,32 +501,40 @@ def export_part(part: Part, out_dir: str, fmt: str, *, opset: int = DEFAULT_OPSE
     log(f"parity {part.name} {fmt}: max |{fmt} - keras| = {worst:.3g} over {', '.join(c['inputs'] for c in checks)}"
         f" (limit {PARITY_LIMIT:g} x max(1, |output|)): {'ok' if ok else 'FAILED'}")
     mixed_note = None
-    if rebuilt_from is not None:
-        x = batches[0][1]
+    if original is not None:
+        x = reference[0][1]
         gap = max(float(np.max(np.abs(a.astype(np.float64) - b)))
-                  for a, b in zip(_flat(original(x, training=False, **kwargs)), _flat(_call(model, x))))
+                  for a, b in zip(_flat(original(x, training=False, **(kwargs or {}))), _flat(_call(model, x))))
         mixed_note = {"policy": rebuilt_from or "float16 variables", "max_abs_diff_float32_vs_original": gap}
         log(f"  {part.name}: rebuilt in float32 from a {rebuilt_from} model; float32 vs {rebuilt_from} outputs "
             f"differ by up to {gap:.3g} (rounding of the half-precision original)")
-
-    card = model_card(part, model, fmt, path, digest, shape, input_name, names, reference[0][2], source, metadata)
-    card["parity"] = {"limit": PARITY_LIMIT, "rule": PARITY_RULE, "max_abs_diff": worst, "ok": ok, "checks": checks}
-    card["float32_rebuild"] = mixed_note
+    checked = {"parity": {"limit": PARITY_LIMIT, "rule": PARITY_RULE, "max_abs_diff": worst, "ok": ok,
+                          "checks": checks}, "float32_rebuild": mixed_note}
     if fmt == "onnx":
         import onnx
 
-        card["opset"] = int(next(o.version for o in onnx.load(path).opset_import if o.domain in ("", "ai.onnx")))
+        checked["opset"] = int(next(o.version for o in onnx.load(path).opset_import if o.domain in ("", "ai.onnx")))
+    return digest, checked
+
+
+def save_card(card: dict, checked: dict, path: str, log) -> dict:
+    """Add ``write_checked``'s entries to ``card`` and write it beside ``path``; returns the card."""
+    card.update(checked)
     write_json(path + ".json", card)
     _readable(path + ".json")
-    log(f"{part.name}: wrote {path} and its model card {path}.json")
+    log(f"{card['part']}: wrote {path} and its model card {path}.json")
     return card
 
 
-def model_card(part: Part, model, fmt, path, digest, shape, input_name, names, outputs, source, metadata) -> dict:
+def model_card(part: Part, model, fmt, path, digest, shape, input_name, names, outputs, source, metadata,
+               io: tuple | None = None) -> dict:
+    """The model card; ``io``: (inputs, outputs, preprocessing, postprocessing) for a kind described elsewhere."""
     import keras
 
     flat = _flat(outputs)
-    if part.kind in LATENT_KINDS:
+    if io is not None:
+        inputs, outs, preprocessing, postprocessing = io
+    elif part.kind in LATENT_KINDS:
         # The zoo's image convention is [-1, 1]; a model may declare otherwise with ``output_range``.
         lo, hi = image_range(part.model, attr="output_range")
         inputs = [{"name": input_name, "shape": list(shape), "dtype": "float32",
