@@ -4,8 +4,9 @@
     pip install dist/facezoo_runtime-0.1.0-py3-none-any.whl        # then: from export.runtime import OnnxGenerator
 
 ``pip install "facezoo[runtime]"`` names the same three requirements, but facezoo itself requires TensorFlow; this
-wheel holds only the files of package ``export`` that run exported models (``RUNTIME_FILES``), and
-``python -m export.sample`` works from it. The OpenVINO backend also needs ``pip install openvino onnx``.
+wheel holds only the files of package ``export`` that run exported models (``RUNTIME_FILES``: generators,
+classifiers, VAEs, and diffusion denoisers by DDIM in ``export.runtime_ddim``), and ``python -m export.sample`` works
+from it. The OpenVINO backend also needs ``pip install openvino onnx``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 import sys
 
 NAME = "facezoo_runtime"
-RUNTIME_FILES = ("__init__.py", "runtime.py", "sample.py", "onnx_passes.py")
+RUNTIME_FILES = ("__init__.py", "runtime.py", "runtime_ddim.py", "sample.py", "onnx_passes.py")
 REQUIRES = ("numpy>=1.26", "onnxruntime>=1.32", "pillow>=10.0")
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -226,7 +226,8 @@ def test_the_runtime_wheel_installs_and_samples_away_from_the_repo(exported, tmp
     wheel = build(str(tmp_path / "dist"))
     with zipfile.ZipFile(wheel) as z:
         assert sorted(n for n in z.namelist() if n.startswith("export/")) == \
-            ["export/__init__.py", "export/onnx_passes.py", "export/runtime.py", "export/sample.py"]
+            ["export/__init__.py", "export/onnx_passes.py", "export/runtime.py", "export/runtime_ddim.py",
+             "export/sample.py"]
         metadata = z.read(next(n for n in z.namelist() if n.endswith("/METADATA"))).decode()
     assert [r for r in metadata.splitlines() if r.startswith("Requires-Dist")] == \
         ["Requires-Dist: numpy>=1.26", "Requires-Dist: onnxruntime>=1.32", "Requires-Dist: pillow>=10.0"]
