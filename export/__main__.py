@@ -1,8 +1,9 @@
 """python -m export (--preset NAME | --run RUN_DIR) --format {onnx,savedmodel} --out DIR [--opset N]
 
-Exports the inference parts (generator; VAE encoder and decoder; classifier) with a dynamic batch dimension,
-checks each file against Keras on random inputs (and real images for image inputs) and prints the maximum
-absolute difference; exits 1 when one exceeds 1e-4 x max(1, |output|), 2 on a bad preset, run or option.
+Exports the inference parts (generator; VAE encoder and decoder; classifier; a diffusion sampler's denoiser, with
+the sampling settings in its model card) with a dynamic batch dimension, checks each file against Keras on random
+inputs (and real images for image inputs) and prints the maximum absolute difference; exits 1 when one exceeds
+1e-4 x max(1, |output|), 2 on a bad preset, run or option.
 """
 
 from __future__ import annotations
