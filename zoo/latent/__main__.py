@@ -8,14 +8,16 @@
     edit         move seeds, a photo (--encoder) or a projected latent along a stored direction
     interpolate  lerp and slerp between two seeds or two photos
     matrix       4-corner interpolation matrix
-    restore      VAE restoration of noisy / erased faces vs mean and median filters (PSNR/SSIM/MSE)
+    restore      VAE (or a diffusion model's SDEdit) restoration of noisy / erased faces vs mean and median
+                 filters (PSNR/SSIM/MSE)
     project      fit a latent to a photo (pixel + perceptual loss), optionally edit it
     scatter      2-D scatter of a VAE's posterior means coloured by a label
     mean-faces   mean faces per gender x race and per age bucket
 
 Every command writes its figure(s) and <command>.json (directions: directions_report.json) to --out.
 Models: a preset name or folder, a training run folder (RUN, or RUN:encoder for a part), or an .onnx file.
-Bad presets or files: a message and exit 2.
+Bad presets or files: a message and exit 2. A diffusion --model (DDIMSampler) is its own encoder, by DDIM
+inversion (no --encoder); pca, grid, sample, attribute, directions and edit refuse it (its z is i.i.d. noise).
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ TASK = re.compile(r"gender|age|ethnicity(:[0-4])?")  # a classifier's outputs (e
 def _task(text: str, what: str = "") -> str:
     if not TASK.fullmatch(text):
         raise UsageError(f"{what}{text!r}: expected gender, age or ethnicity:K with K from 0 to 4")
+    return text
+
+
+def _strengths(text: str) -> str:
+    """SDEdit strengths: a comma list of numbers in (0, 1] (kept as text, like --noise-std)."""
+    for v in text.split(","):
+        number(0, 1, above=0)(v.strip())
     return text
 
 
@@ -141,6 +150,8 @@ def build_parser() -> Parser:
     p.add_argument("--noise-std", type=numbers(0, 10, as_text=True), default="0.2",
                    help="comma list of Gaussian noise stds on [-1, 1]")
     p.add_argument("--show", type=integer(1, 64), default=6)
+    p.add_argument("--strength", type=_strengths, default=None,
+                   help="diffusion --model: SDEdit strengths in (0, 1], comma list, one row each (default 0.5)")
     p = sub.add_parser("project")
     _common(p)
     _edit(p)

@@ -14,7 +14,8 @@ from zoo.latent import attributes, figures
 from zoo.latent import pca as pca_lib
 from zoo.latent.data import label_rule, load_images, real_images
 from zoo.latent.directions import DirectionSet, direction_set
-from zoo.latent.models import AttributeClassifier, Generator, LatentError, check_pair, encode, fingerprint
+from zoo.latent.models import (AttributeClassifier, Generator, LatentError, check_pair, encode, fingerprint,
+                               is_diffusion, refuse_diffusion)
 
 
 def load_model(spec: str):
@@ -31,10 +32,17 @@ def load_model(spec: str):
 
 
 def generator(args) -> Generator:
-    """The --model as a Generator of --space; an --encoder given with it must be that decoder's own."""
+    """The --model as a Generator of --space; an --encoder given with it must be that decoder's own. A diffusion
+    --model is its own encoder (DDIM inversion): ``args.encoder`` becomes the model, another encoder is refused."""
     if isinstance(getattr(args, "encoder", None), str) and isinstance(args.model, str):
         check_pair(args.encoder, args.model)
-    return Generator(load_model(args.model), getattr(args, "space", "z"))
+    gen = Generator(load_model(args.model), getattr(args, "space", "z"))
+    if is_diffusion(gen.model) and "encoder" in vars(args):
+        if args.encoder not in (None, args.model, gen.model):
+            raise LatentError(f"--encoder {args.encoder}: the diffusion model {args.model} is its own encoder (DDIM "
+                              "inversion); leave --encoder out")
+        args.encoder = gen.model
+    return gen
 
 
 def out_path(args, name: str) -> str:
@@ -46,6 +54,7 @@ def out_path(args, name: str) -> str:
 def fit_space(args, gen: Generator):
     """``(LatentPCA, how)``: from the encoder's posterior means of real images, the stored direction set's PCA,
     the generator's first activations (GANSpace for z-only GANs) or sampled latents."""
+    refuse_diffusion(gen.model, "a PCA of the latent space")
     if getattr(args, "encoder", None):
         images, _, info = real_images(args, gen)
         return pca_lib.fit_pca(encode(args.encoder, images)), {"source": "encoder posterior means", **info,
@@ -71,13 +80,16 @@ def cmd_pca(args) -> dict:
     spectra, report = {}, {}
     for m in args.model or []:
         gen = Generator(load_model(m), args.space)
+        refuse_diffusion(gen.model, "pca")
         p, how = fit_space(_with(args, model=m, encoder=None), gen)
         used = "activations" if how["source"].startswith("first-layer activations") else gen.space
         name = f"{os.path.basename(os.path.normpath(m))} ({used})"
         spectra[name], report[name] = p.explained_variance_ratio, {**p.summary(args.top), **how}
     for e in args.encoder or []:
+        enc = load_model(e)
+        refuse_diffusion(enc, "pca")
         images, _, info = load_images(args.data, args.data_dir, args.count, args.image_size, 3, args.split, args.seed)
-        p = pca_lib.fit_pca(encode(e, images))
+        p = pca_lib.fit_pca(encode(enc, images))
         name = f"{os.path.basename(os.path.normpath(e))} (posterior means)"
         spectra[name], report[name] = p.explained_variance_ratio, {**p.summary(args.top), **info}
     figures.plot_spectra(out_path(args, "pca_spectrum.png"), spectra, top=args.top)
@@ -168,6 +180,7 @@ def _response_report(intensities, scores, task):
 def find_direction(args, gen: Generator):
     """``(direction, report)`` by InterFaceGAN on a classifier's scores of generated images, or by the mean
     difference of encoded real images split by a label rule (with a linear SVM's held-out accuracy)."""
+    refuse_diffusion(gen.model, "an attribute direction")
     if args.encoder:
         images, labels, info = real_images(args, gen)
         y = label_rule(labels, args.label)
@@ -230,6 +243,7 @@ def edit_figure(args, gen, direction, name, latents=None) -> dict:
 
 def cmd_edit(args) -> dict:
     gen = generator(args)
+    refuse_diffusion(gen.model, "edit along a direction")
     ds = direction_set(args.directions, gen.model, encoder=args.encoder if args.image else None)
     direction = ds[args.direction]
     if args.condition:

@@ -145,8 +145,26 @@ class Generator:
         return self.space == "z" and getattr(self.model, "project", None) is not None
 
 
+def is_diffusion(model) -> bool:
+    """A diffusion sampler (``DDIMSampler``): z is its starting noise image, and it encodes images itself by DDIM
+    inversion (``invert``) and restores them by SDEdit (``restore``)."""
+    return hasattr(model, "invert") and hasattr(model, "restore") and hasattr(model, "denoiser")
+
+
+def refuse_diffusion(model, tool: str) -> None:
+    """LatentError for ``tool`` (PCA or attribute directions) on a diffusion model, which has no such space."""
+    model = load(model)
+    if is_diffusion(model):
+        raise LatentError(f"{tool} does not apply to a diffusion model: its z is the {model.latent_dim}-number noise "
+                          "image it starts from, i.i.d. N(0, I) with no learned directions, so a PCA or an attribute "
+                          "direction there says nothing about faces (interpolate, matrix, restore and photo encoding "
+                          "by DDIM inversion do apply)")
+
+
 def encode(encoder, images, batch_size: int = 64) -> np.ndarray:
-    """Posterior means [N, D] of images [N, H, W, C] in [-1, 1] through a VAE encoder (Keras or ONNX)."""
+    """Posterior means [N, D] of images [N, H, W, C] in [-1, 1] through a VAE encoder (Keras or ONNX); for a
+    diffusion model (its own encoder), the noises z [N, S*S*C] that its deterministic sampling maps back to the
+    images (DDIM inversion, with the sampler's steps)."""
     encoder = load(encoder)
     images = np.asarray(images, np.float32)
     shape = _input_shape(encoder)
@@ -154,6 +172,8 @@ def encode(encoder, images, batch_size: int = 64) -> np.ndarray:
         images = resize_images(images, shape[0], shape[2])
 
     def one(b):
+        if is_diffusion(encoder):
+            return encoder.invert(b)
         if hasattr(encoder, "session"):
             return encoder.run(b)[encoder.output_names[0]]
         out = encoder(b, training=False)

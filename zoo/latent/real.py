@@ -11,7 +11,7 @@ from zoo.latent import figures, interpolate
 from zoo.latent.commands import edit_figure, generator, out_path
 from zoo.latent.data import AGE_BUCKETS, age_bucket, load_images, load_photo, real_images
 from zoo.latent.directions import direction_set
-from zoo.latent.models import Generator, LatentError, encode
+from zoo.latent.models import Generator, LatentError, encode, is_diffusion
 
 GENDERS = ("male", "female")
 RACES = ("White", "Black", "Asian", "Indian", "Others")
@@ -53,23 +53,34 @@ def cmd_matrix(args) -> dict:
 
 
 def cmd_restore(args) -> dict:
-    from zoo.latent.restore import default_damages, format_table, restoration_table
+    """Mean and median filters against the VAE (--encoder, --model its decoder) or, for a diffusion --model, its
+    SDEdit at each --strength (default 0.5), on the same damaged faces, in one table and figure."""
+    from zoo.latent.restore import default_damages, format_table, restoration_table, sdedit_restorers
 
+    gen = generator(args)  # a diffusion model becomes its own --encoder here
+    diffusion = is_diffusion(gen.model)
     if not args.encoder:
-        raise LatentError("restore needs --encoder (the VAE's) and --model (its decoder)")
-    gen = generator(args)
+        raise LatentError("restore needs --encoder (the VAE's) and --model (its decoder), or a diffusion --model")
+    if getattr(args, "strength", None) and not diffusion:
+        raise LatentError(f"--strength is SDEdit's, for a diffusion --model; {args.model} is a "
+                          f"{type(gen.model).__name__}")
+    strengths = [float(v) for v in (args.strength or "0.5").split(",")] if diffusion else []
     images, _, info = real_images(args, gen)
     damages = default_damages(tuple(float(v) for v in args.noise_std.split(",")))
-    table, rows = restoration_table(images, args.encoder, gen.model, damages, args.filter_size, args.seed)
+    restorers = sdedit_restorers(gen.model, strengths, args.seed) if diffusion else None
+    table, rows = restoration_table(images, args.encoder, gen.model, damages, args.filter_size, args.seed, restorers)
     n = min(args.show, len(images))
     order = [k for k in rows]
     figures.plot_image_grid(out_path(args, "restoration.png"), np.concatenate([rows[k][:n] for k in order]),
-                            len(order), [k.replace("/", "\n") for k in order], title="VAE restoration")
+                            len(order), [k.replace("/", "\n") for k in order],
+                            title="SDEdit restoration" if diffusion else "VAE restoration")
     text = format_table(table)
     with open(out_path(args, "restoration.md"), "w") as f:
         f.write(text + "\n")
     print(text)
-    return {"table": table, **info, "filter_size": args.filter_size, "damages": damages,
+    extra = {"method": "SDEdit (DDIMSampler.restore)", "strengths": strengths,
+             "sdedit_steps": [max(1, round(gen.model.steps * s)) for s in strengths]} if diffusion else {}
+    return {"table": table, **info, "filter_size": args.filter_size, "damages": damages, **extra,
             "scale": "noise std on [-1, 1]; erased blocks set to 0 (mid grey)"}
 
 
