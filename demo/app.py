@@ -66,13 +66,13 @@ def build_demo(presets=None):
     return demo
 
 
-def send_to_analyse(preset: str, seed: int = 0, psi: float = 1.0):
+def send_to_analyse(preset: str, seed: int = 0, psi: float = 1.0, ddim_steps=None):
     """Generate's first face as Analyse's input (a PNG path), and the update that opens the Analyse tab."""
     import gradio as gr
 
     from demo.tabs import analyse as analyse_tab, generate as generate_tab
 
-    return generate_tab.send_to_analyse(preset, seed, psi), gr.Tabs(selected=analyse_tab.TAB_ID)
+    return generate_tab.send_to_analyse(preset, seed, psi, ddim_steps), gr.Tabs(selected=analyse_tab.TAB_ID)
 
 
 def warm_up(kinds: dict) -> None:

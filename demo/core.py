@@ -41,11 +41,12 @@ FEATURED = ("dcgan_utkface_64", "vae_utkface_64", "vae_encoder_utkface_64")
 
 def catalogue(presets=None) -> dict[str, list[str]]:
     """Presets (built-in names by default, or the given names/folders) by kind: ``generators`` (latent in, image
-    out), ``stylegan`` (the StyleGAN generators among them), ``encoders`` (image in, latent out) and
+    out), ``stylegan`` and ``diffusion`` (the StyleGAN generators and the DDIM samplers among them), ``encoders``
+    (image in, latent out) and
     ``classifiers`` (face classifiers and their ensembles). ``FEATURED`` presets come first in their kind."""
     from zoo.registry import list_presets
 
-    kinds = {"generators": [], "stylegan": [], "encoders": [], "classifiers": []}
+    kinds = {"generators": [], "stylegan": [], "diffusion": [], "encoders": [], "classifiers": []}
     for name in presets if presets is not None else list_presets():
         cfg = _config(name)
         cls = cfg.get("class_name", "")
@@ -58,6 +59,8 @@ def catalogue(presets=None) -> dict[str, list[str]]:
             kinds["generators"].append(name)
             if cls == "StyleGANGenerator":
                 kinds["stylegan"].append(name)
+            if cls == "DDIMSampler":
+                kinds["diffusion"].append(name)
     rank = {name: i for i, name in enumerate(FEATURED)}
     return {kind: sorted(names, key=lambda n: rank.get(n, len(FEATURED))) for kind, names in kinds.items()}
 
@@ -108,16 +111,21 @@ def seed_latents(dim: int, seeds) -> np.ndarray:
     return np.stack([np.random.default_rng(int(s)).standard_normal(int(dim)) for s in seeds]).astype(np.float32)
 
 
-def render(name: str, z, psi: float = 1.0, backend: str = "auto") -> np.ndarray:
+def render(name: str, z, psi: float = 1.0, backend: str = "auto", steps=None) -> np.ndarray:
     """Images [B, H, W, C] float in [-1, 1] of generator preset ``name`` for z [B, latent_dim].
 
-    StyleGAN presets apply the truncation ``psi`` with fixed noise; other generators run through ONNX Runtime
-    when ``backend`` is ``auto`` and an exported copy is cached (``demo.onnx_cache``), Keras otherwise.
+    StyleGAN presets apply the truncation ``psi`` with fixed noise; diffusion presets sample by ``steps`` DDIM
+    steps (default: the preset's) in Keras; other generators run through ONNX Runtime when ``backend`` is
+    ``auto`` and an exported copy is cached (``demo.onnx_cache``), Keras otherwise.
     """
+    from demo import diffusion
+
     m = model(name)
     z = np.asarray(z, np.float32)
     if is_stylegan(m):
         return np.asarray(m(z, truncation_psi=float(psi), randomize_noise=False, training=False), np.float32)
+    if diffusion.is_diffusion(m):  # the step count is the page's choice; the ONNX copy would fix it
+        return diffusion.sample(name, z, steps)
     if backend not in ("auto", "onnx", "keras"):
         raise DemoError(f"backend must be auto, onnx or keras, got {backend!r}")
     from demo import onnx_cache

@@ -14,6 +14,7 @@ import functools
 import numpy as np
 
 from demo import core
+from demo.diffusion import is_diffusion
 
 PCA_SAMPLES = 2000
 PCA_COMPONENTS = 16
@@ -57,6 +58,8 @@ def pca(preset: str):
     if ds is not None and ds.pca is not None:
         return ds.pca, f"PCA shipped with the preset ({ds.pca_info.get('source', ds.space)})"
     gen = generator(preset)
+    if is_diffusion(gen.model):
+        return None, "no PCA: a diffusion model's z is its i.i.d. N(0, I) starting noise, with no learned directions"
     k = min(PCA_COMPONENTS, gen.latent_dim)
     lat = gen.sample_latents(PCA_SAMPLES, seed=0)
     if gen.space == "w":
@@ -81,7 +84,10 @@ def describe(preset: str) -> str:
         acc = info.get("heldout_accuracy")
         lines.append(f"- direction **{name}**: {info.get('method', 'direction')}"
                      + (f", held-out accuracy {acc:.2f}" if isinstance(acc, (int, float)) else ""))
-    if ds is None:
+    if ds is None and is_diffusion(core.model(preset)):
+        lines.append("- no attribute directions: they do not apply to a diffusion model (photos are encoded by "
+                     "DDIM inversion in Interpolate and restored by SDEdit in Restore).")
+    elif ds is None:
         lines.append("- no attribute directions shipped (compute them with `python -m zoo.latent directions`).")
     return "\n".join(lines)
 
@@ -95,14 +101,14 @@ def seed_latent(preset: str, seed: int) -> np.ndarray:
 def _photo_latent(preset: str, path: str, encoder: str | None, steps: int) -> np.ndarray:
     m = core.model(preset)
     photo = core.to_model_input(core.read_upload(path), m.image_size, m.channels)
-    if encoder:
+    if encoder or is_diffusion(m):  # a diffusion model encodes a photo itself, by DDIM inversion
         from zoo.latent.models import LatentError, check_pair, encode
 
         try:
             check_pair(encoder, preset)
         except LatentError as e:
             raise core.DemoError(str(e)) from e
-        z = encode(core.model(encoder), photo)
+        z = encode(core.model(encoder) if encoder else m, photo)
         if z.shape[-1] != m.latent_dim:
             raise core.DemoError(f"encoder {encoder} gives latents of {z.shape[-1]} dimensions; {preset} takes "
                                  f"{m.latent_dim}")
@@ -121,7 +127,8 @@ def _photo_latent(preset: str, path: str, encoder: str | None, steps: int) -> np
 
 
 def photo_latent(preset: str, path, encoder: str | None = None, steps: int = 100) -> np.ndarray:
-    """[1, D] latent of an uploaded photo: the encoder's posterior mean when ``encoder`` is given, otherwise a
+    """[1, D] latent of an uploaded photo: the encoder's posterior mean when ``encoder`` is given, a diffusion
+    preset's DDIM inversion (the noise it samples the photo from) for a diffusion preset, otherwise a
     projection of ``steps`` Adam steps (pixel MSE + a classifier trunk's perceptual distance; tqdm progress).
     Cached per (preset, file, encoder, steps), so moving a slider does not project again."""
     steps = core.as_int(steps, "projection steps", 1, core.MAX_PROJECTION_STEPS)

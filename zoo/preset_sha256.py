@@ -31,13 +31,13 @@ PINS = {
     },
     'conv_vae_utkface_48': {
         'config.json': '4cc775484b697a9440e86d05d6b26f231901bcaf180ba130a3b07ff640dbc23a',
-        'directions.json': 'ef54d81802f3038083ede36644e1603bd6c0ef233f609ccde48e4d73c9a6f5ef',
-        'directions.npz': 'a905548d79cb348feb68eb8712baffd14d67d3e91c8f2df39792fdded7cb8e4a',
-        'weights.npz': '1f637ef88db3f157fa6b393106a24d32a9cc03efe5876fbc5506cb70a9444c1f',
+        'directions.json': 'd97032183c666c1a9bb97ae9078089878c7a4ac700e6297df7ae57adca278306',
+        'directions.npz': '70695539cb3866a338b25c1a6eea1c1f7ebf39ca999f515e8a94721781f53d0e',
+        'weights.npz': 'd22c12accb4e72d7ee2d6f5350f5248998173295220b326a9e6bc4a1e1512e36',
     },
     'conv_vae_utkface_48_encoder': {
-        'config.json': '37c4cd4d1a2ee69e44dcde40889d5518c913fcb32019154d700219efed2ccf04',
-        'weights.npz': '6317ee8adfaff92337fd1631f29a43627c64967f130db61c6e5301ae1e75af2e',
+        'config.json': '5a9789d89336c9d8e7e05372652c71df0e01ebaff4b1d3781054ce00581260fa',
+        'weights.npz': 'a8e70e47995f8ad04ae6f14a4d4bc84fe981cca68473e6631943239078e0f5fb',
     },
     'dcgan_utkface_64': {
         'config.json': '23cf9c1d29099f733b0c6049bd91cd4bb01e59b7f47dbac22d7b7ad591cb85c6',

@@ -11,7 +11,8 @@ METHODS = ("slerp", "lerp")
 
 
 def endpoint(preset: str, seed=0, photo=None, encoder: str | None = None, projection_steps: int = 100):
-    """[1, D] latent of an uploaded photo when one is given, else of ``seed``."""
+    """[1, D] latent of an uploaded photo when one is given (its DDIM inversion for a diffusion preset), else of
+    ``seed``."""
     if photo:
         return latents.photo_latent(preset, photo, encoder, projection_steps)
     return latents.seed_latent(preset, core.as_int(seed, "seed", 0, MAX_SEED))
@@ -53,7 +54,9 @@ def build(kinds: dict, demo=None) -> None:
 
     with gr.Tab("Interpolate"):
         gr.Markdown("Between two faces (seeds, or uploaded photos: encoded by the VAE's encoder when chosen, "
-                    "projected into the generator otherwise), and the 4-corner matrix of four seeds.")
+                    "by DDIM inversion for a diffusion preset, projected into the generator otherwise), and the "
+                    "4-corner matrix of four seeds. slerp keeps a Gaussian latent's norm (a diffusion model's "
+                    "noise mid-way between two seeds stays noise-like; lerp's shrinks).")
         with gr.Row():
             preset = gr.Dropdown(gens, value=(gens or [None])[0], label="generator preset")
             encoder = gr.Dropdown([""] + kinds["encoders"], value="", label="encoder for photos (empty: project)")

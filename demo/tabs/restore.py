@@ -1,5 +1,6 @@
-"""Restore: a face damaged with noise or an erased block, restored by a VAE preset (encoder then decoder) and by
-a mean filter, each scored against the undamaged face by PSNR and SSIM."""
+"""Restore: a face damaged with noise or an erased block, restored by a VAE preset (encoder then decoder), by a
+diffusion preset's SDEdit (noised to a diffusion time, denoised back) and by a mean filter, each scored against the
+undamaged face by PSNR and SSIM."""
 
 from __future__ import annotations
 
@@ -12,15 +13,21 @@ DAMAGES = ("noise", "erase")
 
 def restore(image, decoder: str, encoder: str, damage: str = "noise", noise_std: float = 0.2, blocks: int = 1,
             block_size: float = 0.3, filter_size: int = 3, seed: int = 0, scale: int = 1,
-            resample: str = "nearest") -> tuple[np.ndarray, dict]:
-    """``image`` uint8 [H, W, 3] -> (a row (uint8) of original | damaged | mean filter | VAE, {method: {"psnr",
-    "ssim"}} against the original), all at the VAE's resolution. ``noise_std`` on the [-1, 1] scale;
-    ``blocks`` squares of ``block_size`` x the side set to mid grey."""
+            resample: str = "nearest", diffusion: str | None = None, strength: float = 0.5) -> tuple[np.ndarray, dict]:
+    """``image`` uint8 [H, W, 3] -> (a row (uint8) of original | damaged | mean filter | VAE | SDEdit, {method:
+    {"psnr", "ssim"}} against the original), at the VAE's resolution (the diffusion model's without a VAE).
+    The VAE is used when ``encoder`` is given, SDEdit when ``diffusion`` is (at ``strength`` in (0, 1]); at least
+    one of them. ``noise_std`` on the [-1, 1] scale; ``blocks`` squares of ``block_size`` x the side set to mid
+    grey."""
+    from demo import diffusion as ddim
     from zoo.latent import restore as lib
     from zoo.metrics.reconstruction import reconstruction_metrics
 
-    if not encoder or not decoder:
-        raise core.DemoError("restoration needs a VAE: choose its encoder and its decoder preset")
+    if not encoder and not diffusion:
+        raise core.DemoError("restoration needs a VAE (choose its encoder and its decoder preset) or a diffusion "
+                             "preset")
+    if encoder and not decoder:
+        raise core.DemoError(f"choose the decoder preset of the VAE encoder {encoder}")
     if damage not in DAMAGES:
         raise core.DemoError(f"damage must be one of {', '.join(DAMAGES)}, got {damage!r}")
     if not 0.0 <= float(noise_std) <= 1.0:
@@ -30,14 +37,17 @@ def restore(image, decoder: str, encoder: str, damage: str = "noise", noise_std:
     blocks = core.as_int(blocks, "blocks", 1, 8)
     filter_size = core.as_int(filter_size, "filter size", 1, 15)
     seed = core.as_int(seed, "seed", 0, 2**31 - 1)
-    dec = core.model(decoder)
-    clean = core.to_model_input(np.asarray(image), dec.image_size, dec.channels)
+    size_of = core.model(decoder if encoder else diffusion)
+    clean = core.to_model_input(np.asarray(image), size_of.image_size, size_of.channels)
     if damage == "noise":
         bad = lib.add_noise(clean, float(noise_std), seed)
     else:
         bad = lib.erase_blocks(clean, blocks, float(block_size), 0.0, seed)
-    outs = {"damaged": bad, "mean filter": lib.mean_filter(bad, filter_size),
-            "VAE": lib.vae_reconstruct(core.model(encoder), dec, bad)}
+    outs = {"damaged": bad, "mean filter": lib.mean_filter(bad, filter_size)}
+    if encoder:
+        outs["VAE"] = lib.vae_reconstruct(core.model(encoder), core.model(decoder), bad)
+    if diffusion:
+        outs["SDEdit"] = ddim.sdedit(diffusion, bad, strength, seed)
     scores = {}
     for name, x in outs.items():
         s = reconstruction_metrics(clean, x)
@@ -57,27 +67,36 @@ def table(scores: dict) -> str:
 def build(kinds: dict, demo=None) -> None:
     import gradio as gr
 
-    encoders = kinds["encoders"]
-    pairs = {e: d for d in kinds["generators"] if (e := core.encoder_for(d, encoders))}
+    encoders, diffusions = kinds["encoders"], kinds.get("diffusion", [])
+    decoders = [g for g in kinds["generators"] if g not in diffusions]
+    pairs = {e: d for d in decoders if (e := core.encoder_for(d, encoders))}
     enc0 = next(iter(pairs), (encoders or [""])[0])
-    dec0 = pairs.get(enc0, (kinds["generators"] or [None])[0])
+    dec0 = pairs.get(enc0, (decoders or [None])[0])
 
-    def run(path, d, e, kind, std, n, size, fs, seed, sc, rs):
-        image, scores = restore(core.read_upload(path), d, e, kind, std, n, size, fs, seed, sc, rs)
+    def run(path, d, e, kind, std, n, size, fs, seed, sc, rs, ddim, strength,
+            progress=gr.Progress(track_tqdm=True)):
+        image, scores = restore(core.read_upload(path), d, e, kind, std, n, size, fs, seed, sc, rs, ddim, strength)
         return image, table(scores)
 
     with gr.Tab("Restore"):
-        note = "" if encoders else " **No VAE encoder preset is installed, so this tab cannot run yet.**"
+        note = "" if encoders or diffusions else (" **No VAE encoder or diffusion preset is installed, so this tab "
+                                                  "cannot run yet.**")
         gr.Markdown("A face damaged with Gaussian noise or erased blocks, then restored by a VAE (its encoder's "
-                    "posterior mean, decoded) and by a mean filter; PSNR and SSIM against the undamaged face, "
-                    "at the VAE's resolution." + note)
+                    "posterior mean, decoded), by a diffusion model's SDEdit (noised to the diffusion time "
+                    "*strength*, then denoised back: higher repairs more and keeps less) and by a mean filter; PSNR "
+                    "and SSIM against the undamaged face, at the VAE's resolution. Leave the VAE encoder or the "
+                    "diffusion preset empty to skip it." + note)
         with gr.Row():
             with gr.Column():
                 face = core.upload_image("face", height=200, elem_id="restore-input")
                 core.examples(face)
             with gr.Column():
-                encoder = gr.Dropdown(encoders, value=enc0 or None, label="VAE encoder preset")
-                decoder = gr.Dropdown(kinds["generators"], value=dec0, label="VAE decoder preset")
+                encoder = gr.Dropdown([""] + encoders, value=enc0 or "", label="VAE encoder preset (empty: no VAE)")
+                decoder = gr.Dropdown(decoders, value=dec0, label="VAE decoder preset")
+                ddim = gr.Dropdown([""] + diffusions, value=(diffusions or [""])[0],
+                                   label="diffusion preset for SDEdit (empty: none)")
+                strength = gr.Slider(0.05, 1.0, value=0.5, step=0.05, label="SDEdit strength (diffusion time)",
+                                     elem_id="restore-strength")
                 kind = gr.Radio(list(DAMAGES), value="noise", label="damage")
         with gr.Row():
             std = gr.Slider(0.0, 1.0, value=0.2, step=0.05, label="noise std ([-1, 1] scale)")
@@ -89,9 +108,10 @@ def build(kinds: dict, demo=None) -> None:
             scale = gr.Slider(1, core.MAX_SCALE, value=4, step=1, label="enlarge (x)")
             resample = gr.Radio(list(core.RESAMPLING), value="nearest", label="resampling")
         button = gr.Button("Damage and restore", variant="primary", elem_id="restore-button")
-        out = gr.Image(label="original | damaged | mean filter | VAE", type="numpy", elem_id="restore-output")
+        out = gr.Image(label="original | damaged | mean filter | VAE | SDEdit", type="numpy",
+                       elem_id="restore-output")
         scores = gr.Markdown()
-        inputs = [face, decoder, encoder, kind, std, n, size, fs, seed, scale, resample]
+        inputs = [face, decoder, encoder, kind, std, n, size, fs, seed, scale, resample, ddim, strength]
         button.click(core.in_page(run), inputs, [out, scores])
-        for slider in (std, n, size, fs, scale):  # a released slider redraws, no button needed
+        for slider in (std, n, size, fs, scale, strength):  # a released slider redraws, no button needed
             slider.release(core.in_page(run), inputs, [out, scores])
