@@ -49,6 +49,10 @@ class Config(RunOptions):
     ema: float = 0.999  # decay per step of the sampling weights' moving average
     sample_steps: int = 20  # DDIM steps of the sampler (sample grids, presets, evaluation)
     statistics_images: int = 2000  # training images (a seeded draw) whose per-channel mean and std normalise them
+    metric_every: int = 0  # FD and KID every this many epochs (0: never), on held-out faces (validation part with
+    #                        --train-on train), written to logs/distance.csv and plots/distance.png
+    metric_images: int = 500  # samples (and real faces) per evaluation
+    metric_extractor: str = "classifier_gender_utkface_48"  # feature space of the distances (a classifier preset)
 
     def validate(self) -> None:
         """Checked before TensorFlow starts (``zoo.training.cli.validate_config``)."""
@@ -64,6 +68,9 @@ class Config(RunOptions):
                              f"({self.max_signal_rate:g})")
         if self.statistics_images < 2:
             raise ValueError(f"--statistics-images must be >= 2, got {self.statistics_images}")
+        if self.metric_every < 0 or self.metric_images < 4:
+            raise ValueError(f"--metric-every must be >= 0 and --metric-images >= 4, got {self.metric_every} and "
+                             f"{self.metric_images}")
 
 
 def build(cfg: Config):
@@ -114,10 +121,16 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
         trainer = build(cfg)
     trainer.set_pixel_statistics(*pixel_statistics(source, cfg))  # a resumed run restores the same values
     per_epoch, total = steps_for(len(source), cfg.batch_size, cfg.epochs, cfg.steps)
+    extra = ()
+    if cfg.metric_every:
+        from zoo.metrics.training_distance import distance_callback
+
+        extra = (distance_callback(cfg, run_dir, every_epochs=cfg.metric_every, num_images=cfg.metric_images,
+                                   extractor=cfg.metric_extractor),)
     fixed_z = np.random.default_rng(cfg.seed).standard_normal((cfg.num_samples, trainer.latent_dim)).astype("float32")
     state = train(trainer, image_dataset_fn(source, cfg), run_dir, steps_per_epoch=per_epoch, total_steps=total,
                   resume=resume, checkpoint_every=cfg.checkpoint_every, keep_checkpoints=cfg.keep_checkpoints,
-                  log_every=cfg.log_every, render_samples=lambda: trainer.sample(fixed_z),
+                  log_every=cfg.log_every, render_samples=lambda: trainer.sample(fixed_z), extra_callbacks=extra,
                   time_budget_s=60.0 * cfg.time_budget, batch_size=cfg.batch_size)
     return trainer, state
 

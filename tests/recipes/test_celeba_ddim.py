@@ -75,3 +75,23 @@ def test_two_steps_make_a_preset_that_samples_the_same_images_in_a_fresh_process
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), expected)
+
+
+def test_distance_during_training_is_measured_on_the_validation_faces(tmp_path, utkface_dir):
+    import csv
+
+    from zoo.metrics.training_distance import reference_spec
+
+    out = str(tmp_path / "r")
+    args = [*SMALL, "--data", "utkface", "--data-dir", utkface_dir, "--train-on", "train", "--batch-size", "2",
+            "--steps", "8", "--epochs", "2", "--metric-every", "1", "--metric-images", "4",
+            "--metric-extractor", "classifier_gender_utkface_48", "--out", out]
+    assert celeba_ddim.main(args) == 0
+    run = only_run(out, "celeba_ddim")
+    rows = list(csv.DictReader(open(os.path.join(run, "logs", "distance.csv"))))
+    assert [r["epoch"] for r in rows] == ["1", "2"] and all(float(r["fd[classifier_gender_utkface_48]"]) > 0
+                                                            for r in rows)
+    assert os.path.isfile(os.path.join(run, "plots", "distance.png"))
+    cfg = celeba_ddim.Config(data="utkface", data_dir=utkface_dir, train_on="train")
+    assert reference_spec(cfg) == (f"utkface:{utkface_dir}", "validation")
+    assert reference_spec(celeba_ddim.Config(data="utkface", data_dir=utkface_dir))[1] is None
