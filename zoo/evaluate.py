@@ -38,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "generator .keras file or a preset name; repeat for a side-by-side comparison")
     p.add_argument("--metrics", default="fid,kid",
                    help=f"comma-separated, from {','.join(METRICS)} (default fid,kid)")
-    p.add_argument("--extractor", default="inception", metavar="inception|PRESET[:HEAD]|PATH",
-                   help="feature extractor: 'inception' (InceptionV3 pool3 at 299x299, needs --inception-weights) "
+    p.add_argument("--extractor", default="inception", metavar="inception|face_embedding|PRESET[:HEAD]|PATH",
+                   help="feature extractor: 'inception' (InceptionV3 pool3 at 299x299, needs --inception-weights), "
+                        "'face_embedding' (dlib's 128-d face-recognition descriptor, a space no zoo label shaped) "
                         "or a Keras model (preset name/folder or .keras file) whose penultimate layer is used; "
                         ":HEAD names the class head whose probabilities the Inception Score uses")
     p.add_argument("--extractor-layer", metavar="NAME",
@@ -302,10 +303,14 @@ def _cell(s) -> str:
 
 def check_args(args) -> None:
     """What the parser cannot see, checked before TensorFlow is imported: the metrics, the --fake sets exist (a
-    folder, a file or a preset) and --out can be written."""
+    folder, a file, a preset, or a dataset: real faces as the floor of the same protocol) and --out can be
+    written."""
+    from zoo.data.names import DATASETS
+
     _metrics(args.metrics)
     for spec in args.fake:
-        check_model(spec, "--fake")
+        if spec.partition(":")[0] not in DATASETS or os.path.exists(spec):
+            check_model(spec, "--fake")
     if args.out:
         if os.path.isdir(args.out):
             raise UsageError(f"--out {args.out}: is a folder, expected a report file name (report.json)")

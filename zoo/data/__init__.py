@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 from zoo.data.errors import DataError, DatasetNotFoundError
+from zoo.data.names import DATASETS
 from zoo.data.pipeline import make_dataset
 from zoo.data.source import ImageSource
-
-DATASETS = ("celeba", "utkface", "ffhq", "synthetic")
 
 
 def default_data_dir(name: str) -> str:

@@ -346,11 +346,15 @@ def keras_extractor(model_or_spec, layer: str | None = None, name: str | None = 
 
 def make_extractor(spec: str = "inception", inception_weights: str | None = None, layer: str | None = None,
                    jit_compile: bool = False) -> FeatureExtractor:
-    """``inception`` (needs the local weights file) or a preset name / folder / ``.keras`` file, optionally with
+    """``inception`` (needs the local weights file), ``face_embedding`` (dlib's 128-d face descriptor) or a preset name / folder / ``.keras`` file, optionally with
     ``:HEAD``, a class head of a model with several, for the Inception Score (``classifier_multitask_utkface_48:
     ethnicity``; a shipped classifier returns a dict of heads, so an IS needs one named)."""
     if spec == "inception":
         return inception_extractor(inception_weights, jit_compile=jit_compile)
+    if spec == "face_embedding":  # dlib's face-recognition descriptor: a space the zoo's classifiers did not shape
+        from zoo.metrics.face_embedding import FaceEmbeddingExtractor
+
+        return FaceEmbeddingExtractor()
     base, sep, head = spec.rpartition(":")
     if sep and base and head.isidentifier() and not os.path.exists(spec):
         return keras_extractor(base, layer=layer, jit_compile=jit_compile, head=head)
