@@ -20,8 +20,8 @@ from zoo.metrics.features import ExtractorError, FeatureExtractor
 
 NAME = "face_embedding"
 CHIP = 150
-HOW_TO_GET = ("the face-embedding space needs dlib and its models: pip install dlib-bin face-recognition-models "
-              "(both in requirements.txt)")
+HOW_TO_GET = ("the face-embedding space needs dlib and its models: pip install 'facezoo[embedding]' (dlib-bin and "
+              "face-recognition-models, both in requirements.txt; 126 MB of model files, so not in the core install)")
 
 
 def _models():
