@@ -45,7 +45,7 @@ def test_two_files_and_a_folder_give_one_row_per_image(preset, images, capsys):
     rows = list(csv.DictReader(open(out_csv)))
     assert [r["file"] for r in rows] == [paths["x/one.jpg"], paths["y/two.png"], os.path.join(faces, "a.jpg"),
                                          os.path.join(faces, "b.png")]
-    assert list(rows[0]) == ["file", "gender", "gender_prob", "age"]
+    assert list(rows[0]) == ["file", "gender", "gender_prob", "low_confidence", "age"]
     # each row is that image's own prediction: the same file alone gives the same numbers
     capsys.readouterr()
     alone = str(root / "alone.csv")

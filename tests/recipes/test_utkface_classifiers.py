@@ -236,7 +236,8 @@ def test_predict_prints_writes_csv_and_rejects_text(tiny_run, tmp_path, capsys):
     assert uc.main(["predict", "--no-align", "--preset", preset, "--csv", csv_path, str(folder)]) == 0
     rows = list(csv.DictReader(open(csv_path)))
     assert [r["file"] for r in rows] == ["a.jpg", "b.png"]
-    assert list(rows[0]) == ["file", "gender", "gender_prob", "ethnicity", "ethnicity_prob", "age"]
+    assert list(rows[0]) == ["file", "gender", "gender_prob", "ethnicity", "ethnicity_prob", "low_confidence",
+                            "age"]
     assert rows[0]["gender"] in ("0", "1") and 0.5 <= float(rows[0]["gender_prob"]) <= 1
     text = tmp_path / "notes.txt"
     text.write_text("not an image")
