@@ -16,6 +16,8 @@
 
 Every command writes its figure(s) and <command>.json (directions: directions_report.json) to --out.
 Models: a preset name or folder, a training run folder (RUN, or RUN:encoder for a part), or an .onnx file.
+Photos (edit --image, interpolate/matrix --images, project --image): the largest face is found (MTCNN) and aligned
+to the UTKFace template, as predict does; --no-align reads the central square. No face: a message and exit 2.
 Bad presets or files: a message and exit 2. A diffusion --model (DDIMSampler) is its own encoder, by DDIM
 inversion (no --encoder); pca, grid, sample, attribute, directions and edit refuse it (its z is i.i.d. noise).
 """
@@ -97,6 +99,12 @@ def _edit(p):
     p.add_argument("--edit-count", type=integer(1, 256), default=4, help="latents edited in the figure")
 
 
+def _no_align(p):
+    p.add_argument("--no-align", dest="align", action="store_false",
+                   help="no face detection: read each photo's central square (default: its largest face, aligned "
+                        "to the UTKFace template as the shipped models' chips are framed)")
+
+
 def build_parser() -> Parser:
     parser = Parser(prog=PROG, description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -137,11 +145,13 @@ def build_parser() -> Parser:
     p.add_argument("--condition", default=None, help="comma list of directions to hold fixed")
     p.add_argument("--latent", default=None, help="projection.npz from 'project'")
     p.add_argument("--image", default=None, help="a photo, encoded with --encoder")
+    _no_align(p)
     for command in ("interpolate", "matrix"):
         p = sub.add_parser(command)
         _common(p, data=True)
         p.add_argument("--seeds", type=integers(0, 2**32 - 1, as_text=True), default=None)
         p.add_argument("--images", default=None, help="comma-separated photos (with --encoder)")
+        _no_align(p)
         p.add_argument("--steps", type=integer(2, 33 if command == "matrix" else 1001),
                        default=7 if command == "matrix" else 9)
     p = sub.add_parser("restore")
@@ -156,6 +166,7 @@ def build_parser() -> Parser:
     _common(p)
     _edit(p)
     p.add_argument("--image", required=True)
+    _no_align(p)
     p.add_argument("--steps", type=integer(1, 100_000), default=300, help="optimisation steps")
     p.add_argument("--lr", type=number(0, 100, above=0), default=0.1)
     p.add_argument("--perceptual-weight", type=number(0, 1e6), default=1.0)

@@ -222,9 +222,9 @@ def cmd_attribute(args) -> dict:
     return {"direction": name, **report}
 
 
-def edit_figure(args, gen, direction, name, latents=None) -> dict:
+def edit_figure(args, gen, direction, name, latents=None, caption: str = "") -> dict:
     """The edit grid (and, with ``--classifier``, its response plot) of ``direction`` from ``latents`` (default:
-    ``--edit-count`` sampled ones); returns the report's ``edit`` entry."""
+    ``--edit-count`` sampled ones), ``caption`` a second title line; returns the report's ``edit`` entry."""
     t = _intensities(args)
     latents = gen.sample_latents(args.edit_count, args.seed + 1) if latents is None else latents
     clf = AttributeClassifier(args.classifier) if args.classifier else None
@@ -237,7 +237,7 @@ def edit_figure(args, gen, direction, name, latents=None) -> dict:
         figures.plot_edit_response(out_path(args, f"edit_{name}_response.png"), t, {name: scores},
                                    _response_report(t, scores, task)["classifier_output"], f"edit along {name}")
     figures.plot_image_grid(out_path(args, f"edit_{name}.png"), images, len(latents), col_labels=labels,
-                            title=f"{args.model}: {name}")
+                            title=f"{args.model}: {name}" + (f"\n{caption}" if caption else ""))
     return {"edit": _response_report(t, scores, task) if scores is not None else {"intensities": t.tolist()}}
 
 
@@ -248,7 +248,7 @@ def cmd_edit(args) -> dict:
     direction = ds[args.direction]
     if args.condition:
         direction = attributes.condition(direction, *(ds[c] for c in args.condition.split(",")))
-    latents = None
+    latents, photo = None, {}
     if args.latent:
         with np.load(args.latent, allow_pickle=False) as f:
             latents = f["latent"]
@@ -257,13 +257,15 @@ def cmd_edit(args) -> dict:
                               f"{gen.latent_shape} ({gen.space})")
         latents = latents.reshape(1, *gen.latent_shape)
     elif args.image:
-        from zoo.latent.data import load_photo
+        from zoo.latent.data import photo_caption, read_photo
 
         if not args.encoder:
             raise LatentError("editing a photo needs --encoder (or project it first and pass --latent)")
-        latents = encode(args.encoder, load_photo(args.image, gen.model.image_size, gen.model.channels))
-    return {"direction": args.direction, "condition": args.condition,
-            **edit_figure(args, gen, direction, args.direction, latents)}
+        read = read_photo(args.image, gen.model.image_size, gen.model.channels, args.align)
+        latents, photo = encode(args.encoder, read.x), {"image": args.image, "photo": read.record()}
+    caption = photo_caption(args.align).replace("photos", "photo") if photo else ""
+    return {"direction": args.direction, "condition": args.condition, **photo,
+            **edit_figure(args, gen, direction, args.direction, latents, caption)}
 
 
 def set_meta(args, gen: Generator) -> dict:

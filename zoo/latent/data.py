@@ -10,6 +10,12 @@ import numpy as np
 from zoo.latent.models import LatentError
 
 AGE_BUCKETS = ((0, 19), (20, 39), (40, 59), (60, 200))
+
+
+class NoFaceInPhoto(LatentError):
+    """A photo in which face detection found no face (one photo: exit 2; several: a counted skip)."""
+
+
 _RULE = re.compile(r"^([A-Za-z_0-9]+)\s*(>=|<=|==|=|>|<)?\s*(-?\d+(?:\.\d+)?)?$")
 
 
@@ -56,17 +62,59 @@ def real_images(args, gen=None):
     return load_images(args.data, args.data_dir, args.count, size, channels, args.split, args.seed)
 
 
-def load_photo(path: str, image_size: int, channels: int = 3) -> np.ndarray:
-    """One photo file -> [1, S, S, C] in [-1, 1]: centre square crop and resize, as the training pipeline does."""
+def read_photo(path: str, image_size: int, channels: int = 3, align: bool = True):
+    """One photo file as a model reads it (``zoo.data.photo_input``, the path ``predict`` takes): its largest face
+    aligned to the UTKFace template, or with ``align=False`` its central square, resized to ``image_size`` and
+    ``channels``. Returns a ``PhotoFace`` (``.x`` [1, S, S, C] in [-1, 1], ``.record()`` for a report). A missing or
+    unreadable file, or no face found, is a LatentError naming the file."""
     from zoo.data.errors import DataError
-    from zoo.data.files import load_image
+    from zoo.data.photo_input import NoFaceError, read_photo as read
 
     if not os.path.isfile(path):
         raise LatentError(f"photo not found: {path}")
     try:
-        return load_image(path, image_size, channels)
+        return read(path, image_size, channels, align)
+    except NoFaceError as e:
+        raise NoFaceInPhoto(str(e)) from None
     except DataError as e:
         raise LatentError(str(e)) from None
+
+
+def load_photo(path: str, image_size: int, channels: int = 3, align: bool = True) -> np.ndarray:
+    """One photo file -> [1, S, S, C] in [-1, 1] (``read_photo``'s ``.x``)."""
+    return read_photo(path, image_size, channels, align).x
+
+
+def load_photos(paths: list[str], image_size: int, channels: int = 3, align: bool = True, need: int | None = None,
+                what: str = "--images"):
+    """``(x [n, S, S, C], records, skipped)`` for several photo files: a photo without a face is a counted skip
+    (said on stderr and listed in ``skipped``); with ``need``, fewer faces than that is a LatentError with the
+    count. Unreadable or missing files are errors, as for one photo."""
+    import sys
+
+    from zoo.data.photo_input import NO_ALIGN_HINT
+
+    xs, records, skipped = [], [], []
+    for path in paths:
+        try:
+            read = read_photo(path, image_size, channels, align)
+        except NoFaceInPhoto:
+            skipped.append(path)
+            print(f"skipped: no face found in {path}", file=sys.stderr)
+            continue
+        xs.append(read.x)
+        records.append({"path": path, **read.record()})
+    if need is not None and len(xs) < need:
+        raise LatentError(f"no face found in {len(skipped)} of {len(paths)} {what} ({', '.join(skipped)}); "
+                          f"this needs {need} faces ({NO_ALIGN_HINT.replace('its', 'each photo')})")
+    if not xs:
+        raise LatentError(f"no face found in any of the {len(paths)} {what} ({NO_ALIGN_HINT})")
+    return np.concatenate(xs), records, skipped
+
+
+def photo_caption(align: bool) -> str:
+    """How a figure's photos were read, for its title."""
+    return "photos: largest face aligned to UTKFace" if align else "photos: central square (--no-align)"
 
 
 def label_rule(labels: dict, rule: str) -> np.ndarray:

@@ -92,12 +92,12 @@ def plot_scatter(path: str, points, labels, label_names=None, title: str = "", a
     save_figure(plt, fig, path)
 
 
-def plot_projection(path: str, target, frames, steps, losses) -> None:
-    """Target, the trajectory's images at the recorded steps, and the loss curve."""
+def plot_projection(path: str, target, frames, steps, losses, target_label: str = "target") -> None:
+    """Target (titled ``target_label``), the trajectory's images at the recorded steps, and the loss curve."""
     frames = to_uint8(frames)
     n = len(frames) + 1
     plt, fig = new_figure(figsize=(1.3 * n, 3.8))
-    for i, (img, label) in enumerate([(to_uint8(target), "target")] + [(f, f"step {s}") for f, s in
+    for i, (img, label) in enumerate([(to_uint8(target), target_label)] + [(f, f"step {s}") for f, s in
                                                                        zip(frames, steps)]):
         ax = fig.add_subplot(2, n, i + 1)
         ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray" if img.shape[-1] == 1 else None)

@@ -9,7 +9,7 @@ import numpy as np
 
 from zoo.latent import figures, interpolate
 from zoo.latent.commands import edit_figure, generator, out_path
-from zoo.latent.data import AGE_BUCKETS, age_bucket, load_images, load_photo, real_images
+from zoo.latent.data import AGE_BUCKETS, age_bucket, load_images, load_photos, photo_caption, read_photo, real_images
 from zoo.latent.directions import direction_set
 from zoo.latent.models import Generator, LatentError, encode, is_diffusion
 
@@ -18,38 +18,42 @@ RACES = ("White", "Black", "Asian", "Indian", "Others")
 
 
 def _endpoints(args, gen: Generator, n: int):
-    """n latents: encoded photos (--images with --encoder) or the generator's latents of --seeds."""
+    """``(latents, ends, report)``: n encoded photos (--images with --encoder; each its largest face aligned unless
+    --no-align, a photo without a face a counted skip and too few faces an error) or the generator's latents of
+    --seeds."""
     if args.images:
         paths = args.images.split(",")
         if len(paths) != n or not args.encoder:
             raise LatentError(f"give {n} comma-separated --images and an --encoder (got {len(paths)} images, "
                               f"encoder {args.encoder!r})")
-        photos = np.concatenate([load_photo(p, gen.model.image_size, gen.model.channels) for p in paths])
-        return encode(args.encoder, photos), paths
+        photos, records, _ = load_photos(paths, gen.model.image_size, gen.model.channels, args.align, need=n)
+        return encode(args.encoder, photos), paths, {"photos": records, "aligned": args.align}
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else list(range(n))
     if len(seeds) != n:
         raise LatentError(f"give {n} comma-separated --seeds, got {args.seeds!r}")
-    return np.concatenate([gen.sample_latents(1, s) for s in seeds]), seeds
+    return np.concatenate([gen.sample_latents(1, s) for s in seeds]), seeds, {}
 
 
 def cmd_interpolate(args) -> dict:
     gen = generator(args)
-    (a, b), ends = _endpoints(args, gen, 2)
+    (a, b), ends, photos = _endpoints(args, gen, 2)
     rows = [interpolate.interpolate(a, b, args.steps, m) for m in ("lerp", "slerp")]
     norms = {m: np.linalg.norm(r.reshape(len(r), -1), axis=1).tolist() for m, r in zip(("lerp", "slerp"), rows)}
     figures.plot_image_grid(out_path(args, "interpolation.png"), gen(np.concatenate(rows)), 2, ["lerp", "slerp"],
-                            [f"{t:.2f}" for t in np.linspace(0, 1, args.steps)], title=f"{args.model}: {ends}")
-    return {"endpoints": ends, "steps": args.steps, "latent_norms": norms}
+                            [f"{t:.2f}" for t in np.linspace(0, 1, args.steps)], title=f"{args.model}: {ends}"
+                            + (f"\n{photo_caption(args.align)}" if photos else ""))
+    return {"endpoints": ends, "steps": args.steps, "latent_norms": norms, **photos}
 
 
 def cmd_matrix(args) -> dict:
     gen = generator(args)
-    corners, ends = _endpoints(args, gen, 4)
+    corners, ends, photos = _endpoints(args, gen, 4)
     latents = interpolate.corner_matrix(corners, args.steps)
     figures.plot_image_grid(out_path(args, "matrix.png"), gen(latents), args.steps,
                             title=f"{args.model}: 4-corner interpolation of "
-                                  f"{', '.join(os.path.basename(str(e)) for e in ends)}")
-    return {"corners": ends, "steps": args.steps}
+                                  f"{', '.join(os.path.basename(str(e)) for e in ends)}"
+                                  + (f"\n{photo_caption(args.align)}" if photos else ""))
+    return {"corners": ends, "steps": args.steps, **photos}
 
 
 def cmd_restore(args) -> dict:
@@ -88,20 +92,22 @@ def cmd_project(args) -> dict:
     from zoo.latent.project import PerceptualDistance, project
 
     gen = generator(args)
-    photo = load_photo(args.image, gen.model.image_size, gen.model.channels)
+    read = read_photo(args.image, gen.model.image_size, gen.model.channels, args.align)
+    photo = read.x
     perceptual = PerceptualDistance(args.classifier) if args.classifier else None
     res = project(gen, photo, steps=args.steps, perceptual=perceptual, perceptual_weight=args.perceptual_weight,
                   initial_lr=args.lr, seed=args.seed)
     res.save(out_path(args, "projection.npz"))
     pick = np.unique(np.linspace(0, len(res.trajectory) - 1, 6).round().astype(int))
     frames = gen(res.trajectory[pick])
-    figures.plot_projection(out_path(args, "projection.png"), photo[0], frames, res.trajectory_steps[pick], res.losses)
+    figures.plot_projection(out_path(args, "projection.png"), photo[0], frames, res.trajectory_steps[pick], res.losses,
+                            "target (aligned)" if args.align else "target (central square)")
     final = gen(res.latent)
     from zoo.metrics.reconstruction import reconstruction_metrics
 
-    out = {"image": args.image, "space": gen.space, "steps": args.steps, "loss_first": float(res.losses[0]),
-           "loss_last": float(res.losses[-1]), "pixel_mse_last": float(res.pixel[-1]),
-           "perceptual_last": float(res.perceptual[-1]), "metrics": reconstruction_metrics(photo, final)}
+    out = {"image": args.image, "photo": read.record(), "space": gen.space, "steps": args.steps,
+           "loss_first": float(res.losses[0]), "loss_last": float(res.losses[-1]),
+           "pixel_mse_last": float(res.pixel[-1]), "perceptual_last": float(res.perceptual[-1]), "metrics": reconstruction_metrics(photo, final)}
     if args.direction:
         direction = direction_set(args.directions or args.model, gen.model)[args.direction]
         out.update(edit_figure(args, gen, direction, args.direction, res.latent))

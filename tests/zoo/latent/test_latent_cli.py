@@ -52,14 +52,14 @@ def test_attribute_directions_and_edits(tiny, tmp_path, photo):
               "gender", "--condition", "age", "--classifier", tiny["clf"], "--edit-count", "1")
     assert ed["edit"]["classifier_output"] == "P(female)"
     _run(tmp_path / "ep", "edit", "--model", tiny["dec"], "--encoder", tiny["enc"], "--image", photo,
-         "--directions", str(tmp_path / "e"), "--direction", "age>=40")
+         "--no-align", "--directions", str(tmp_path / "e"), "--direction", "age>=40")
 
 
 def test_interpolate_matrix_restore_project_scatter_mean_faces(tiny, tmp_path, photo):
     i = _run(tmp_path, "interpolate", "--model", tiny["gen"], "--seeds", "3,4", "--steps", "5")
     assert len(i["latent_norms"]["slerp"]) == 5 and os.path.isfile(tmp_path / "interpolation.png")
     _run(tmp_path, "matrix", "--model", tiny["dec"], "--encoder", tiny["enc"], "--images", ",".join([photo] * 4),
-         "--steps", "3")
+         "--steps", "3", "--no-align")
     r = _run(tmp_path, "restore", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA, "--noise-std", "0.1,0.5")
     assert set(r["table"]) == {"clean", "noise 0.1", "noise 0.5", "erase"}
     assert os.path.isfile(tmp_path / "restoration.png")
@@ -67,8 +67,9 @@ def test_interpolate_matrix_restore_project_scatter_mean_faces(tiny, tmp_path, p
     assert r["table"]["noise 0.5"]["damaged"]["psnr"]["mean"] < r["table"]["noise 0.1"]["damaged"]["psnr"]["mean"]
     _run(tmp_path / "d", "directions", "--model", tiny["gen"], "--samples", "60", "--classifier", tiny["clf"],
          "--tasks", "gender", "--edit-count", "1")
-    p = _run(tmp_path, "project", "--model", tiny["gen"], "--image", photo, "--steps", "5", "--classifier",
-             tiny["clf"], "--directions", str(tmp_path / "d"), "--direction", "gender", "--edit-count", "1")
+    p = _run(tmp_path, "project", "--model", tiny["gen"], "--image", photo, "--no-align", "--steps", "5",
+             "--classifier", tiny["clf"], "--directions", str(tmp_path / "d"), "--direction", "gender",
+             "--edit-count", "1")
     assert np.isfinite(p["loss_last"]) and os.path.isfile(tmp_path / "projection.npz")
     with np.load(tmp_path / "projection.npz") as f:
         assert f["latent"].shape == (1, 8) and len(f["losses"]) == 5
@@ -181,8 +182,8 @@ def test_a_direction_set_is_refused_with_another_model_or_encoder(tiny, tmp_path
     _run(tmp_path / "e", "directions", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA, "--tasks",
          f"gender@{tiny['clf']}", "--edit-count", "1", "--edit-steps", "3")
     other = _other_encoder(tiny, tmp_path)
-    assert main(["edit", "--model", tiny["dec"], "--encoder", other, "--image", photo, "--directions",
-                 str(tmp_path / "e"), "--direction", "gender", "--out", str(tmp_path / "x")]) == 2
+    assert main(["edit", "--model", tiny["dec"], "--encoder", other, "--image", photo, "--no-align",
+                 "--directions", str(tmp_path / "e"), "--direction", "gender", "--out", str(tmp_path / "x")]) == 2
     assert "computed on another encoder" in capsys.readouterr().err
 
 
