@@ -47,6 +47,7 @@ class Config(RunOptions):
     learning_rate: float = 1e-3  # optimizer step size
     weight_decay: float = 1e-4  # AdamW's decoupled weight decay
     ema: float = 0.999  # decay per step of the sampling weights' moving average
+    ema_warmup: bool = False  # decay min(ema, (1 + t) / (10 + t)) at step t (diffusers' EMAModel; not in the reference)
     sample_steps: int = 20  # DDIM steps of the sampler (sample grids, presets, evaluation)
     statistics_images: int = 2000  # training images (a seeded draw) whose per-channel mean and std normalise them
     metric_every: int = 0  # FD and KID every this many epochs (0: never), on held-out faces (validation part with
@@ -90,7 +91,7 @@ def build(cfg: Config):
     generator = DDIMSampler(denoiser(), cfg.image_size, 3, cfg.sample_steps, cfg.min_signal_rate,
                             cfg.max_signal_rate, cfg.prediction, name="generator")
     trainer = DiffusionTrainer(denoiser(), generator, loss=cfg.loss, ema=cfg.ema, mirror_augment=cfg.mirror_augment,
-                               seed=cfg.seed)
+                               ema_warmup=cfg.ema_warmup, seed=cfg.seed)
     trainer.compile(denoiser_optimizer=make_optimizer(cfg.optimizer, cfg.learning_rate, weight_decay=cfg.weight_decay),
                     jit_compile=cfg.jit_compile)
     return trainer
@@ -141,7 +142,8 @@ def describe(cfg: Config):
     opt = describe_optimizer("adam", cfg.learning_rate, 0.9, 0.999)
     if cfg.optimizer == "adamw":
         opt = opt.replace("Adam(", "AdamW(").replace(")", f", weight_decay={cfg.weight_decay:g})")
-    return [opt, f"loss: {cfg.loss.upper()} of the {cfg.prediction} prediction; EMA {cfg.ema:g} per step; "
+    ema = f"EMA {cfg.ema:g} per step" + (", warm-up (1 + t) / (10 + t)" if cfg.ema_warmup else "")
+    return [opt, f"loss: {cfg.loss.upper()} of the {cfg.prediction} prediction; {ema}; "
                  f"mirror augmentation {'on' if cfg.mirror_augment else 'off'}",
             f"U-Net widths {','.join(map(str, cfg.widths))}, depth {cfg.block_depth}"
             f"{', attention at the lowest resolution' if cfg.attention else ''}; DDIM {cfg.sample_steps} steps, "

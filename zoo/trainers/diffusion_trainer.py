@@ -22,13 +22,16 @@ class DiffusionTrainer(TrainerMixin, keras.Model):
     network's output and its target (eps, or v with ``generator.prediction == "velocity"``). ``image_loss`` (the
     same error on the implied image) is logged too. After each update, every weight of the EMA copy (batch-norm
     statistics included, as the reference) becomes ``ema * copy + (1 - ema) * weight``.
+    ``ema_warmup``: the decay at step t is ``min(ema, (1 + t) / (10 + t))`` (diffusers' ``EMAModel`` default; not in
+    the reference): with a fixed 0.999 the copy still holds 0.999 ** t of the initial network, whose zero head
+    predicts no noise, so its samples stay noise for the first few thousand steps.
     ``mirror_augment``: each training image flipped left-right with probability 1/2 (not in the reference, which
     notes that flips help; they do not leak into samples). Call ``set_pixel_statistics(mean, std)`` before
     training (the reference adapts its normaliser on the data).
     """
 
     def __init__(self, denoiser, generator, loss: str = "mae", ema: float = 0.999, mirror_augment: bool = False,
-                 seed: int = 0, **kwargs):
+                 ema_warmup: bool = False, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; expected one of {LOSSES}")
@@ -38,6 +41,7 @@ class DiffusionTrainer(TrainerMixin, keras.Model):
             raise ValueError("the generator's denoiser must have the trained denoiser's architecture")
         self.denoiser, self.generator, self.loss_name, self.ema, self.seed = denoiser, generator, loss, float(ema), seed
         self.latent_dim, self.mirror_augment = generator.latent_dim, bool(mirror_augment)
+        self.ema_warmup = bool(ema_warmup)
         self.seed_generator = ReplicaSeedGenerator(derive_seed(seed, "diffusion"), name="seed_generator")
         self.trackers = mean_trackers("loss", "image_loss")
         if not self.denoiser.built:
@@ -88,8 +92,12 @@ class DiffusionTrainer(TrainerMixin, keras.Model):
             per_example = self.per_example_losses(images)
             loss = self.reduce_loss(per_example["loss"])
         self.apply(self.denoiser_optimizer, tape, loss, variables)
+        decay = tf.constant(self.ema, tf.float32)
+        if self.ema_warmup:  # the optimizer's count after this update: 1 at the first step
+            t = tf.cast(self.denoiser_optimizer.iterations, tf.float32)
+            decay = tf.minimum(decay, t / (9.0 + t))
         for e, w in zip(self.generator.denoiser.weights, self.denoiser.weights):
-            e.assign(self.ema * e + (1.0 - self.ema) * tf.cast(w, e.dtype))
+            e.assign(tf.cast(decay, e.dtype) * e + tf.cast(1.0 - decay, e.dtype) * tf.cast(w, e.dtype))
         for name, tracker in self.trackers.items():
             tracker.update_state(tf.reduce_mean(per_example[name]))
         return {k: t.result() for k, t in self.trackers.items()}
@@ -104,7 +112,7 @@ class DiffusionTrainer(TrainerMixin, keras.Model):
     def get_config(self):
         return {"denoiser": keras.saving.serialize_keras_object(self.denoiser),
                 "generator": keras.saving.serialize_keras_object(self.generator),
-                "loss": self.loss_name, "ema": self.ema, "mirror_augment": self.mirror_augment, "seed": self.seed, "name": self.name}
+                "loss": self.loss_name, "ema": self.ema, "mirror_augment": self.mirror_augment, "ema_warmup": self.ema_warmup, "seed": self.seed, "name": self.name}
 
     @classmethod
     def from_config(cls, config):

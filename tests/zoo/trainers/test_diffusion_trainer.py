@@ -11,14 +11,14 @@ from zoo.models.diffusion import schedule as sched
 from zoo.trainers import DiffusionTrainer
 
 
-def _trainer(ema=0.999, prediction="noise", mirror=False, lr=2e-3):
+def _trainer(ema=0.999, prediction="noise", mirror=False, lr=2e-3, warmup=False):
     keras.utils.set_random_seed(0)
 
     def unet():
         return UNetDenoiser(8, 1, widths=(8, 16), block_depth=1, embedding_dims=8, name="denoiser")
 
     trainer = DiffusionTrainer(unet(), DDIMSampler(unet(), 8, 1, steps=5, prediction=prediction), ema=ema,
-                               mirror_augment=mirror, seed=0)
+                               mirror_augment=mirror, ema_warmup=warmup, seed=0)
     trainer.compile(denoiser_optimizer=keras.optimizers.Adam(lr))
     trainer.build_all()
     return trainer
@@ -65,6 +65,20 @@ def test_ema_copy_follows_its_rule():
     moved = [np.abs(np.asarray(e) - np.asarray(w)).max() for e, w in
              zip(trainer.generator.denoiser.trainable_weights, trainer.denoiser.trainable_weights)]
     assert max(moved) > 0  # the copy lags the trained network
+
+
+def test_ema_warmup_starts_near_the_trained_weights_and_reaches_the_fixed_decay():
+    trainer = _trainer(ema=0.999, warmup=True)
+    start = [np.asarray(w) for w in trainer.generator.denoiser.weights]
+    images = tf.constant(np.random.default_rng(1).uniform(-1, 1, (4, 8, 8, 1)).astype("float32"))
+    trainer.train_step(images)  # step 1: decay 1 / 10
+    for e, s, w in zip(trainer.generator.denoiser.weights, start, trainer.denoiser.weights):
+        np.testing.assert_allclose(np.asarray(e), 0.1 * s + 0.9 * np.asarray(w), rtol=1e-5, atol=1e-6)
+    trainer.denoiser_optimizer.iterations.assign(100000)  # late in training the fixed decay holds
+    before = [np.asarray(w) for w in trainer.generator.denoiser.weights]
+    trainer.train_step(images)
+    for e, b, w in zip(trainer.generator.denoiser.weights, before, trainer.denoiser.weights):
+        np.testing.assert_allclose(np.asarray(e), 0.999 * b + 0.001 * np.asarray(w), rtol=1e-5, atol=1e-6)
 
 
 def test_pixel_statistics_normalise_and_samples_come_back_in_range():
