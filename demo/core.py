@@ -199,6 +199,32 @@ def to_model_input(image, size: int, channels: int) -> np.ndarray:
     return model_input(np.asarray(image), size, channels)
 
 
+ALIGN_LABEL = "align the face (untick: the photo's central square)"
+
+
+def face_crop(image, align: bool = True, what: str = "face") -> np.ndarray:
+    """An upload (uint8 [H, W, 3]) as the models read it, before resizing: its largest face aligned to the UTKFace
+    template at the chips' 200 px (``zoo.data.photo_input``, as ``predict`` and ``zoo.latent`` read a photo), or
+    with ``align=False`` its central square. No face found is a DemoError, never a silent centre crop."""
+    from zoo.data.errors import DataError
+    from zoo.data.photo_input import face_crops
+
+    try:
+        found = face_crops(np.asarray(image), bool(align))
+    except DataError as e:
+        raise DemoError(str(e)) from None
+    if not found:
+        raise DemoError(f"no face found in the uploaded {what} image (untick '{ALIGN_LABEL.split(' (')[0]}' to "
+                        f"use its central square)")
+    return found[0][1]
+
+
+def face_input(image, size: int, channels: int, align: bool = True, what: str = "face") -> tuple:
+    """``(x float32 [1, size, size, channels] in [-1, 1], crop uint8)``: ``face_crop`` read as in training."""
+    crop = face_crop(image, align, what)
+    return to_model_input(crop if align else image, size, channels), crop
+
+
 # --------------------------------------------------------------------------------------------------- page
 
 def in_page(fn):

@@ -98,9 +98,23 @@ def seed_latent(preset: str, seed: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def _photo_latent(preset: str, path: str, encoder: str | None, steps: int) -> np.ndarray:
+def _photo_input(preset: str, path: str, align: bool) -> np.ndarray:
     m = core.model(preset)
-    photo = core.to_model_input(core.read_upload(path), m.image_size, m.channels)
+    return core.face_input(core.read_upload(path), m.image_size, m.channels, align)[0]
+
+
+def photo_input(preset: str, path, align: bool = True) -> np.ndarray:
+    """An uploaded photo as ``preset`` reads it: [1, S, S, C] in [-1, 1], its largest face aligned to the UTKFace
+    template (``align=False``: its central square); "no face found" is a DemoError. Cached per file."""
+    if path is None:
+        raise core.DemoError("upload a face image first")
+    return _photo_input(preset, str(path), bool(align)).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _photo_latent(preset: str, path: str, encoder: str | None, steps: int, align: bool) -> np.ndarray:
+    m = core.model(preset)
+    photo = photo_input(preset, path, align)
     if encoder or is_diffusion(m):  # a diffusion model encodes a photo itself, by DDIM inversion
         from zoo.latent.models import LatentError, check_pair, encode
 
@@ -126,15 +140,16 @@ def _photo_latent(preset: str, path: str, encoder: str | None, steps: int) -> np
                    progress=True).latent
 
 
-def photo_latent(preset: str, path, encoder: str | None = None, steps: int = 100) -> np.ndarray:
-    """[1, D] latent of an uploaded photo: the encoder's posterior mean when ``encoder`` is given, a diffusion
-    preset's DDIM inversion (the noise it samples the photo from) for a diffusion preset, otherwise a
-    projection of ``steps`` Adam steps (pixel MSE + a classifier trunk's perceptual distance; tqdm progress).
-    Cached per (preset, file, encoder, steps), so moving a slider does not project again."""
+def photo_latent(preset: str, path, encoder: str | None = None, steps: int = 100, align: bool = True) -> np.ndarray:
+    """[1, D] latent of an uploaded photo (read by ``photo_input``: aligned unless ``align=False``): the encoder's
+    posterior mean when ``encoder`` is given, a diffusion preset's DDIM inversion (the noise it samples the photo
+    from) for a diffusion preset, otherwise a projection of ``steps`` Adam steps (pixel MSE + a classifier trunk's
+    perceptual distance; tqdm progress). Cached per (preset, file, encoder, steps, align), so moving a slider does
+    not project again."""
     steps = core.as_int(steps, "projection steps", 1, core.MAX_PROJECTION_STEPS)
     if path is None:
         raise core.DemoError("upload a face image first")
-    return _photo_latent(preset, str(path), encoder or None, steps).copy()
+    return _photo_latent(preset, str(path), encoder or None, steps, bool(align)).copy()
 
 
 def apply_edits(preset: str, latent, pca_amounts=(), attribute_amounts=None, layers=None) -> np.ndarray:

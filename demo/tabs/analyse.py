@@ -7,9 +7,11 @@ import numpy as np
 from demo import core
 
 
-def analyze(image, presets) -> dict:
+def analyze(image, presets, align: bool = True) -> dict:
     """{preset: {"gender": {male, female}, "ethnicity": {5 groups}, "age": years}} for one face image
-    (uint8 [H, W, 3] or [H, W]); each preset reports the tasks it predicts."""
+    (uint8 [H, W, 3] or [H, W]); each preset reports the tasks it predicts. The image's largest face is aligned
+    to the UTKFace template first (``core.face_crop``; no face is a DemoError), or with ``align=False`` its
+    central square is read."""
     from zoo.data.utkface import GENDERS, RACES
 
     if image is None:
@@ -22,6 +24,8 @@ def analyze(image, presets) -> dict:
     if img.ndim != 3 or img.shape[-1] not in (1, 3, 4) or min(img.shape[:2]) < 1:
         raise core.DemoError(f"expected an image [H, W, 3], got shape {img.shape}")
     img = np.repeat(img, 3, -1) if img.shape[-1] == 1 else img[..., :3]
+    if align:
+        img = core.face_crop(img)  # square: the central square below is all of it
     out = {}
     for name in presets:
         m = core.model(name)
@@ -54,6 +58,14 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def analyse_upload(path, presets, align: bool = True) -> tuple:
+    """The tab's work: ``(face as read uint8, markdown table, results)`` for an uploaded file."""
+    image = core.read_upload(path)
+    crop = core.face_crop(image, align)
+    results = analyze(crop if align else image, presets, align=False)
+    return crop, table(results), results
+
+
 TAB_ID = "analyse"
 
 
@@ -63,9 +75,6 @@ def build(kinds: dict, demo=None) -> dict:
 
     clfs = kinds["classifiers"]
 
-    def run(path, presets):
-        results = analyze(core.read_upload(path), presets)
-        return table(results), results
 
     with gr.Tab("Analyse", id=TAB_ID):
         gr.Markdown("Gender, ethnicity and age of a face by each classifier preset (UTKFace's labels and "
@@ -74,10 +83,15 @@ def build(kinds: dict, demo=None) -> dict:
             with gr.Column():
                 face = core.upload_image("face", elem_id="analyse-input")
                 core.examples(face)
-            presets = gr.CheckboxGroup(clfs, value=clfs, label="classifier presets")
+            with gr.Column():
+                presets = gr.CheckboxGroup(clfs, value=clfs, label="classifier presets")
+                align = gr.Checkbox(True, label=core.ALIGN_LABEL)
         button = gr.Button("Analyse", variant="primary", elem_id="analyse-button")
-        summary = gr.Markdown(elem_id="analyse-table")
+        with gr.Row():
+            read = gr.Image(label="the face as the models read it", type="numpy", height=200,
+                            elem_id="analyse-face")
+            summary = gr.Markdown(elem_id="analyse-table")
         with gr.Accordion("probabilities by preset", open=False):
             details = gr.JSON(label="probabilities by preset")
-        button.click(core.in_page(run), [face, presets], [summary, details])
+        button.click(core.in_page(analyse_upload), [face, presets, align], [read, summary, details])
     return {"face": face}

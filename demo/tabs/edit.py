@@ -15,17 +15,21 @@ SPAN = 3.0  # slider range in standard deviations (PCA) or direction units (the 
 
 def edit(preset: str, seed: int = 0, photo=None, encoder: str | None = None, projection_steps: int = 100,
          pca_amounts=(), attribute_amounts=None, layers=None, scale: int = 1,
-         resample: str = "nearest") -> np.ndarray:
+         resample: str = "nearest", align: bool = True) -> np.ndarray:
     """A row (uint8) of two faces: the unedited one (seed, or the uploaded photo's encoding / projection) and
-    the edited one. ``pca_amounts[k]`` in standard deviations of component k; ``attribute_amounts`` {name:
-    amount}; ``layers`` (start, stop) restricts a StyleGAN edit to those synthesis layers."""
+    the edited one; with a photo, the photo as the model reads it first (its largest face aligned, or with
+    ``align=False`` its central square; no face found is a DemoError). ``pca_amounts[k]`` in standard deviations
+    of component k; ``attribute_amounts`` {name: amount}; ``layers`` (start, stop) restricts a StyleGAN edit to
+    those synthesis layers."""
+    shown = []
     if photo:
-        latent = latents.photo_latent(preset, photo, encoder, projection_steps)
+        shown = [latents.photo_input(preset, photo, align)]
+        latent = latents.photo_latent(preset, photo, encoder, projection_steps, align)
     else:
         latent = latents.seed_latent(preset, core.as_int(seed, "seed", 0, MAX_SEED))
     edited = latents.apply_edits(preset, latent, pca_amounts, attribute_amounts, layers)
-    faces = np.concatenate([latents.decode(preset, latent), latents.decode(preset, edited)])
-    return core.grid(faces, scale, resample, cols=2)
+    faces = np.concatenate([*shown, latents.decode(preset, latent), latents.decode(preset, edited)])
+    return core.grid(faces, scale, resample, cols=len(faces))
 
 
 def mix(preset: str, seed_a: int = 0, seed_b: int = 1, crossover: int = 4, scale: int = 1,
@@ -71,6 +75,7 @@ def build(kinds: dict, demo=None) -> None:
                     core.examples(photo)
                 encoder = gr.Dropdown([""] + kinds["encoders"], value="", label="encoder (empty: project)")
                 proj = gr.Slider(10, core.MAX_PROJECTION_STEPS, value=100, step=10, label="projection steps")
+                align = gr.Checkbox(True, label=core.ALIGN_LABEL)
         with gr.Row():  # the sliders beside the result: a released slider redraws it, no scrolling
             with gr.Column(scale=1):
                 gr.Markdown("**PCA components** (standard deviations)")
@@ -79,7 +84,7 @@ def build(kinds: dict, demo=None) -> None:
                 gr.Markdown("**attribute directions**")
                 dirs = [gr.Slider(-SPAN, SPAN, value=0, step=0.25, visible=False) for _ in range(DIRECTION_SLIDERS)]
             with gr.Column(scale=2):
-                out = gr.Image(label="unedited | edited", type="numpy", elem_id="edit-output")
+                out = gr.Image(label="(photo as read |) unedited | edited", type="numpy", elem_id="edit-output")
                 button = gr.Button("Edit", variant="primary", elem_id="edit-button")
         with gr.Accordion("StyleGAN: layer range and style mixing", open=False, visible=False) as style:
             with gr.Row():
@@ -112,11 +117,11 @@ def build(kinds: dict, demo=None) -> None:
             attrs = {n: v[d] for n, d in zip(names, dirs)}
             layers = (v[start], v[stop]) if v[layered] else None
             return edit(v[preset], v[seed], v[photo], v[encoder], v[proj], [v[c] for c in pcs], attrs, layers,
-                        v[scale], v[resample])
+                        v[scale], v[resample], v[align])
 
         shown = pcs + dirs + [style, start, stop, crossover, info, encoder]
         preset.change(core.in_page(show), preset, shown)
-        inputs = {preset, seed, photo, encoder, proj, scale, resample, layered, start, stop, *pcs, *dirs}
+        inputs = {preset, seed, photo, encoder, proj, align, scale, resample, layered, start, stop, *pcs, *dirs}
         button.click(core.in_page(run), inputs, out)
         for slider in (*pcs, *dirs, scale, start, stop):
             slider.release(core.in_page(run), inputs, out)

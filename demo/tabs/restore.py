@@ -13,12 +13,14 @@ DAMAGES = ("noise", "erase")
 
 def restore(image, decoder: str, encoder: str, damage: str = "noise", noise_std: float = 0.2, blocks: int = 1,
             block_size: float = 0.3, filter_size: int = 3, seed: int = 0, scale: int = 1,
-            resample: str = "nearest", diffusion: str | None = None, strength: float = 0.5) -> tuple[np.ndarray, dict]:
+            resample: str = "nearest", diffusion: str | None = None, strength: float = 0.5,
+            align: bool = True) -> tuple[np.ndarray, dict]:
     """``image`` uint8 [H, W, 3] -> (a row (uint8) of original | damaged | mean filter | VAE | SDEdit, {method:
     {"psnr", "ssim"}} against the original), at the VAE's resolution (the diffusion model's without a VAE).
     The VAE is used when ``encoder`` is given, SDEdit when ``diffusion`` is (at ``strength`` in (0, 1]); at least
     one of them. ``noise_std`` on the [-1, 1] scale; ``blocks`` squares of ``block_size`` x the side set to mid
-    grey."""
+    grey. The original is the image's largest face aligned to the UTKFace template (``align=False``: its central
+    square); no face found is a DemoError."""
     from demo import diffusion as ddim
     from zoo.latent import restore as lib
     from zoo.metrics.reconstruction import reconstruction_metrics
@@ -38,7 +40,7 @@ def restore(image, decoder: str, encoder: str, damage: str = "noise", noise_std:
     filter_size = core.as_int(filter_size, "filter size", 1, 15)
     seed = core.as_int(seed, "seed", 0, 2**31 - 1)
     size_of = core.model(decoder if encoder else diffusion)
-    clean = core.to_model_input(np.asarray(image), size_of.image_size, size_of.channels)
+    clean = core.face_input(np.asarray(image), size_of.image_size, size_of.channels, align)[0]
     if damage == "noise":
         bad = lib.add_noise(clean, float(noise_std), seed)
     else:
@@ -73,9 +75,10 @@ def build(kinds: dict, demo=None) -> None:
     enc0 = next(iter(pairs), (encoders or [""])[0])
     dec0 = pairs.get(enc0, (decoders or [None])[0])
 
-    def run(path, d, e, kind, std, n, size, fs, seed, sc, rs, ddim, strength,
+    def run(path, d, e, kind, std, n, size, fs, seed, sc, rs, ddim, strength, align,
             progress=gr.Progress(track_tqdm=True)):
-        image, scores = restore(core.read_upload(path), d, e, kind, std, n, size, fs, seed, sc, rs, ddim, strength)
+        image, scores = restore(core.read_upload(path), d, e, kind, std, n, size, fs, seed, sc, rs, ddim, strength,
+                                align)
         return image, table(scores)
 
     with gr.Tab("Restore"):
@@ -98,6 +101,7 @@ def build(kinds: dict, demo=None) -> None:
                 strength = gr.Slider(0.05, 1.0, value=0.5, step=0.05, label="SDEdit strength (diffusion time)",
                                      elem_id="restore-strength")
                 kind = gr.Radio(list(DAMAGES), value="noise", label="damage")
+                align = gr.Checkbox(True, label=core.ALIGN_LABEL)
         with gr.Row():
             std = gr.Slider(0.0, 1.0, value=0.2, step=0.05, label="noise std ([-1, 1] scale)")
             n = gr.Slider(1, 8, value=1, step=1, label="erased blocks")
@@ -108,10 +112,10 @@ def build(kinds: dict, demo=None) -> None:
             scale = gr.Slider(1, core.MAX_SCALE, value=4, step=1, label="enlarge (x)")
             resample = gr.Radio(list(core.RESAMPLING), value="nearest", label="resampling")
         button = gr.Button("Damage and restore", variant="primary", elem_id="restore-button")
-        out = gr.Image(label="original | damaged | mean filter | VAE | SDEdit", type="numpy",
+        out = gr.Image(label="original (the face as read) | damaged | mean filter | VAE | SDEdit", type="numpy",
                        elem_id="restore-output")
         scores = gr.Markdown()
-        inputs = [face, decoder, encoder, kind, std, n, size, fs, seed, scale, resample, ddim, strength]
+        inputs = [face, decoder, encoder, kind, std, n, size, fs, seed, scale, resample, ddim, strength, align]
         button.click(core.in_page(run), inputs, [out, scores])
         for slider in (std, n, size, fs, scale, strength):  # a released slider redraws, no button needed
             slider.release(core.in_page(run), inputs, [out, scores])

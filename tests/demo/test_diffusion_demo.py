@@ -71,24 +71,25 @@ def test_the_steps_slider_shows_only_for_diffusion_presets(ddim_preset, generato
 def test_restore_offers_sdedit_beside_the_vae(ddim_preset, vae_presets):
     enc, dec = vae_presets
     face = np.random.default_rng(1).integers(0, 255, (32, 32, 3), dtype=np.uint8)
-    row, scores = restore.restore(face, "", "", "noise", noise_std=0.4, diffusion=ddim_preset, strength=0.5)
+    row, scores = restore.restore(face, "", "", "noise", noise_std=0.4, diffusion=ddim_preset, strength=0.5,
+                                   align=False)
     assert row.shape == (20, 4 * 18 + 2, 3) and set(scores) == {"damaged", "mean filter", "SDEdit"}
     clean = core.to_model_input(face, 16, 3)
     from zoo.latent.restore import add_noise
 
     want = to_uint8(diffusion.sdedit(ddim_preset, add_noise(clean, 0.4, 0), 0.5, 0))[0]
     assert np.abs(_cell(row, 3).astype(int) - want.astype(int)).max() <= 1
-    low = restore.restore(face, "", "", "noise", noise_std=0.4, diffusion=ddim_preset, strength=0.1)[1]
+    low = restore.restore(face, "", "", "noise", noise_std=0.4, diffusion=ddim_preset, strength=0.1, align=False)[1]
     assert low["SDEdit"] != scores["SDEdit"]  # the strength reaches the model
-    both_row, both = restore.restore(face, dec, enc, "erase", diffusion=ddim_preset)
+    both_row, both = restore.restore(face, dec, enc, "erase", diffusion=ddim_preset, align=False)
     assert both_row.shape == (20, 5 * 18 + 2, 3) and set(both) == {"damaged", "mean filter", "VAE", "SDEdit"}
     assert "| SDEdit |" in restore.table(both)
     with pytest.raises(core.DemoError, match="strength must be above 0"):
-        restore.restore(face, "", "", diffusion=ddim_preset, strength=0)
+        restore.restore(face, "", "", diffusion=ddim_preset, strength=0, align=False)
     with pytest.raises(core.DemoError, match="needs a VAE .* or a diffusion preset"):
         restore.restore(face, dec, "")
     with pytest.raises(core.DemoError, match="not a diffusion model"):
-        restore.restore(face, "", "", diffusion=dec)
+        restore.restore(face, "", "", diffusion=dec, align=False)
 
 
 def test_interpolation_and_photos_through_a_diffusion_preset(ddim_preset, tmp_path):
@@ -101,7 +102,7 @@ def test_interpolation_and_photos_through_a_diffusion_preset(ddim_preset, tmp_pa
     assert latents.pca(ddim_preset)[0] is None and "diffusion" in latents.pca(ddim_preset)[1]
     path = tmp_path / "face.png"
     Image.fromarray(np.random.default_rng(2).integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(path)
-    z = latents.photo_latent(ddim_preset, str(path))  # DDIM inversion, not a projection
+    z = latents.photo_latent(ddim_preset, str(path), align=False)  # DDIM inversion, not a projection
     m = core.model(ddim_preset)
     np.testing.assert_allclose(z, np.asarray(m.invert(core.to_model_input(
         core.read_upload(str(path)), 16, 3))), atol=1e-5)

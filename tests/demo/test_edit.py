@@ -81,10 +81,12 @@ def test_photo_edit_through_the_vae_encoder(vae_presets, tmp_path):
     enc, dec = vae_presets
     path = tmp_path / "face.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (24, 20, 3), dtype=np.uint8)).save(path)
-    z = latents.photo_latent(dec, str(path), enc)
+    z = latents.photo_latent(dec, str(path), enc, align=False)  # noise: no face to align
     assert z.shape == (1, 8) and np.isfinite(z).all()
-    row = edit.edit(dec, photo=str(path), encoder=enc, pca_amounts=[2.0])
-    assert row.shape == (20, 38, 3) and not np.array_equal(row[2:18, 2:18], row[2:18, 20:36])
+    row = edit.edit(dec, photo=str(path), encoder=enc, pca_amounts=[2.0], align=False)
+    # the photo as the model reads it, then unedited and edited
+    assert row.shape == (20, 56, 3) and not np.array_equal(row[2:18, 20:36], row[2:18, 38:54])
+    np.testing.assert_array_equal(row[2:18, 2:18], core.grid(latents.photo_input(dec, str(path), False))[2:18, 2:18])
 
 
 def test_photo_projection_lowers_the_pixel_loss(generator_preset, tmp_path):
@@ -95,7 +97,7 @@ def test_photo_projection_lowers_the_pixel_loss(generator_preset, tmp_path):
     target = generate.generate(generator_preset, seed=11, count=1)[2:18, 2:18]
     path = tmp_path / "target.png"
     Image.fromarray(target).save(path)
-    z = latents.photo_latent(generator_preset, str(path), None, steps=30)
+    z = latents.photo_latent(generator_preset, str(path), None, steps=30, align=False)  # a 16 px face
     t = target[None].astype(np.float32) / 127.5 - 1
     gen = latents.generator(generator_preset)
     start = gen.sample_latents(500, 0).mean(0, keepdims=True)
@@ -114,8 +116,8 @@ def test_interpolation_between_two_uploaded_faces_starts_and_ends_at_their_encod
     for k in range(2):
         paths.append(str(tmp_path / f"face{k}.png"))
         Image.fromarray(np.random.default_rng(k).integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(paths[-1])
-    row = interpolate.interpolate(dec, steps=3, photo_a=paths[0], photo_b=paths[1], encoder=enc)
-    ends = [core.grid(latents.decode(dec, latents.photo_latent(dec, p, enc)))[2:18, 2:18] for p in paths]
+    row = interpolate.interpolate(dec, steps=3, photo_a=paths[0], photo_b=paths[1], encoder=enc, align=False)
+    ends = [core.grid(latents.decode(dec, latents.photo_latent(dec, p, enc, align=False)))[2:18, 2:18] for p in paths]
     assert np.abs(row[2:18, 2:18].astype(int) - ends[0]).max() <= 1
     assert np.abs(row[2:18, 38:54].astype(int) - ends[1]).max() <= 1
     assert not np.array_equal(ends[0], ends[1])

@@ -8,7 +8,7 @@ from demo.tabs import restore
 def test_restoration_row_and_scores_against_the_original(vae_presets):
     enc, dec = vae_presets
     face = np.random.default_rng(1).integers(0, 255, (32, 32, 3), dtype=np.uint8)
-    row, scores = restore.restore(face, dec, enc, "erase", blocks=1, block_size=0.5)
+    row, scores = restore.restore(face, dec, enc, "erase", blocks=1, block_size=0.5, align=False)
     assert row.shape == (20, 4 * 18 + 2, 3)
     assert set(scores) == {"damaged", "mean filter", "VAE"}
     clean = core.to_model_input(face, 16, 3)
@@ -20,7 +20,7 @@ def test_restoration_row_and_scores_against_the_original(vae_presets):
     assert all(np.isfinite(s["psnr"]) and -1 <= s["ssim"] <= 1 for s in scores.values())
     text = restore.table(scores)
     assert "| VAE |" in text and "| mean filter |" in text
-    noisy_row, noisy = restore.restore(face, dec, enc, "noise", noise_std=0.4)
+    noisy_row, noisy = restore.restore(face, dec, enc, "noise", noise_std=0.4, align=False)
     assert noisy["damaged"]["psnr"] < 20  # std 0.4 on [-1, 1] is 0.2 on [0, 1]: PSNR about 14 dB
     with pytest.raises(core.DemoError, match="needs a VAE"):
         restore.restore(face, dec, "")

@@ -63,6 +63,21 @@ def template_and_side(name: str = "utkface") -> tuple[dict, int]:
     return template, side
 
 
+def face_crops(photo: np.ndarray, align: bool = True, all_faces: bool = False, detector=None,
+               template: str = "utkface") -> list[tuple]:
+    """``[(face, crop uint8 [side, side, 3], faces_found)]``: the largest face of ``photo`` (uint8 [H, W, 3]; every
+    face with ``all_faces``, largest first) aligned to ``template`` at its chips' side; empty when no face is found.
+    With ``align=False``, ``[(None, central square, 0)]``."""
+    if not align:
+        return [(None, central_square(photo), 0)]
+    from zoo.data.align import align_face
+
+    chosen, side = template_and_side(template)
+    faces = (default_detector() if detector is None else detector).detect(photo)  # largest first
+    return [(face, align_face(photo, face.landmarks, side, chosen), len(faces))
+            for face in (faces if all_faces else faces[:1])]
+
+
 def photo_faces(photo: np.ndarray, size: int, channels: int, align: bool = True, all_faces: bool = False,
                 detector=None, template: str = "utkface") -> list[PhotoFace]:
     """``photo`` (uint8 [H, W, 3]) as model inputs of ``size`` px and ``channels``: its largest face aligned (every
@@ -70,17 +85,10 @@ def photo_faces(photo: np.ndarray, size: int, channels: int, align: bool = True,
     aligning and no face is found."""
     from zoo.data.transforms import model_input
 
-    if not align:
+    if not align:  # model_input crops the central square itself
         return [PhotoFace(model_input(photo, size, channels), central_square(photo))]
-    from zoo.data.align import align_face
-
-    chosen, side = template_and_side(template)
-    faces = (default_detector() if detector is None else detector).detect(photo)  # largest first
-    out = []
-    for face in faces if all_faces else faces[:1]:
-        crop = align_face(photo, face.landmarks, side, chosen)
-        out.append(PhotoFace(model_input(crop, size, channels), crop, face, len(faces)))
-    return out
+    return [PhotoFace(model_input(crop, size, channels), crop, face, n)
+            for face, crop, n in face_crops(photo, True, all_faces, detector, template)]
 
 
 def read_photo(path: str, size: int, channels: int = 3, align: bool = True, detector=None) -> PhotoFace:
