@@ -65,15 +65,19 @@ def real_images(args, gen=None):
 def read_photo(path: str, image_size: int, channels: int = 3, align: bool = True):
     """One photo file as a model reads it (``zoo.data.photo_input``, the path ``predict`` takes): its largest face
     aligned to the UTKFace template, or with ``align=False`` its central square, resized to ``image_size`` and
-    ``channels``. Returns a ``PhotoFace`` (``.x`` [1, S, S, C] in [-1, 1], ``.record()`` for a report). A missing or
-    unreadable file, or no face found, is a LatentError naming the file."""
+    ``channels``. Returns a ``PhotoFace`` (``.x`` [1, S, S, C] in [-1, 1], ``.record()`` for a report); a photo with
+    several faces gives its largest, with a note. A missing or unreadable file, or no face found, is a LatentError
+    naming the file."""
     from zoo.data.errors import DataError
     from zoo.data.photo_input import NoFaceError, read_photo as read
 
     if not os.path.isfile(path):
         raise LatentError(f"photo not found: {path}")
     try:
-        return read(path, image_size, channels, align)
+        found = read(path, image_size, channels, align)
+        if found.faces_found > 1:
+            print(f"note: {found.faces_found} faces in {path}; the largest is used")
+        return found
     except NoFaceError as e:
         raise NoFaceInPhoto(str(e)) from None
     except DataError as e:

@@ -91,3 +91,21 @@ def test_several_photos_skip_a_faceless_one_and_count_it(tiny, off_centre, tmp_p
                  "--steps", "3", "--out", str(tmp_path / "i")]) == 2
     err = capsys.readouterr().err
     assert "no face found in 1 of 2 --images" in err and "needs 2 faces" in err and "Traceback" not in err
+
+
+@pytest.mark.real_data
+@needs_real_utkface()
+def test_a_photo_with_two_faces_gives_the_larger_and_says_so(tmp_path, capsys):
+    from zoo.latent.data import read_photo
+
+    chip = Image.open(first_chip()).convert("RGB")
+    photo = Image.new("RGB", (700, 400), (40, 60, 90))
+    photo.paste(chip.resize((150, 150), Image.Resampling.LANCZOS), (30, 200))
+    photo.paste(chip.resize((300, 300), Image.Resampling.LANCZOS), (360, 50))
+    path = str(tmp_path / "two.png")
+    photo.save(path)
+    record = read_photo(path, SIZE).record()
+    assert record["faces_found"] == 2
+    x, _, w, _ = record["box"]
+    assert x > 350 and w > 100  # the face of the 300 px copy, not the 150 px one
+    assert f"note: 2 faces in {path}; the largest is used" in capsys.readouterr().out
