@@ -44,12 +44,15 @@ def analyze(image, presets, align: bool = True) -> dict:
 
 
 def table(results: dict) -> str:
-    """A markdown table: one row per preset, the most likely gender and ethnicity (with probability) and age."""
+    """A markdown table: one row per preset, the most likely gender and ethnicity (with probability, marked "low
+    confidence" below ``predict``'s ``LOW_CONFIDENCE``) and age (never marked: its head gives no uncertainty)."""
+    from zoo.classification.predict import LOW_CONFIDENCE
+
     def top(d):
         if not d:
             return "-"
         k = max(d, key=d.get)
-        return f"{k} ({d[k]:.2f})"
+        return f"{k} ({d[k]:.2f}{', low confidence' if d[k] < LOW_CONFIDENCE else ''})"
 
     lines = ["| preset | gender | ethnicity | age (years) |", "|---|---|---|---|"]
     for name, r in results.items():
