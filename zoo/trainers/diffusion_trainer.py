@@ -102,6 +102,20 @@ class DiffusionTrainer(TrainerMixin, keras.Model):
             tracker.update_state(tf.reduce_mean(per_example[name]))
         return {k: t.result() for k, t in self.trackers.items()}
 
+    @property
+    def raw_generator(self):
+        """A sampler with the trained network's own weights, not the EMA copy's (``make_preset --part
+        raw_generator``): for a run too short for its EMA to have left the initial network behind."""
+        from zoo.models.diffusion import DDIMSampler
+
+        sampler = DDIMSampler.from_config(self.generator.get_config())
+        sampler.build((None, self.latent_dim))
+        for target, source in zip(sampler.denoiser.weights, self.denoiser.weights):
+            target.assign(source)
+        sampler.pixel_mean.assign(self.generator.pixel_mean)
+        sampler.pixel_std.assign(self.generator.pixel_std)
+        return sampler
+
     def call(self, z, training=False):
         return self.generator(z, training=training)
 

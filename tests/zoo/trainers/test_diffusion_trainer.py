@@ -98,3 +98,17 @@ def test_mirror_augmentation_is_on_the_trainer_stream():
     assert float(la["loss"]) == float(lb["loss"])
     with pytest.raises(ValueError, match="unknown loss"):
         DiffusionTrainer(a.denoiser, a.generator, loss="l3")
+
+
+def test_the_raw_generator_samples_with_the_trained_weights_not_the_ema_copy():
+    trainer = _trainer(ema=0.9)
+    trainer.set_pixel_statistics([0.1], [0.4])
+    images = tf.constant(np.random.default_rng(3).uniform(-1, 1, (4, 8, 8, 1)).astype("float32"))
+    for _ in range(3):
+        trainer.train_step(images)
+    raw = trainer.raw_generator
+    for a, b in zip(raw.denoiser.weights, trainer.denoiser.weights):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert float(raw.pixel_std[0]) == pytest.approx(0.4)
+    z = np.random.default_rng(0).standard_normal((2, trainer.latent_dim)).astype("float32")
+    assert np.abs(np.asarray(raw(z)) - np.asarray(trainer.sample(z))).max() > 0
