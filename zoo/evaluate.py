@@ -305,7 +305,7 @@ def check_args(args) -> None:
     """What the parser cannot see, checked before TensorFlow is imported: the metrics, the --fake sets exist (a
     folder, a file, a preset, or a dataset: real faces as the floor of the same protocol) and --out can be
     written."""
-    from zoo.data.names import DATASETS
+    from zoo.utils.datasets import DATASETS
 
     _metrics(args.metrics)
     for spec in args.fake:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from zoo.data.errors import DataError, DatasetNotFoundError
-from zoo.data.names import DATASETS
+from zoo.utils.datasets import DATASETS
 from zoo.data.pipeline import make_dataset
 from zoo.data.source import ImageSource
 
