@@ -45,6 +45,10 @@ PINS = {
         'directions.npz': '48644215c3a46a9c362f27fdd1773e54dbcccdeeb7a79375f624508e49e6ab64',
         'weights.npz': '9baf63c2daed1e982c1ea090cd4937e8713a1ab535bec593e0c8065f261f9baa',
     },
+    'ddim_utkface_32': {
+        'config.json': '4581f3ca13103a30a1ed972fe415f1dc8562b54e9db03471aecf53cd0ca944a0',
+        'weights.npz': 'a558d8c2d62e857ac0dfef06a5e4a6d96436b1a725104faa8bf1fe1fd3bd90c3',
+    },
     'progan_utkface_32': {
         'config.json': '0ebf16781aea9bfae4d47540fe2c3a7087884591fa2ab18f358a6791a6d95edf',
         'directions.json': '293212d091f0deb4e951760096d682069a642f464daae972f4eb2704643de2ed',
