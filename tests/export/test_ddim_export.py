@@ -16,17 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 STEPS = 3
 PIXEL_MEAN, PIXEL_STD = [0.1, -0.2, 0.05], [0.5, 0.6, 0.4]
 
-# A fresh interpreter in which tensorflow, keras, tf2onnx and zoo cannot be imported (as in test_runtime.py).
-BLOCKED = """
-import sys
-
-class Blocker:
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("tensorflow", "keras", "tf2onnx", "tf_keras", "zoo"):
-            raise ImportError(f"{name} is blocked in this test")
-
-sys.meta_path.insert(0, Blocker())
-"""
+from tests.export.test_runtime import BLOCKED  # tensorflow, keras, tf2onnx and zoo cannot be imported
 
 
 def _sampler(prediction="velocity", denoiser=None):

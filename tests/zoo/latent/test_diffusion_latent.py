@@ -17,32 +17,12 @@ from zoo.latent.__main__ import main
 from zoo.latent.models import Generator, LatentError, encode, is_diffusion, refuse_diffusion
 from zoo.models.diffusion import DDIMSampler, UNetDenoiser
 
-MU, SIGMA = 0.3, 1.0  # the Gaussian "data" per pixel, in the sampler's normalised units
-
-
-class GaussianDenoiser(keras.Model):
-    """The exact noise prediction E[eps | z] = s (z - a MU) / (a^2 SIGMA^2 + s^2) for x ~ N(MU, SIGMA^2) per pixel,
-    z = a x + s eps, s^2 the noise variance input."""
-
-    def __init__(self, image_size=8, channels=1, **kwargs):
-        super().__init__(**kwargs)
-        self.image_size, self.channels = image_size, channels
-
-    def input_shapes(self):
-        return [(None, self.image_size, self.image_size, self.channels), (None, 1, 1, 1)]
-
-    def build(self, input_shape):
-        self.built = True
-
-    def call(self, inputs, training=False):
-        z, variance = inputs
-        s, a = keras.ops.sqrt(variance), keras.ops.sqrt(1.0 - variance)
-        return s * (z - a * MU) / (a * a * SIGMA ** 2 + variance)
+from tests.zoo.models.gaussian_denoiser import MU, SIGMA
+from tests.zoo.models.gaussian_denoiser import exact_sampler as gaussian_sampler
 
 
 def exact_sampler(steps):
-    sampler = DDIMSampler(GaussianDenoiser(8, 1), 8, 1, steps=steps, max_signal_rate=0.9999)
-    sampler.build((None, sampler.latent_dim))
+    sampler = gaussian_sampler(steps=steps)
     sampler.pixel_mean.assign([0.1])
     sampler.pixel_std.assign([0.3])  # images in [-1, 1] with this mean and std enter as N(MU, SIGMA) data
     return sampler
