@@ -10,6 +10,15 @@ from zoo.models.diffusion import schedule as sched
 from zoo.models.diffusion.unet_denoiser import UNetDenoiser
 
 
+def _steps(indices, desc: str, progress: bool):
+    """``indices``, behind a progress bar when asked."""
+    if not progress:
+        return indices
+    from tqdm.auto import tqdm
+
+    return tqdm(indices, desc=desc, unit="step", leave=False)
+
+
 @keras.saving.register_keras_serializable(package="facezoo")
 class DDIMSampler(keras.Model):
     """Wraps a ``UNetDenoiser`` (the EMA weights, in a trained preset) with the per-channel normalisation of the
@@ -83,11 +92,7 @@ class DDIMSampler(keras.Model):
             raise ValueError("stochastic sampling (eta > 0) needs a seed")
         seeds = keras.random.SeedGenerator(seed) if isinstance(seed, int) else seed
         pred_images = x
-        indices = range(len(times) - 1)
-        if progress:
-            from tqdm.auto import tqdm
-
-            indices = tqdm(indices, desc="DDIM", unit="step", leave=False)
+        indices = _steps(range(len(times) - 1), "DDIM", progress)
         for i in indices:
             noise_rates, signal_rates = self._rates(times[i], batch)
             pred_noises, pred_images = self.denoise(x, noise_rates, signal_rates)
@@ -124,11 +129,7 @@ class DDIMSampler(keras.Model):
         for _ in range(refinements):
             pred_noises, _ = self.denoise(x, noise_rates, signal_rates)
             x = signal_rates * target + noise_rates * pred_noises
-        indices = range(1, len(times) - 1)
-        if progress:
-            from tqdm.auto import tqdm
-
-            indices = tqdm(indices, desc="DDIM inversion", unit="step", leave=False)
+        indices = _steps(range(1, len(times) - 1), "DDIM inversion", progress)
         for i in indices:
             noise_rates, signal_rates = self._rates(times[i], batch)
             pred_noises, pred_images = self.denoise(x, noise_rates, signal_rates)
