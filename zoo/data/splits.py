@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import os
 
+# The split every preset trains on with --train-on train and every tool reads its held-out faces from:
+# validation to choose checkpoints and thresholds, test to report. A tool's own --seed never changes it.
+PRESET_SPLIT = {"seed": 0, "proportions": (0.7, 0.2, 0.1)}
+
 
 def split_indices(n: int, proportions=(0.7, 0.2, 0.1), seed: int = 0) -> dict:
     """A random partition of ``range(n)`` into train / validation / test with the given proportions (summing to
@@ -26,6 +30,11 @@ def split_indices(n: int, proportions=(0.7, 0.2, 0.1), seed: int = 0) -> dict:
         if len(idx) == 0:
             raise ValueError(f"the {name} split of {n} images with proportions {p} is empty; use more images")
     return {k: np.sort(v) for k, v in parts.items()}
+
+
+def preset_split(n: int) -> dict:
+    """``split_indices`` of ``n`` images under ``PRESET_SPLIT``: the presets' train / validation / test parts."""
+    return split_indices(n, PRESET_SPLIT["proportions"], PRESET_SPLIT["seed"])
 
 
 def split_seed(cfg) -> int:

@@ -23,11 +23,12 @@ def load_images(data: str, data_dir: str | None = None, count: int = 256, image_
                 channels: int = 3, split: str = "test", seed: int = 0, num_synthetic: int = 2000):
     """``(images float32 [n, S, S, C] in [-1, 1], labels {name: [n]}, info)`` for ``count`` images of a dataset.
 
-    ``split``: ``test`` takes the images of the classifier presets' test split (the recipes' seeded 70/20/10
-    partition, seed ``seed``), ``all`` any images; then ``count`` of them at random (seeded), in a fixed order.
+    ``split``: ``test`` takes the images of the presets' test part (``zoo.data.splits.preset_split``, whatever
+    ``seed`` is: another seed must not move training faces into it), ``all`` any images; then ``count`` of them at
+    random (seeded by ``seed``), in a fixed order.
     """
     from zoo.data import load_source, make_dataset
-    from zoo.data.splits import split_indices
+    from zoo.data.splits import PRESET_SPLIT, preset_split
 
     source = load_source(data, data_dir, image_size=image_size, num_synthetic=num_synthetic, seed=seed)
     n = len(source)
@@ -36,7 +37,7 @@ def load_images(data: str, data_dir: str | None = None, count: int = 256, image_
     if split not in ("test", "all"):
         raise LatentError(f"split must be test or all, got {split!r}")
     split = split if n >= 10 else "all"  # a split of under 10 images would leave a part empty
-    pool = split_indices(n, seed=seed)["test"] if split == "test" else np.arange(n)
+    pool = preset_split(n)["test"] if split == "test" else np.arange(n)
     rng = np.random.default_rng(seed + 1)
     idx = np.sort(rng.choice(pool, size=min(int(count), len(pool)), replace=False))
     sub = source.subset(idx)
@@ -49,7 +50,7 @@ def load_images(data: str, data_dir: str | None = None, count: int = 256, image_
         images.append(np.asarray(x))
         for k in names:
             labels[k].append(np.asarray(y[k]))
-    info = {"dataset": data, "split": split, "split_seed": seed,
+    info = {"dataset": data, "split": split, "split_seed": PRESET_SPLIT["seed"], "draw_seed": seed,
             "pool": int(len(pool)), "images": int(sum(len(x) for x in images)), "skipped": source.skipped}
     return np.concatenate(images), {k: np.concatenate(v) for k, v in labels.items()}, info
 

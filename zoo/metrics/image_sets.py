@@ -122,7 +122,7 @@ def dataset_set(spec: str, split: str | None = None, image_size: int = 64, num_s
                 seed: int = 0) -> ImageSet:
     """``name`` or ``name:DATA_DIR`` for a dataset ``zoo.data.load_source`` knows (utkface, celeba, ffhq,
     synthetic). ``split``: CelebA's own (default train); for the sets without one (UTKFace, FFHQ, synthetic)
-    ``all`` (the default) or a part of ``zoo.data.splits.split_indices(n, (0.7, 0.2, 0.1), seed=0)``, the split the
+    ``all`` (the default) or a part of ``zoo.data.splits.preset_split(n)``, the split the
     presets train on with ``--train-on train``: ``validation`` to choose checkpoints, ``test`` to report."""
     from zoo.data import load_source
     from zoo.data.errors import DataError
@@ -136,9 +136,9 @@ def dataset_set(spec: str, split: str | None = None, image_size: int = 64, num_s
     source = load_source(name, data_dir or None, split=split if own_split else "train", image_size=image_size,
                          num_synthetic=num_synthetic, seed=seed)
     if not own_split and split != "all":
-        from zoo.data.splits import split_indices
+        from zoo.data.splits import preset_split
 
-        source = source.subset(split_indices(len(source), seed=0)[split])
+        source = source.subset(preset_split(len(source))[split])
     if source.arrays is not None:
         res, ch = source.arrays.shape[1], source.arrays.shape[3]
     elif source.paths:

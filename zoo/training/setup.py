@@ -8,6 +8,7 @@ import logging
 import keras
 
 from zoo.data import load_source, make_dataset
+from zoo.data.splits import PRESET_SPLIT as GENERATIVE_SPLIT  # one decision, made in zoo.data.splits
 from zoo.utils.random import derive_seed
 
 log = logging.getLogger(__name__)
@@ -98,18 +99,15 @@ def load_training_source(cfg, run_dir: str | None = None, image_size: int | None
     return source
 
 
-GENERATIVE_SPLIT = {"seed": 0, "proportions": (0.7, 0.2, 0.1)}
-
-
 def train_part(source, run_dir: str | None = None):
     """The train part of ``source`` under ``GENERATIVE_SPLIT`` (the split the classifier presets and
     ``zoo.latent``'s test faces use), recorded in ``run_dir`` when given; ``info["split"]`` says which."""
     import dataclasses
     import types
 
-    from zoo.data.splits import split_indices, write_split
+    from zoo.data.splits import preset_split, write_split
 
-    parts = split_indices(len(source), GENERATIVE_SPLIT["proportions"], GENERATIVE_SPLIT["seed"])
+    parts = preset_split(len(source))
     if run_dir is not None:
         write_split(run_dir, source, parts,
                     types.SimpleNamespace(split=GENERATIVE_SPLIT["proportions"], split_seed=GENERATIVE_SPLIT["seed"],
