@@ -76,7 +76,7 @@ def _common(p, model=True, space=True, data=False, encoder=True):
         p.add_argument("--data-dir", default=None)
         p.add_argument("--count", type=integer(1, 1_000_000), default=512, help="real images to use")
         p.add_argument("--split", choices=("test", "all"), default="test",
-                       help="test: the classifier presets' held-out 10%% (split seed --seed)")
+                       help="test: the presets' held-out 10%% (zoo.data.splits.PRESET_SPLIT; --seed only picks which of its faces)")
         p.add_argument("--image-size", type=integer(4, 1024), default=64)
 
 
