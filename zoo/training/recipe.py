@@ -152,14 +152,16 @@ def _run_recipe(name, config_cls, run_fn, argv, describe, where: dict) -> int:
     return code
 
 
-def _resolve_precision(cfg):
-    """``--precision auto`` becomes the precision this machine runs faster (``zoo.utils.hardware.auto_precision``),
+def _resolve_precision(cfg, run_fn=None):
+    """``--precision auto`` becomes the precision this machine runs faster (``zoo.utils.hardware.auto_precision``;
+    where that depends on the model, the recipe's own ``build`` is timed in both, ``zoo.training.precision_probe``),
     said on stdout and recorded in config.json, so a resume elsewhere keeps the run's dtype."""
     if getattr(cfg, "precision", None) != "auto":
         return cfg
+    from zoo.training.precision_probe import recipe_probe
     from zoo.utils.hardware import auto_precision
 
-    chosen, why = auto_precision()
+    chosen, why = auto_precision(measure=recipe_probe(cfg, run_fn))
     print(f"precision: auto -> {chosen} ({why})", flush=True)
     return dataclasses.replace(cfg, precision=chosen)
 
@@ -183,7 +185,7 @@ def _start(name, config_cls, run_fn, argv, describe, where, prog, cfg, run, crea
         conflict = _resume_conflict(stored, cfg, passed)
         if conflict:
             raise UsageError(conflict)
-    cfg = _resolve_precision(cfg)
+    cfg = _resolve_precision(cfg, None if run["dry_run"] else run_fn)
     if run["dry_run"]:
         print(config_to_json(cfg))
         for line in (describe(cfg) if describe else []):
