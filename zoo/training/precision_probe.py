@@ -46,7 +46,12 @@ def step_seconds(build, cfg, precisions=("float32", "mixed_bfloat16"), rounds: i
 def recipe_probe(cfg, run_fn):
     """``measure(precisions)`` for ``auto_precision`` timing the recipe of ``run_fn`` (its module's ``build``), or
     None when the recipe has no trainer of image batches alone to time (no ``build``, no ``image_size`` or
-    ``batch_size``, or labels to learn: the classifiers)."""
+    ``batch_size``, or labels to learn: the classifiers), and on several workers, which must all pick the same dtype
+    (each would time its own step and could answer differently)."""
+    from zoo.training.distribute import num_workers
+
+    if num_workers() > 1:
+        return None
     module = sys.modules.get(getattr(run_fn, "__module__", ""), None)
     build = getattr(module, "build", None)
     if build is None or not hasattr(cfg, "image_size") or not hasattr(cfg, "batch_size") or hasattr(cfg, "task"):

@@ -75,3 +75,15 @@ def test_the_step_probe_times_both_precisions_and_leaves_the_run_as_without_it(t
     picked = said.split("precision: auto -> ")[1].split()[0]
     (run,) = os.listdir(out)
     assert json.load(open(out / run / "config.json"))["precision"] == picked in ("float32", "mixed_bfloat16")
+
+
+def test_workers_of_one_run_do_not_time_their_own_step(monkeypatch):
+    import json as _json
+
+    from zoo.training.precision_probe import recipe_probe
+
+    cfg = celeba_dcgan.Config(data="synthetic", image_size=8, batch_size=4)
+    assert recipe_probe(cfg, celeba_dcgan.run) is not None
+    monkeypatch.setenv("TF_CONFIG", _json.dumps({"cluster": {"worker": ["a:1", "b:2"]},
+                                                 "task": {"type": "worker", "index": 1}}))
+    assert recipe_probe(cfg, celeba_dcgan.run) is None  # every worker takes the rule's answer, the same one
