@@ -13,6 +13,9 @@ renders a single figure in place:
     value PRESET FILE:FIELD FORMAT
                          one figure: FIELD (dotted) of the preset's FILE.json, with a Python format spec,
                          e.g. value classifier_age_utkface_48 metadata:metrics.test.age_mae .2f
+    preset-spaces SPLIT  generative presets against SPLIT's faces in every feature space they were measured in
+                         (python -m zoo.preset_distance --split SPLIT), floor, rank agreement; a record
+                         measured on other weights is an error naming its command
     export-parity        ONNX / SavedModel parity per preset part, from docs/data/export_parity.json
                          (python -m bench.export_parity); a preset whose weights changed since it was
                          measured is an error naming the command that re-measures it
@@ -300,10 +303,14 @@ def render(spec: str, presets_dir: str, docs_dir: str | None = None) -> str:
         return render_classifier_presets(presets_dir)
     if kind == "pca" and not arg:
         return render_pca(presets_dir)
+    if kind == "preset-spaces" and arg.strip() in ("validation", "test"):
+        from docs.preset_spaces import render as render_spaces
+
+        return render_spaces(_metadata(presets_dir), arg.strip(), DocsError)
     if kind == "directions" and arg:
         return render_directions(presets_dir, arg.strip())
     raise DocsError(f"unknown generated block {spec!r}: expected presets, classifier-presets, pca, export-parity, "
-                    "directions PRESET or value PRESET FILE:FIELD FORMAT")
+                    "preset-spaces validation|test, directions PRESET or value PRESET FILE:FIELD FORMAT")
 
 
 def regenerate(text: str, presets_dir: str, page: str = "page", docs_dir: str | None = None) -> tuple[str, list[str]]:

@@ -43,3 +43,23 @@ def test_each_preset_gets_its_distance_and_the_floor_of_the_same_run(faces, tmp_
 def test_a_folder_that_is_not_a_preset_exits_2(tmp_path, capsys):
     assert main([str(tmp_path), "--real", "synthetic"]) == 2
     assert "not a preset folder" in capsys.readouterr().err
+
+
+def test_a_split_record_per_extractor_with_its_floor_and_the_weights_it_measured(faces, tmp_path):  # noqa: F811
+    from zoo.data.synthetic import write_utkface
+
+    _, extractor, _ = faces
+    root = write_utkface(str(tmp_path / "utk"), 80, seed=4, image_size=16)
+    a, b = _preset(tmp_path / "a", 1), _preset(tmp_path / "b", 2)
+    assert main([a, b, "--real", f"utkface:{root}", "--split", "test", "--extractor", extractor, "--metrics",
+                 "fid,precision,recall", "--n", "8", "--repeats", "1", "--resolution", "16", "--no-cache"]) == 0
+    for p in (a, b):
+        meta = json.load(open(f"{p}/metadata.json"))
+        rec = meta["test_distances"]["tiny_face_net"]
+        assert "face_feature_distance" not in meta  # the all-faces record is another protocol
+        assert rec["weights_sha256"] == meta["weights_sha256"] and rec["split"] == "test"
+        assert rec["resolution"] == 16 and rec["n"] == 8 and "--split test" in rec["command"]
+        for name in ("FD[tiny_face_net]", "precision[tiny_face_net]", "recall[tiny_face_net]"):
+            assert name in rec and name in rec["floor"]
+        assert rec["FD[tiny_face_net]"]["mean"] > rec["floor"]["FD[tiny_face_net]"] >= 0
+    assert main([a, "--real", f"utkface:{root}", "--metrics", "fid,recall"]) == 2  # all faces: FD and KID only
