@@ -144,7 +144,9 @@ def test_parity_inputs_use_real_images_or_synthetic_faces(monkeypatch, utkface_d
     part = exporter.Part("classifier", "classifier", object())
     real = exporter.parity_inputs(part, (None, 16, 16, 1), utkface_dir)[-1]
     assert real[0].startswith("8 real images from") and real[1].shape == (8, 16, 16, 1)  # bad files skipped
-    monkeypatch.setattr(exporter, "default_images_dir", lambda: None)
+    import export.parts
+
+    monkeypatch.setattr(export.parts, "default_images_dir", lambda: None)
     desc, faces = exporter.parity_inputs(part, (None, 16, 16, 3), None)[-1]
     assert desc.startswith("8 synthetic faces") and faces.shape == (8, 16, 16, 3) and faces.dtype == np.float32
     assert -1.0 <= faces.min() < faces.max() <= 1.0 and faces.std() > 0.05
