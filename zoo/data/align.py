@@ -23,35 +23,12 @@ import sys
 
 import numpy as np
 
+from export.face_align import align_face, apply_transform, similarity_transform  # noqa: F401 (one copy, numpy only)
 from zoo.data.errors import DataError
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 CSV_NAME = "landmarks.csv"
-
-
-def similarity_transform(src, dst) -> np.ndarray:
-    """The similarity (rotation, uniform scale, translation; no reflection) that maps ``src`` points onto ``dst``
-    with the least squared error (Umeyama 1991). ``src``, ``dst``: [N, 2], N >= 2 not all equal. Returns float64
-    [2, 3] ``M`` with ``dst ~ src @ M[:, :2].T + M[:, 2]``."""
-    src, dst = np.asarray(src, np.float64), np.asarray(dst, np.float64)
-    if src.shape != dst.shape or src.ndim != 2 or src.shape[1] != 2 or len(src) < 2:
-        raise ValueError(f"expected two [N, 2] point sets with N >= 2, got {src.shape} and {dst.shape}")
-    mu_s, mu_d = src.mean(0), dst.mean(0)
-    s, d = src - mu_s, dst - mu_d
-    var_s = (s ** 2).sum() / len(src)
-    if var_s <= 0:
-        raise ValueError("the source points are all the same point; no transform fits them")
-    u, sigma, vt = np.linalg.svd(d.T @ s / len(src))
-    sign = np.diag([1.0, np.sign(np.linalg.det(u @ vt)) or 1.0])
-    rotation = u @ sign @ vt
-    scale = (sigma * np.diag(sign)).sum() / var_s
-    return np.concatenate([scale * rotation, (mu_d - scale * rotation @ mu_s)[:, None]], axis=1)
-
-
-def apply_transform(m: np.ndarray, points) -> np.ndarray:
-    """``points`` [N, 2] mapped by the [2, 3] affine ``m``."""
-    return np.asarray(points, np.float64) @ m[:, :2].T + m[:, 2]
 
 
 def load_template(name: str = "utkface") -> dict:
@@ -69,30 +46,6 @@ def load_template(name: str = "utkface") -> dict:
     if points.shape != (5, 2) or not np.all((points > 0) & (points < 1)):
         raise DataError(f"{path}: expected 'landmarks' as 5 [x, y] pairs inside (0, 1), got {points.tolist()}")
     return template
-
-
-def align_face(image: np.ndarray, landmarks, size: int, template: dict) -> np.ndarray:
-    """``image`` (uint8 [H, W, 3]) warped so that its face's ``landmarks`` ([5, 2] continuous pixel coordinates,
-    ``face_detector.LANDMARKS`` order) land on the template's points: uint8 [size, size, 3]. A face larger than the
-    output is first shrunk with an antialiasing filter, so the warp (bilinear) does not alias; parts outside the
-    photo take its mean colour."""
-    from PIL import Image
-
-    image = np.asarray(image, np.uint8)
-    landmarks = np.asarray(landmarks, np.float64)
-    target = np.asarray(template["landmarks"], np.float64) * size
-    m = similarity_transform(target, landmarks)  # output coordinates -> photo coordinates
-    scale = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))  # photo pixels per output pixel
-    photo = Image.fromarray(image)
-    if scale > 1.5:
-        w, h = max(1, round(image.shape[1] / scale)), max(1, round(image.shape[0] / scale))
-        photo = photo.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
-        landmarks = landmarks * [w / image.shape[1], h / image.shape[0]]
-        m = similarity_transform(target, landmarks)
-    fill = tuple(int(v) for v in image.reshape(-1, 3).mean(0).round())
-    out = photo.transform((size, size), Image.Transform.AFFINE, tuple(m.ravel()), Image.Resampling.BILINEAR,
-                          fillcolor=fill)
-    return np.asarray(out, np.uint8)
 
 
 def aligned_faces(image: np.ndarray, detector, template: dict, size: int, all_faces: bool = False) -> list:

@@ -13,6 +13,7 @@ import functools
 
 import numpy as np
 
+from export.face_align import central_square  # noqa: F401 (shared with the TensorFlow-free runtime)
 from zoo.data.errors import DataError
 
 NO_ALIGN_HINT = "--no-align reads its central square instead"
@@ -100,10 +101,3 @@ def read_photo(path: str, size: int, channels: int = 3, align: bool = True, dete
     if not found:
         raise NoFaceError(f"no face found in {path} ({NO_ALIGN_HINT})")
     return found[0]
-
-
-def central_square(photo: np.ndarray) -> np.ndarray:
-    """The central square of uint8 [H, W, C], as ``model_input`` crops it before resizing."""
-    h, w = photo.shape[:2]
-    s = min(h, w)
-    return photo[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
