@@ -4,6 +4,8 @@ Exports the inference parts (generator; VAE encoder and decoder; classifier; a d
 the sampling settings in its model card) with a dynamic batch dimension, checks each file against Keras on random
 inputs (and real images for image inputs) and prints the maximum absolute difference; exits 1 when one exceeds
 1e-4 x max(1, |output|), 2 on a bad preset, run or option.
+
+``python -m export face-detector DIR`` writes MTCNN's networks for the runtime's photo path (export.runtime_face).
 """
 
 from __future__ import annotations
@@ -50,7 +52,12 @@ def check_args(args) -> None:
 
 
 def main(argv=None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["face-detector"]:  # MTCNN's networks for the TensorFlow-free photo path (export.face_detector)
+        from export.face_detector import main as face_detector_main
+
+        return face_detector_main(argv[1:])
+    args = parse_args(argv)
     code = run_command(PROG, lambda: check_args(args))  # before TensorFlow: a typo costs no start-up
     if code:
         return code
