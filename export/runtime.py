@@ -322,6 +322,14 @@ class OnnxClassifier(_ImageInput):
     def predict(self, images: np.ndarray, batch_size: int = 64) -> dict[str, np.ndarray]:
         return self.run(self.prepare(images), batch_size)
 
+    def predict_photos(self, photo: np.ndarray, detector=None, align: bool = True, all_faces: bool = False) -> list:
+        """One dict per face of ``photo`` (uint8 [H, W, 3]; face, box, confidence, crop, outputs): its largest face
+        (each with ``all_faces``) aligned to the UTKFace template, or its central square with ``align=False``;
+        empty when no face is found (``export.predict.predict_photo``)."""
+        from export.predict import predict_photo
+
+        return predict_photo(self, photo, detector, align, all_faces)
+
 
 class OnnxVAE:
     """A VAE's encoder (images -> latent statistics) and decoder (z -> images) as two ONNX files."""

@@ -5,8 +5,9 @@
 
 ``pip install "facezoo[runtime]"`` names the same three requirements, but facezoo itself requires TensorFlow; this
 wheel holds only the files of package ``export`` that run exported models (``RUNTIME_FILES``: generators,
-classifiers, VAEs, and diffusion denoisers by DDIM in ``export.runtime_ddim``), and ``python -m export.sample`` works
-from it. The OpenVINO backend also needs ``pip install openvino onnx``.
+classifiers, VAEs, and diffusion denoisers by DDIM in ``export.runtime_ddim``; faces in photos found and aligned by
+``export.runtime_face`` with MTCNN's networks as ONNX files), and ``python -m export.sample`` and
+``python -m export.predict`` work from it. The OpenVINO backend also needs ``pip install openvino onnx``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ import re
 import sys
 
 NAME = "facezoo_runtime"
-RUNTIME_FILES = ("__init__.py", "runtime.py", "runtime_ddim.py", "sample.py", "onnx_passes.py")
+RUNTIME_FILES = ("__init__.py", "runtime.py", "runtime_ddim.py", "sample.py", "onnx_passes.py", "runtime_face.py",
+                 "mtcnn_steps.py", "face_align.py", "predict.py")
+# MTCNN's networks and card (export/face_detector/, written by python -m export face-detector): the photo path's
+# detector, so that python -m export.predict finds faces without TensorFlow. MIT licence, named in the card.
+DATA_FILES = ("face_detector/pnet.onnx", "face_detector/rnet.onnx", "face_detector/onet.onnx",
+              "face_detector/face_detector.json", "face_detector/LICENCE")
 REQUIRES = ("numpy>=1.26", "onnxruntime>=1.32", "pillow>=10.0")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -40,7 +46,7 @@ def build(out: str) -> str:
                 "Summary: Run facezoo's exported ONNX models with numpy, onnxruntime and Pillow only",
                 "License: Apache-2.0", "Requires-Python: >=3.10", *(f"Requires-Dist: {r}" for r in REQUIRES)]
     with WheelFile(path, "w") as whl:  # it writes the RECORD of hashes on close
-        for name in RUNTIME_FILES:
+        for name in RUNTIME_FILES + DATA_FILES:
             whl.write(os.path.join(HERE, name), f"export/{name}")
         whl.writestr(f"{info}/METADATA", "\n".join(metadata) + "\n")
         whl.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: export.runtime_wheel\nRoot-Is-Purelib: true\n"

@@ -226,8 +226,11 @@ def test_the_runtime_wheel_installs_and_samples_away_from_the_repo(exported, tmp
     wheel = build(str(tmp_path / "dist"))
     with zipfile.ZipFile(wheel) as z:
         assert sorted(n for n in z.namelist() if n.startswith("export/")) == \
-            ["export/__init__.py", "export/onnx_passes.py", "export/runtime.py", "export/runtime_ddim.py",
-             "export/sample.py"]
+            ["export/__init__.py", "export/face_align.py", "export/face_detector/LICENCE",
+             "export/face_detector/face_detector.json", "export/face_detector/onet.onnx",
+             "export/face_detector/pnet.onnx", "export/face_detector/rnet.onnx", "export/mtcnn_steps.py",
+             "export/onnx_passes.py", "export/predict.py", "export/runtime.py", "export/runtime_ddim.py",
+             "export/runtime_face.py", "export/sample.py"]
         metadata = z.read(next(n for n in z.namelist() if n.endswith("/METADATA"))).decode()
     assert [r for r in metadata.splitlines() if r.startswith("Requires-Dist")] == \
         ["Requires-Dist: numpy>=1.26", "Requires-Dist: onnxruntime>=1.32", "Requires-Dist: pillow>=10.0"]
