@@ -222,23 +222,34 @@ def cmd_attribute(args) -> dict:
     return {"direction": name, **report}
 
 
-def edit_figure(args, gen, direction, name, latents=None, caption: str = "") -> dict:
+def edit_figure(args, gen, direction, name, latents=None, caption: str = "", identity: bool = False) -> dict:
     """The edit grid (and, with ``--classifier``, its response plot) of ``direction`` from ``latents`` (default:
-    ``--edit-count`` sampled ones), ``caption`` a second title line; returns the report's ``edit`` entry."""
+    ``--edit-count`` sampled ones), ``caption`` a second title line; returns the report's ``edit`` entry and, with
+    ``identity``, its ``edit_identity`` (each edit's identity distance from the unedited face per intensity, with
+    the figure edit_<name>_identity.png beside the classifier's response)."""
     t = _intensities(args)
     latents = gen.sample_latents(args.edit_count, args.seed + 1) if latents is None else latents
     clf = AttributeClassifier(args.classifier) if args.classifier else None
     task = args.task if clf is not None else None
     images, scores = edit_response(gen, latents, direction, t, clf, task)
     labels = [f"{v:+.2g}" for v in t]
+    ylabel = _response_report(t, scores, task)["classifier_output"] if scores is not None else None
     if scores is not None:
         means = [f"{s:.0f}y" if task == "age" else f"{s:.2f}" for s in scores.mean(0)]
         labels = [f"{a}\n{b}" for a, b in zip(labels, means)]  # the classifier's mean over the rows
-        figures.plot_edit_response(out_path(args, f"edit_{name}_response.png"), t, {name: scores},
-                                   _response_report(t, scores, task)["classifier_output"], f"edit along {name}")
+        figures.plot_edit_response(out_path(args, f"edit_{name}_response.png"), t, {name: scores}, ylabel,
+                                   f"edit along {name}")
     figures.plot_image_grid(out_path(args, f"edit_{name}.png"), images, len(latents), col_labels=labels,
                             title=f"{args.model}: {name}" + (f"\n{caption}" if caption else ""))
-    return {"edit": _response_report(t, scores, task) if scores is not None else {"intensities": t.tolist()}}
+    out = {"edit": _response_report(t, scores, task) if scores is not None else {"intensities": t.tolist()}}
+    if identity:
+        from zoo.latent.identity_report import edit_identity
+
+        out["edit_identity"], distances = edit_identity(gen(latents), images, t)
+        if distances is not None:
+            figures.plot_edit_identity(out_path(args, f"edit_{name}_identity.png"), t, distances,
+                                       {name: scores} if scores is not None else None, ylabel, f"edit along {name}")
+    return out
 
 
 def cmd_edit(args) -> dict:
@@ -261,11 +272,16 @@ def cmd_edit(args) -> dict:
 
         if not args.encoder:
             raise LatentError("editing a photo needs --encoder (or project it first and pass --latent)")
+        from zoo.latent.identity_report import caption as identity_caption, photo_identity
+
         read = read_photo(args.image, gen.model.image_size, gen.model.channels, args.align)
         latents, photo = encode(args.encoder, read.x), {"image": args.image, "photo": read.record()}
+        photo["identity"] = photo_identity(read.x, gen(latents), "encoding")
     caption = photo_caption(args.align).replace("photos", "photo") if photo else ""
+    if photo:
+        caption += f"; {identity_caption(photo['identity'])}"
     return {"direction": args.direction, "condition": args.condition, **photo,
-            **edit_figure(args, gen, direction, args.direction, latents, caption)}
+            **edit_figure(args, gen, direction, args.direction, latents, caption, identity=True)}
 
 
 def set_meta(args, gen: Generator) -> dict:

@@ -63,10 +63,8 @@ def wrap_title(text: str, width_inches: float, fontsize: float) -> str:
                          break_on_hyphens=False)
 
 
-def plot_edit_response(path: str, intensities, responses: dict, ylabel: str, title: str = "") -> None:
-    """A classifier's mean output (and its spread) along an edit: ``responses`` name -> [N, T] scores."""
-    plt, fig = new_figure(figsize=(5, 3.5))
-    ax = fig.add_subplot(1, 1, 1)
+def _mean_and_spread(ax, intensities, responses: dict, ylabel: str, title: str) -> None:
+    """Each ``responses`` entry (name -> [N, T]) as its mean over N with a +- std band, on ``ax``."""
     for name, s in responses.items():
         s = np.asarray(s)
         m, sd = s.mean(0), s.std(0)
@@ -75,6 +73,34 @@ def plot_edit_response(path: str, intensities, responses: dict, ylabel: str, tit
     ax.set(xlabel="edit intensity", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+
+
+def plot_edit_response(path: str, intensities, responses: dict, ylabel: str, title: str = "") -> None:
+    """A classifier's mean output (and its spread) along an edit: ``responses`` name -> [N, T] scores."""
+    plt, fig = new_figure(figsize=(5, 3.5))
+    _mean_and_spread(fig.add_subplot(1, 1, 1), intensities, responses, ylabel, title)
+    save_figure(plt, fig, path)
+
+
+def plot_edit_identity(path: str, intensities, distances, responses: dict | None = None, ylabel: str | None = None,
+                       title: str = "", threshold: float = 0.6) -> None:
+    """Identity distance from the unedited face along an edit (``distances`` [N, T], mean +- std, dlib's
+    same-person ``threshold`` dashed), on the right of the classifier's response (``responses`` name -> [N, T]
+    scores, ``ylabel``) when one is given."""
+    panels = 2 if responses else 1
+    plt, fig = new_figure(figsize=(5 * panels, 3.5))
+    if responses:
+        _mean_and_spread(fig.add_subplot(1, 2, 1), intensities, responses, ylabel, "classifier")
+    ax = fig.add_subplot(1, panels, panels)
+    d = np.asarray(distances)
+    share = (d < threshold).mean(0)
+    _mean_and_spread(ax, intensities, {"distance from unedited": d}, "identity distance (dlib)", "identity")
+    ax.axhline(threshold, color="k", linestyle="--", linewidth=1, label=f"same person below {threshold}")
+    for x, y, s in zip(intensities, d.mean(0), share):
+        ax.annotate(f"{100 * s:.0f}%", (x, y), textcoords="offset points", xytext=(0, 6), fontsize=7, ha="center")
+    ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(f"{title} (labels: share under {threshold})", fontsize=9)
     save_figure(plt, fig, path)
 
 
@@ -92,8 +118,9 @@ def plot_scatter(path: str, points, labels, label_names=None, title: str = "", a
     save_figure(plt, fig, path)
 
 
-def plot_projection(path: str, target, frames, steps, losses, target_label: str = "target") -> None:
-    """Target (titled ``target_label``), the trajectory's images at the recorded steps, and the loss curve."""
+def plot_projection(path: str, target, frames, steps, losses, target_label: str = "target", title: str = "") -> None:
+    """Target (titled ``target_label``), the trajectory's images at the recorded steps, and the loss curve, under
+    ``title`` (e.g. the photo -> projection identity distance)."""
     frames = to_uint8(frames)
     n = len(frames) + 1
     plt, fig = new_figure(figsize=(1.3 * n, 3.8))
@@ -107,4 +134,6 @@ def plot_projection(path: str, target, frames, steps, losses, target_label: str 
     ax.semilogy(np.asarray(losses))
     ax.set(xlabel="step", ylabel="loss")
     ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(wrap_title(title, 1.3 * n, 8), fontsize=8)
     save_figure(plt, fig, path)

@@ -100,17 +100,20 @@ def cmd_project(args) -> dict:
     res.save(out_path(args, "projection.npz"))
     pick = np.unique(np.linspace(0, len(res.trajectory) - 1, 6).round().astype(int))
     frames = gen(res.trajectory[pick])
-    figures.plot_projection(out_path(args, "projection.png"), photo[0], frames, res.trajectory_steps[pick], res.losses,
-                            "target (aligned)" if args.align else "target (central square)")
     final = gen(res.latent)
+    from zoo.latent.identity_report import caption, photo_identity
     from zoo.metrics.reconstruction import reconstruction_metrics
 
+    identity = photo_identity(photo, final, "projection")
+    figures.plot_projection(out_path(args, "projection.png"), photo[0], frames, res.trajectory_steps[pick], res.losses,
+                            "target (aligned)" if args.align else "target (central square)", caption(identity))
     out = {"image": args.image, "photo": read.record(), "space": gen.space, "steps": args.steps,
            "loss_first": float(res.losses[0]), "loss_last": float(res.losses[-1]),
-           "pixel_mse_last": float(res.pixel[-1]), "perceptual_last": float(res.perceptual[-1]), "metrics": reconstruction_metrics(photo, final)}
+           "pixel_mse_last": float(res.pixel[-1]), "perceptual_last": float(res.perceptual[-1]),
+           "metrics": reconstruction_metrics(photo, final), "identity": identity}
     if args.direction:
         direction = direction_set(args.directions or args.model, gen.model)[args.direction]
-        out.update(edit_figure(args, gen, direction, args.direction, res.latent))
+        out.update(edit_figure(args, gen, direction, args.direction, res.latent, identity=True))
     return out
 
 
