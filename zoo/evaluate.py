@@ -11,6 +11,16 @@ preset. Several ``--fake`` entries are reported side by side as mean +- std over
 ``--extractor`` other than ``inception`` the distances are Frechet / kernel distances in that model's features,
 labelled ``FD[name]`` / ``KID[name]``, never "FID". Reference statistics are cached (``--cache-dir``) with their
 protocol and recomputed when it changes.
+
+``--metrics identity`` asks whether an autoencoder gives back the same person: each ``--real`` face is encoded by
+``--encoder`` and decoded by the ``--fake`` decoder, and dlib's identity distance between the face and its
+reconstruction is reported (median, mean, share under dlib's same-person 0.6; ``zoo.metrics.identity``). It is the
+one identity question that fits this command's design (real faces in, a model's images out, one row per model):
+a generator's samples have no person to compare with, and two folders of paired images are compared by
+``python -m zoo.metrics.identity A_DIR B_DIR``. It runs alone, not beside the distribution metrics.
+
+    python -m zoo.evaluate --real utkface:../shared/data/utkface --split test --fake vae_utkface_64 \
+        --encoder vae_encoder_utkface_64 --metrics identity --n 100
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ import time
 
 from zoo.utils.arguments import Parser, UsageError, check_model, check_output_folder, integer, run_command
 
-METRICS = ("fid", "kid", "is", "sharpness", "adjusted_fid", "precision", "recall")
+METRICS = ("fid", "kid", "is", "sharpness", "adjusted_fid", "precision", "recall", "identity")
 PROG = "python -m zoo.evaluate"
 
 
@@ -45,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                         ":HEAD names the class head whose probabilities the Inception Score uses")
     p.add_argument("--extractor-layer", metavar="NAME",
                    help="take the features from this layer's output instead of the penultimate one")
+    p.add_argument("--encoder", metavar="PRESET|RUN:encoder",
+                   help="with --metrics identity: the VAE encoder whose --fake decoder reconstructs the --real faces")
     p.add_argument("--inception-weights", metavar="PATH",
                    help="local InceptionV3 ImageNet weights (.h5; also $FACEZOO_INCEPTION_WEIGHTS or "
                         "~/.keras/models/); never downloaded, never replaced by random weights")
@@ -85,6 +97,9 @@ def _metrics(text: str) -> list[str]:
     bad = [m for m in metrics if m not in METRICS]
     if bad or not metrics:
         raise UsageError(f"--metrics {text!r}: unknown {bad}; expected a comma-separated list from {METRICS}")
+    if "identity" in metrics and len(metrics) > 1:
+        raise UsageError(f"--metrics {text!r}: identity compares each real face with its reconstruction, not two "
+                         "distributions; run it alone (--metrics identity)")
     return metrics
 
 
@@ -116,6 +131,12 @@ def evaluate(args) -> dict:
     from zoo.metrics.measure import measure_images
 
     metrics = _metrics(args.metrics)
+    if metrics == ["identity"]:
+        from zoo.metrics.identity import reconstruction_report
+
+        return {"command": [PROG, *getattr(args, "argv", [])], "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+                **reconstruction_report(args.real, args.fake, args.encoder, args.n, args.split, args.batch_size,
+                                        args.seed, not args.no_progress)}
     if "adjusted_fid" in metrics and not args.adjust_sizes:
         raise UsageError("adjusted_fid needs --adjust-sizes RAW_DIR REMOVED_DIR (the sets whose encoded sizes give r)")
     against_real = ("fid", "kid", "adjusted_fid", "precision", "recall")
@@ -266,6 +287,10 @@ def _fmt(x: float) -> str:
 
 def format_markdown(report: dict) -> str:
     """The report as a markdown table: one row per image set, one column per metric, mean +- std."""
+    if report.get("identity"):
+        from zoo.metrics.identity import format_reconstructions
+
+        return format_reconstructions(report)
     names = list(report["metrics"].values())
     arrows = {"FID": " ↓", "FD": " ↓", "KID": " ↓", "adj": " ↓", "IS": " ↑", "sha": " ↑"}
     header = ["images"] + [n + next((a for k, a in arrows.items() if n.startswith(k)), "") for n in names]
@@ -307,7 +332,11 @@ def check_args(args) -> None:
     written."""
     from zoo.utils.datasets import DATASETS
 
-    _metrics(args.metrics)
+    if _metrics(args.metrics) == ["identity"] and not (args.real and args.encoder):
+        raise UsageError("--metrics identity needs --real (the faces) and --encoder (the VAE encoder whose --fake "
+                         "decoder reconstructs them)")
+    if args.encoder:
+        check_model(args.encoder, "--encoder")
     for spec in args.fake:
         if spec.partition(":")[0] not in DATASETS or os.path.exists(spec):
             check_model(spec, "--fake")

@@ -58,5 +58,6 @@ def caption(report: dict) -> str:
     """A figure-title line for a ``photo_identity`` report."""
     if "unavailable" in report:
         return "identity not measured (no dlib)"
-    verdict = "same person" if report["same_person"] else "another person"
-    return f"identity {report['between']}: {report['distance']:.2f} ({verdict} by dlib, < {report['threshold']})"
+    verdict = "the same person" if report["same_person"] else "another person"
+    return (f"identity distance, {report['between']}: {report['distance']:.2f}, {verdict} by dlib (the same below "
+            f"{report['threshold']})")

@@ -95,6 +95,48 @@ def describe(s: dict) -> str:
             f"{s['threshold']} (n = {s['n']})")
 
 
+def reconstruction_report(real_spec: str, decoders: list[str], encoder: str, n: int, split: str | None = None,
+                          batch_size: int = 50, seed: int = 0, progress: bool = True) -> dict:
+    """``zoo.evaluate --metrics identity``: each of ``n`` real faces (``real_spec``, a dataset or folder as
+    ``--real``, at the decoder's size) against its reconstruction, decoded by each of ``decoders`` from ``encoder``'s
+    posterior mean (a VAE's own pair: ``check_pair``). ``{"identity": True, "real", "results": [{"label",
+    "summary", "distances"}]}``."""
+    from tqdm.auto import tqdm
+
+    from zoo.latent.models import Generator, check_pair, encode
+    from zoo.metrics import image_sets
+    from zoo.utils.images import to_uint8
+
+    results, real_info = [], None
+    for spec in decoders:
+        check_pair(encoder, spec)
+        decoder = Generator(spec)
+        size, channels = int(decoder.model.image_size), int(decoder.model.channels)
+        real = image_sets.resolve(real_spec, real=True, split=split, image_size=size, seed=seed)
+        real_info, count, d = real.info, real.size_for(n), []
+        bar = tqdm(total=count, desc=f"identity {spec}", disable=not progress, leave=False)
+        for batch in real.batches(n, batch_size, 0, size, channels):
+            faces = np.asarray(batch)
+            recon = decoder(encode(encoder, faces.astype(np.float32) / 127.5 - 1.0))
+            d.append(identity_distances(faces, to_uint8(recon)))
+            bar.update(len(faces))
+        bar.close()
+        d = np.concatenate(d)
+        results.append({"label": spec, "encoder": encoder, "resolution": size, "summary": summary(d),
+                        "distances": d.tolist()})
+    return {"identity": True, "real": {"spec": real_spec, "split": split, "info": real_info}, "results": results}
+
+
+def format_reconstructions(report: dict) -> str:
+    """A ``reconstruction_report`` as a markdown table: one row per decoder."""
+    rows = [f"| {r['label']} (encoder {r['encoder']}) | {r['summary']['median']:.3f} | {r['summary']['mean']:.3f} | "
+            f"{100 * r['summary']['share_same_person']:.0f}% | {r['summary']['n']} |" for r in report["results"]]
+    return (f"Identity: dlib's descriptor distance between each real face ({report['real']['spec']}, split "
+            f"{report['real']['split'] or 'all'}) and its reconstruction at the decoder's resolution; the same person "
+            f"below {SAME_PERSON}.\n\n| reconstruction | median | mean | under {SAME_PERSON} | n |\n"
+            "| --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
+
+
 def pair_files(a_dir: str, b_dir: str) -> tuple[list[tuple[str, str, str]], list[str]]:
     """``(pairs, unpaired)``: (name, path in a_dir, path in b_dir) for each image file name in both folders (sorted),
     and the image names found in one folder only."""

@@ -117,3 +117,26 @@ def test_without_dlib_every_entry_says_how_to_install_it(tmp_path, monkeypatch, 
         assert "pip install" in capsys.readouterr().err
     finally:
         identity.extractor.cache_clear()  # the next test loads the real dlib again
+
+
+@needs_real_utkface()
+def test_evaluate_identity_reconstructs_real_test_faces_through_the_vae(tmp_path, capsys):
+    from zoo import evaluate
+
+    out = tmp_path / "r.json"
+    real = ["--real", f"utkface:{UTKFACE_REAL}", "--split", "test"]
+    assert evaluate.main([*real, "--fake", "vae_utkface_64", "--encoder", "vae_encoder_utkface_64", "--metrics",
+                          "identity", "--n", "4", "--no-progress", "--out", str(out)]) == 0
+    r = json.load(open(out))["results"][0]
+    assert r["summary"]["n"] == 4 and len(r["distances"]) == 4 and r["resolution"] == 64
+    assert all(0 < d < 2 for d in r["distances"])  # a blurred reconstruction is never the identical image
+    assert "| vae_utkface_64 (encoder vae_encoder_utkface_64) |" in open(tmp_path / "r.md").read()
+    capsys.readouterr()
+    for argv, message in ((["--fake", "vae_gan_utkface_64", "--encoder", "vae_encoder_utkface_64"], "belongs to"),
+                          (["--fake", "vae_utkface_64"], "needs --real"),
+                          (["--fake", "vae_utkface_64", "--encoder", "vae_encoder_utkface_64", "--metrics",
+                            "identity,fid"], "run it alone")):
+        metrics = [] if "--metrics" in argv else ["--metrics", "identity"]
+        assert evaluate.main([*(real if "--encoder" in argv else []), *argv, *metrics, "--n", "2",
+                              "--no-progress"]) == 2
+        assert message in capsys.readouterr().err
