@@ -2,16 +2,20 @@
 
     python -m zoo.make_preset RUN_DIR --part generator --out zoo/presets/dcgan_utkface_64 [--weights-dtype float16]
     python -m zoo.make_preset RUN_DIR/checkpoints/ckpt-00006000 --out ...   # that checkpoint, not the newest
+    python -m zoo.make_preset RUN_DIR --part generator --with-discriminator --out ...  # for fine-tuning (--init-from)
 
 The metadata records the dataset, resolution, the exact training command and the hardware it ran on (from the
 run's command.json), the training wall time, images seen, the run's final logged metrics, the steps trained and
-the dataset's licence. A folder that is not a run, or a run without an intact checkpoint, exits 2 with a sentence.
+the dataset's licence. ``--with-discriminator`` also writes the run's discriminator into ``OUT/discriminator/`` (its
+own config.json, weights.npz and metadata.json, stored by the same float16 rule), recorded in the metadata, as
+stylegan2-ada's network pickles carry D beside G_ema: ``--init-from`` then fine-tunes both. A folder that is not a run, or a run without an intact checkpoint, exits 2 with a sentence.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 
 LICENCES = {
@@ -23,14 +27,12 @@ LICENCES = {
 
 
 def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "float32", extra: dict | None = None,
-                max_storage_difference: float = 0.02, decoder: str | None = None):
+                max_storage_difference: float = 0.02, decoder: str | None = None, with_discriminator: bool = False):
     """Save sub-model ``part`` of ``run_dir`` to ``out``: the run's model as ``zoo.runs.run_model`` defines it (for a
     progressive run the EMA generator at the level and fade-in reached); ``part`` None picks the default one.
     float16 weights are kept only when they move the outputs by at most ``max_storage_difference`` (images in
-    [-1, 1]: 0.02 is 2.5 of 255); otherwise the preset stores float32 and says so."""
-    import numpy as np
-
-    from zoo.registry import save_to_preset
+    [-1, 1]: 0.02 is 2.5 of 255); otherwise the preset stores float32 and says so. ``with_discriminator``: the run's
+    discriminator too, in ``out/discriminator`` (same rule), recorded as the metadata's ``discriminator``."""
     from zoo.runs import checkpoint_run, checkpoint_seconds, images_seen, last_metrics, load_run, trainer_model
     from zoo.utils.hardware import describe
     from zoo.utils.io import read_json
@@ -81,10 +83,32 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
                      "metrics": {"logged_at_checkpoint": last_metrics(run_dir, step)},
                      "run_status": f"checkpoint at step {step} of a run that went on to {status.get('step')}",
                      "train_seconds": checkpoint_seconds(checkpoint)})
+    carried = os.path.join(out, "discriminator")
+    if with_discriminator:
+        discriminator = getattr(trainer, "discriminator", None)
+        if discriminator is None:
+            raise ValueError(f"--with-discriminator: the trainer of {run_dir} ({type(trainer).__name__}) has no "
+                             f"discriminator")
+        sub = {k: meta[k] for k in ("dataset", "resolution", "recipe", "steps_trained", "licence", "config")}
+        sub["run_model"] = {"part": "discriminator", "step": trainer.completed_steps()}
+        sub = _save_checked(discriminator, carried, sub, weights_dtype, max_storage_difference, "the discriminator")
+        meta["discriminator"] = {k: sub[k] for k in ("class_name", "weights_dtype", "weights_sha256", "parameters")}
+    elif os.path.isdir(carried):  # rewriting a preset that carried one: it would belong to other weights
+        shutil.rmtree(carried)
+    _save_checked(model, out, meta, weights_dtype, max_storage_difference, part or "the model")
+    return out
+
+
+def _save_checked(model, out: str, meta: dict, weights_dtype: str, max_storage_difference: float, what: str) -> dict:
+    """``save_to_preset`` with the float16 rule: the outputs of the reloaded float16 weights on 8 seeded inputs may
+    differ from the model's by at most ``max_storage_difference``, else float32 is stored (said on stderr, the
+    request recorded). Returns the metadata written."""
+    import numpy as np
+
+    from zoo.registry import _load_preset, save_to_preset
+
     save_to_preset(model, out, meta, weights_dtype=weights_dtype)
     if weights_dtype != "float32":  # record what float16 storage costs in output accuracy
-        from zoo.registry import _load_preset
-
         reloaded = _load_preset(out, check_pins=False)
         shape = model.get_build_config()["input_shape"][1:]
         x = np.random.default_rng(0).standard_normal((8, *shape)).astype("float32")
@@ -92,11 +116,13 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
         diff = float(np.max(np.abs(np.asarray(model(x, **kwargs)) - np.asarray(reloaded(x, **kwargs)))))
         meta["storage_max_abs_output_difference"] = diff
         if diff > max_storage_difference:  # e.g. a young StyleGAN's constant: float16 cannot hold its small deviations
-            print(f"float16 storage would change {part or 'the model'}'s outputs by up to {diff:.3g} (more than "
+            print(f"float16 storage would change {what}'s outputs by up to {diff:.3g} (more than "
                   f"{max_storage_difference:g}): storing float32 weights instead", file=sys.stderr)
             meta["weights_dtype_requested"], weights_dtype = "float16", "float32"
         save_to_preset(model, out, meta, weights_dtype=weights_dtype)
-    return out
+    from zoo.registry import load_preset_metadata
+
+    return load_preset_metadata(out)
 
 
 def main(argv=None) -> int:
@@ -107,6 +133,8 @@ def main(argv=None) -> int:
                                                 "progressive run's generator is its EMA generator)")
     p.add_argument("--out", required=True, help="preset folder to write")
     p.add_argument("--weights-dtype", choices=("float32", "float16"), default="float32")
+    p.add_argument("--with-discriminator", action="store_true",
+                   help="also write the run's discriminator into OUT/discriminator, for fine-tuning with --init-from")
     p.add_argument("--note", default=None, help="a sentence for the metadata's \"note\" (budget, schedule changes)")
     p.add_argument("--decoder", default=None, help="for an encoder part: the decoder preset it belongs to (recorded, "
                                                    "so that zoo.latent refuses it with another decoder)")
@@ -116,7 +144,8 @@ def main(argv=None) -> int:
 
     try:
         print(make_preset(args.run_dir, args.part, args.out, args.weights_dtype,
-                          extra={"note": args.note} if args.note else None, decoder=args.decoder))
+                          extra={"note": args.note} if args.note else None, decoder=args.decoder,
+                          with_discriminator=args.with_discriminator))
     except (ValueError, OSError, CheckpointError, PresetError) as e:
         print(f"python -m zoo.make_preset: error: {e}", file=sys.stderr)
         return 2

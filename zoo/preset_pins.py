@@ -3,7 +3,8 @@
 ``metadata.json`` carries the sha256 of ``weights.npz``, but it sits beside the weights: whoever changes one can
 change both. The built-in presets are therefore also pinned here, in code, and ``from_preset`` refuses a
 built-in preset whose files differ from their pins. Every file of a built-in preset folder except
-``metadata.json`` (whose metrics are rescored now and then and which loads nothing) is pinned.
+``metadata.json`` (whose metrics are rescored now and then and which loads nothing) is pinned, the files of its
+sub-folders too (a carried discriminator: ``discriminator/config.json``, ``discriminator/weights.npz``).
 
 After adding or replacing a built-in preset, regenerate the pins and commit ``zoo/preset_sha256.py``::
 
@@ -30,6 +31,18 @@ def _preset_dir() -> str:
     return registry.PRESET_DIR
 
 
+def pinned_files(folder: str) -> list[str]:
+    """The files of a preset folder that are pinned, as paths relative to it with "/" (a sub-folder's files too:
+    ``discriminator/weights.npz``); every ``metadata.json`` and hidden file or folder is left out."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rel = os.path.relpath(root, folder)
+        found += [f if rel == "." else f"{rel.replace(os.sep, '/')}/{f}" for f in files
+                  if f not in UNPINNED and not f.startswith(".")]
+    return sorted(found)
+
+
 def current_pins(preset_dir: str | None = None) -> dict[str, dict[str, str]]:
     """{preset name: {file name: sha256}} computed from the files under ``preset_dir`` (default: the package's)."""
     root = preset_dir or _preset_dir()
@@ -37,8 +50,7 @@ def current_pins(preset_dir: str | None = None) -> dict[str, dict[str, str]]:
     for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
         folder = os.path.join(root, name)
         if os.path.isfile(os.path.join(folder, "metadata.json")):
-            out[name] = {f: sha256_file(os.path.join(folder, f)) for f in sorted(os.listdir(folder))
-                         if f not in UNPINNED and not f.startswith(".") and os.path.isfile(os.path.join(folder, f))}
+            out[name] = {f: sha256_file(os.path.join(folder, f)) for f in pinned_files(folder)}
     return out
 
 
@@ -84,8 +96,7 @@ def verify_builtin(path: str) -> None:
     if pins is None:
         raise PresetError(f"built-in preset {name!r} ({path}) has no pinned sha256 in zoo/preset_sha256.py; a "
                           f"newly added preset is pinned with `{REGENERATE}`")
-    files = sorted(f for f in os.listdir(path) if f not in UNPINNED and not f.startswith(".")
-                   and os.path.isfile(os.path.join(path, f)))
+    files = pinned_files(path)
     for f in sorted(set(files) | set(pins)):
         digest = sha256_file(os.path.join(path, f)) if f in files else "missing"
         if digest != pins.get(f):

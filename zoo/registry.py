@@ -5,6 +5,8 @@ A preset folder holds::
     config.json     the Keras-serialized model (class and constructor arguments; no code)
     weights.npz     the model's weights in order (float32, or float16 to halve the size), no pickle
     metadata.json   dataset, resolution, training command, metrics, licence, sha256 of weights.npz, ...
+    discriminator/  optional (``make_preset --with-discriminator``): the run's discriminator, the same three files,
+                    for fine-tuning (``--init-from``); ``preset_part(name, "discriminator")`` loads it
 
 Built-in presets ship inside the package (``zoo/presets/<name>/``) and are listed by the families'
 ``<family>_presets.py`` modules. ``from_preset`` refuses a folder whose weights do not match their sha256.
@@ -125,6 +127,35 @@ def load_preset_metadata(name_or_dir: str) -> dict:
 def from_preset(name_or_dir: str):
     """Load a preset by built-in name or folder; the weights' sha256 must match its metadata."""
     return _load_preset(resolve_preset(name_or_dir), check_pins=True)
+
+
+PARTS = ("discriminator",)  # the parts a preset may carry beside its main model, each in a sub-folder of that name
+
+
+def preset_part(name_or_dir: str, part: str):
+    """The model a preset carries beside its main one (``part``: one of ``PARTS``), loaded as ``from_preset`` loads
+    the main model, or None when the preset carries none. Its weights' sha256 must match both its own metadata and
+    the one the main metadata.json records for it; a built-in preset's sub-folder files are pinned with the rest."""
+    from zoo.preset_pins import verify_builtin
+
+    if part not in PARTS:
+        raise PresetError(f"unknown preset part {part!r}; a preset can carry {', '.join(PARTS)}")
+    path = resolve_preset(name_or_dir)
+    verify_builtin(path)  # the pins cover the sub-folder's files; a sub-folder alone is not a built-in path
+    recorded = _read_preset_json(os.path.join(path, "metadata.json")).get(part)
+    folder = os.path.join(path, part)
+    if recorded is None and not os.path.isdir(folder):
+        return None
+    if recorded is None:
+        raise PresetError(f"preset {path}: {folder} is not recorded in its metadata.json; the preset was changed")
+    if not os.path.isdir(folder):
+        raise PresetError(f"preset {path}: metadata.json records a {part} but {folder} is missing; the preset is "
+                          f"incomplete")
+    model = _load_preset(folder, check_pins=False)
+    if model.preset_metadata["weights_sha256"] != recorded.get("weights_sha256"):
+        raise PresetError(f"preset {path}: {part}/weights.npz has sha256 {model.preset_metadata['weights_sha256']} but "
+                          f"the preset's metadata.json records {recorded.get('weights_sha256')}; the part was changed")
+    return model
 
 
 def _load_preset(path: str, check_pins: bool):
