@@ -13,12 +13,13 @@ from typing import Literal
 
 from zoo.augment.options import AugmentOptions
 from zoo.training.cli import GeneratorEMAOptions, RunOptions
+from zoo.training.init_from import InitFromOptions
 
 NAME = "celeba_dcgan"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config(GeneratorEMAOptions, AugmentOptions, RunOptions):
+class Config(InitFromOptions, GeneratorEMAOptions, AugmentOptions, RunOptions):
     """DCGAN: z = 100, 64x64, batch 128, Adam(2e-4, beta_1 = 0.5), binary cross-entropy, 60 epochs."""
 
     # training images (synthetic: rendered faces, no download)

@@ -13,6 +13,7 @@ from typing import Literal
 
 from zoo.augment.options import AugmentOptions
 from zoo.training.cli import GeneratorEMAOptions, RunOptions
+from zoo.training.init_from import InitFromOptions
 
 NAME = "celeba_gan"
 
@@ -23,7 +24,7 @@ AUTO_OPTIMIZER = {"plain": ("adam", 0.5, 0.99), "l2": ("adam", 0.5, 0.99), "wgan
 
 
 @dataclasses.dataclass(frozen=True)
-class Config(GeneratorEMAOptions, AugmentOptions, RunOptions):
+class Config(InitFromOptions, GeneratorEMAOptions, AugmentOptions, RunOptions):
     """Upsample-conv GAN: z = 200, 96x96 (CelebA cut 20 px top and bottom), He-normal init, 50 epochs; loss plain
     (BCE), l2 (lambda = 0.02 on D's weights), wgan (clip 0.01, n_critic 5, RMSprop) or wgan_gp (lambda = 10)."""
 

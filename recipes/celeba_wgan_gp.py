@@ -12,12 +12,13 @@ from typing import Literal
 
 from zoo.augment.options import AugmentOptions
 from zoo.training.cli import GeneratorEMAOptions, RunOptions
+from zoo.training.init_from import InitFromOptions
 
 NAME = "celeba_wgan_gp"
 
 
 @dataclasses.dataclass(frozen=True)
-class Config(GeneratorEMAOptions, AugmentOptions, RunOptions):
+class Config(InitFromOptions, GeneratorEMAOptions, AugmentOptions, RunOptions):
     """WGAN-GP: z = 100, 64x64, batch 64, Adam(1e-4, beta = (0, 0.9)), lambda = 10, n_critic = 5, one uniform
     epsilon per example, layer norm (no batch norm) in the critic; 200k generator steps as in the paper's 64 px
     runs (``epochs`` is a ceiling)."""

@@ -30,6 +30,7 @@ import tokenize
 import typing
 
 from zoo.augment.options import AugmentOptions, check_augment_options
+from zoo.training.init_from import InitFromOptions, check_init_from, resume_conflict
 from zoo.utils.arguments import EXIT_BAD_INPUT, Parser
 
 _RUN_FLAGS = ("resume", "dry_run", "verbose")
@@ -74,12 +75,13 @@ class GeneratorEMAOptions:
 
 
 _RUN_OPTIONS = {f.name for f in dataclasses.fields(RunOptions)}
-_SHARED_GAN_OPTIONS = {f.name for c in (AugmentOptions, GeneratorEMAOptions) for f in dataclasses.fields(c)}
+_SHARED_GAN_OPTIONS = {f.name for c in (AugmentOptions, GeneratorEMAOptions, InitFromOptions)
+                       for f in dataclasses.fields(c)}
 
 
 def ordered_fields(config_cls) -> list:
-    """The dataclass fields of ``config_cls``: its own, then the GAN recipes' shared ``AugmentOptions`` and
-    ``GeneratorEMAOptions``, then the shared ``RunOptions`` last."""
+    """The dataclass fields of ``config_cls``: its own, then the GAN recipes' shared ``AugmentOptions``,
+    ``GeneratorEMAOptions`` and ``InitFromOptions``, then the shared ``RunOptions`` last."""
     return sorted(dataclasses.fields(config_cls),
                   key=lambda f: 2 if f.name in _RUN_OPTIONS else 1 if f.name in _SHARED_GAN_OPTIONS else 0)
 
@@ -205,6 +207,8 @@ def parse_config(config_cls, argv, prog: str, base: dict | None = None):
     parser = build_parser(config_cls, prog)
     ns = vars(parser.parse_args(argv))
     run = {k: ns.pop(k, None) for k in _RUN_FLAGS}
+    if run["resume"] and resume_conflict(set(ns)):  # --init-from with --resume: a resume never re-reads a preset
+        parser.exit(EXIT_BAD_INPUT, f"{prog}: error: {resume_conflict(set(ns))}\n")
     cfg = config_from_dict(config_cls, {**(base or {}), **ns})
     try:
         validate_config(cfg)
@@ -341,6 +345,7 @@ def validate_config(cfg) -> None:
         _check_value(field.name, value, field.metadata.get("limit", LIMITS.get(field.name)))
     _check_synthetic_set(cfg)
     check_augment_options(cfg)
+    check_init_from(cfg)
     own = getattr(cfg, "validate", None)
     if callable(own):
         own()

@@ -55,7 +55,7 @@ def new_run_dir(out: str, recipe: str) -> str:
 
 
 # What a run folder holds before its training starts; a folder with nothing else was never used.
-_SETUP_FILES = {"config.json", "command.json"}
+_SETUP_FILES = {"config.json", "command.json", "split.json", "split.csv"}  # split: --train-on train
 
 
 def discard_unused_run_dir(path: str) -> bool:

@@ -148,17 +148,20 @@ def scheduled_dataset_fn(batch_fn, schedule):
 
 
 def train_gan(cfg, run_dir: str, resume: bool, build, crop: str | None = None):
-    """The whole run of a GAN recipe: data from ``cfg``, ``build(cfg)`` under the strategy, the loop with
+    """The whole run of a GAN recipe: data from ``cfg``, ``build(cfg)`` under the strategy (a new run with
+    ``--init-from`` then takes the preset's weights: ``zoo.training.init_from``), the loop with
     fixed-latent sample grids (``trainer.sample``: the EMA generator where the trainer keeps one). Returns
     ``(trainer, state)``."""
     import numpy as np
 
     from zoo.training.distribute import get_strategy
+    from zoo.training.init_from import start_from_preset
     from zoo.training.loop import train
 
     source = load_training_source(cfg, run_dir)
     with get_strategy().scope():
         trainer = build(cfg)
+        start_from_preset(trainer, cfg, run_dir)  # --init-from: a new run's weights from the preset
     # A step takes one real batch per critic update, so an epoch (every image seen once) has N // (k * B) steps.
     real_batches = getattr(trainer, "real_batches_per_step", 1)
     per_epoch, total = steps_for(len(source), real_batches * cfg.batch_size, cfg.epochs, cfg.steps)
