@@ -52,3 +52,13 @@ def test_kendall_tau():
     assert kendall_tau([1, 2, 3, 4], [10, 20, 30, 40]) == 1.0
     assert kendall_tau([1, 2, 3, 4], [4, 3, 2, 1]) == -1.0
     assert kendall_tau([1, 2, 3], [1, 3, 2]) == pytest.approx(1 / 3)
+
+
+def test_floors_of_separate_runs_may_differ_by_float_noise_only():
+    metas = _metas((1, 2, 3), (1, 2, 3))
+    floor = metas["c"]["test_distances"][GREY]["floor"]
+    floor["FD[classifier_gender_utkface_48]"] *= 1 + 1e-5  # another run of the same protocol
+    render(metas, "test", DocsError)
+    floor["FD[classifier_gender_utkface_48]"] *= 1.01  # another real draw
+    with pytest.raises(DocsError, match="one python -m zoo.preset_distance run"):
+        render(metas, "test", DocsError)
