@@ -21,26 +21,27 @@ def scale_pyramid(width: int, height: int, min_face_size: float, scale_factor: f
     return (min_size / min_face_size) * scale_factor ** np.arange(max(count, 0))
 
 
-def _area_weights(n_in: int, n_out: int) -> np.ndarray:
-    """[n_out, n_in] weights of TensorFlow's area resize along one axis (ResizeArea, align_corners=False): each
-    output cell averages the input cells it covers, in proportion to the covered length."""
+def _area_taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """TensorFlow's area resize along one axis (ResizeArea, align_corners=False) as taps: input indices [n_out, K]
+    and float32 weights [n_out, K]; output cell y averages the input cells that [y, y + 1) x n_in / n_out covers,
+    in proportion to the covered length (K: the most cells one output covers)."""
     scale = n_in / n_out
-    weights = np.zeros((n_out, n_in), np.float64)
-    for y in range(n_out):
-        lo, hi = y * scale, (y + 1) * scale
-        for i in range(int(np.floor(lo)), int(np.ceil(hi))):
-            cover = min(i + 1, hi) - max(i, lo)
-            weights[y, min(max(i, 0), n_in - 1)] += cover
-    return weights / scale
+    lo, hi = np.arange(n_out) * scale, np.arange(1, n_out + 1) * scale
+    start = np.floor(lo).astype(np.int64)
+    cells = start[:, None] + np.arange(int(np.max(np.ceil(hi) - start)))
+    cover = np.clip(np.minimum(cells + 1, hi[:, None]) - np.maximum(cells, lo[:, None]), 0, None)
+    return np.clip(cells, 0, n_in - 1), (cover / scale).astype(np.float32)
 
 
 def resize_area(image: np.ndarray, scale: float) -> np.ndarray:
     """float32 [H, W, C] resized to ``int(H * scale) x int(W * scale)`` as ``tf.image.resize(method="area")``
-    resizes it (the sizes truncated, as TensorFlow casts the package's float shape)."""
+    resizes it (the sizes truncated, as TensorFlow casts the package's float shape). Rows then columns, each a
+    weighted sum of a few taps: linear in the image's size."""
     h, w = image.shape[:2]
-    rows = _area_weights(h, int(h * scale)).astype(np.float32)
-    cols = _area_weights(w, int(w * scale)).astype(np.float32)
-    return np.einsum("yh,hwc,xw->yxc", rows, image, cols, optimize=True).astype(np.float32)
+    cells, weights = _area_taps(h, int(h * scale))
+    rows = np.einsum("yk,ykwc->ywc", weights, image[cells])
+    cells, weights = _area_taps(w, int(w * scale))
+    return np.ascontiguousarray(np.einsum("xk,yxkc->yxc", weights, rows[:, cells]), np.float32)
 
 
 def crop_and_resize(image: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
