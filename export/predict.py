@@ -159,6 +159,9 @@ def write_rows(rows: list[dict], csv_path: str | None) -> None:
             writer = csv.DictWriter(f, fieldnames=fields)
             writer.writeheader()
             writer.writerows(rows)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it 0600
         os.replace(tmp, csv_path)
     finally:
         if os.path.exists(tmp):

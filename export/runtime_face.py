@@ -69,7 +69,7 @@ def read_card(folder: str) -> dict:
 class OnnxFaceDetector:
     """MTCNN faces, landmarks and aligned crops of RGB photos with ONNX Runtime (loading takes ~0.1 s).
 
-    ``folder`` holds pnet.onnx, rnet.onnx, onnet.onnx and face_detector.json (default: the files shipped with the
+    ``folder`` holds pnet.onnx, rnet.onnx, onet.onnx and face_detector.json (default: the files shipped with the
     package); ``threads`` the intra-op threads of each session (None: ONNX Runtime's choice)."""
 
     def __init__(self, folder: str | None = None, threads: int | None = None):
