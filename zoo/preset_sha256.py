@@ -67,13 +67,13 @@ PINS = {
     },
     'vae_gan_utkface_64': {
         'config.json': '2ecb8aee80074ea8c5109c7ee3c065edc59b817b9c5643c8c2770998814edc66',
-        'directions.json': 'fdf436915c26a1a892b4994fdf8a3e7571a6222cdacf54b5556d98c6b46c6322',
-        'directions.npz': '9ba94ad4d7d97538e2ad7b8cb0a8041613e9494515f990127574a298f72125eb',
-        'weights.npz': '76c77961496c857ee26cb48ac3730bf842d975d3c01dbe587b178a3cd263adec',
+        'directions.json': '5fc64d49a71036aa923d51d9148c163876b6955c823e08869c81b6ca4efd4eae',
+        'directions.npz': 'b05cc8ef1b175558354aa650e266d71af92f56290204e9c4007dae360dedd1fa',
+        'weights.npz': '53aa5271921e5dc49239423c54ae2634751a85eccf9bf835be429d0ec824dec1',
     },
     'vae_gan_utkface_64_encoder': {
         'config.json': 'fa3a6aec9cd8348678d476c21b64d1866d2f5c404c4cc0d1c1f2c85468286cb3',
-        'weights.npz': '0997e9ec83c7b38ab9d52fe36a349f0b1ca612122338132ba5169a33d1da2e2c',
+        'weights.npz': '005a2c45dba57e0f4d794251b8669e6b77d43be6afdce939e47ae2a6c67ad4b5',
     },
     'vae_utkface_64': {
         'config.json': '8b0f02eed9b0e9a39150634ff0da5ae1f35edfb4730ff1bd90c0a6ef0c6c41da',
