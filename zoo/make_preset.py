@@ -70,9 +70,13 @@ def make_preset(run_dir: str, part: str | None, out: str, weights_dtype: str = "
     if os.path.isfile(os.path.join(run_dir, "split.json")):  # trained on a split's train part: which faces are unseen
         meta["split"] = {**read_json(os.path.join(run_dir, "split.json")), "trained_on": "train"}
     if decoder is not None:  # an encoder preset names the decoder preset it belongs to (zoo.latent check_pair)
-        from zoo.registry import load_preset_metadata
+        from zoo.registry import PRESET_DIR, load_preset_metadata
 
-        meta["decoder"], meta["decoder_weights_sha256"] = decoder, load_preset_metadata(decoder)["weights_sha256"]
+        digest = load_preset_metadata(decoder)["weights_sha256"]
+        if os.path.isdir(decoder) and os.path.realpath(os.path.dirname(os.path.abspath(decoder))) == \
+                os.path.realpath(PRESET_DIR):
+            decoder = os.path.basename(os.path.normpath(decoder))  # a built-in preset: its name, not a repo path
+        meta["decoder"], meta["decoder_weights_sha256"] = decoder, digest
     if checkpoint is None:
         meta.update({"metrics": {"final_logged": last_metrics(run_dir)}, "run_status": status.get("status"),
                      "stopped_by": status.get("reason"),  # "steps" or "time budget"

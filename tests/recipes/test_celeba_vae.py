@@ -28,7 +28,7 @@ def test_dry_run_with_the_feature_loss_drops_the_pixel_term_unless_asked(capsys)
     assert "summed squared error" in out
 
 
-def test_train_on_train_keeps_the_split_s_validation_and_test_faces_unseen(tmp_path, capsys):
+def test_train_on_train_keeps_the_split_s_validation_and_test_faces_unseen(tmp_path, capsys, monkeypatch):
     import csv
     import json
     import os
@@ -55,3 +55,9 @@ def test_train_on_train_keeps_the_split_s_validation_and_test_faces_unseen(tmp_p
     meta = load_preset_metadata(enc)
     assert meta["split"]["counts"]["test"] == 4 and meta["split"]["trained_on"] == "train"
     assert meta["decoder_weights_sha256"] == load_preset_metadata(dec)["weights_sha256"]
+    assert meta["decoder"] == dec  # a folder elsewhere is named by its path
+    import zoo.registry
+
+    monkeypatch.setattr(zoo.registry, "PRESET_DIR", str(tmp_path))  # as if dec were a built-in preset
+    enc = make_preset(run, "encoder", str(tmp_path / "enc2"), decoder=dec)
+    assert load_preset_metadata(enc)["decoder"] == "dec"  # a built-in one by its name, which every message uses
