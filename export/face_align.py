@@ -7,6 +7,8 @@ uniform scale, translation; least squares, Umeyama 1991), and the photo is warpe
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 GREY_WEIGHTS = (0.2989, 0.587, 0.114)  # tf.image.rgb_to_grayscale's, which the training pipeline uses
@@ -82,3 +84,29 @@ def model_pixels(image: np.ndarray, size: int, channels: int) -> np.ndarray:
     if channels != 3:
         raise ValueError(f"a model reads 1 (greyscale) or 3 (RGB) channels, got {channels}")
     return square
+
+
+@dataclasses.dataclass(frozen=True)
+class Face:
+    """One detected face: ``box`` (x, y, width, height) and ``landmarks`` float64 [5, 2] (x, y: eyes, nose, mouth
+    corners, left/right as seen in the image) in continuous image coordinates (pixel i covers [i, i + 1)), and the
+    detector's ``confidence``. Both MTCNN paths (``zoo.data.face_detector``, ``export.runtime_face``) return it."""
+
+    box: tuple[float, float, float, float]
+    landmarks: np.ndarray
+    confidence: float
+
+    @property
+    def area(self) -> float:
+        return self.box[2] * self.box[3]
+
+
+def faces_from_rows(rows) -> list[Face]:
+    """MTCNN's rows [N, 16] (index, x1, y1, x2, y2, score, 5 landmark x, 5 landmark y, in pixel indices: 0 = the
+    first pixel's centre) as ``Face``s in continuous coordinates (+0.5), largest first."""
+    faces = []
+    for r in np.asarray(rows, np.float64).reshape(-1, 16):
+        x1, y1, x2, y2 = r[1:5]
+        faces.append(Face((float(x1), float(y1), float(x2 - x1), float(y2 - y1)),
+                          np.stack([r[6:11], r[11:16]], axis=1) + 0.5, float(r[5])))
+    return sorted(faces, key=lambda f: -f.area)

@@ -14,14 +14,13 @@ the caller says so or counts it, never falls back to a central crop unasked. Imp
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 
 import numpy as np
 
 from export import mtcnn_steps as steps
-from export.face_align import align_face
+from export.face_align import Face, align_face, faces_from_rows
 from export.runtime import OnnxModel
 
 DEFAULT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "face_detector")
@@ -31,19 +30,7 @@ SETTINGS = ("min_face_size", "scale_factor", "threshold_pnet", "threshold_rnet",
             "nms_pnet2", "nms_rnet", "nms_onet")
 
 
-@dataclasses.dataclass(frozen=True)
-class DetectedFace:
-    """One face: ``box`` (x, y, width, height) in pixels, ``landmarks`` float64 [5, 2] (x, y: eyes, nose, mouth
-    corners, left/right as seen) in continuous coordinates (pixel i spans [i, i + 1)), and ONet's ``confidence``.
-    The fields of ``zoo.data.face_detector.Face``."""
-
-    box: tuple[float, float, float, float]
-    landmarks: np.ndarray
-    confidence: float
-
-    @property
-    def area(self) -> float:
-        return self.box[2] * self.box[3]
+DetectedFace = Face  # the one face type of both detectors (export/face_align.py)
 
 
 def read_card(folder: str) -> dict:
@@ -121,13 +108,7 @@ class OnnxFaceDetector:
         points = steps.landmarks_in_image(points.astype(np.float64), boxes)
         boxes = np.concatenate([steps.refine(boxes, offsets, scores), points], axis=1)
         boxes = steps.nms(boxes[boxes[:, 5] > s["threshold_onet"]], s["nms_onet"], method="min")
-        faces = []
-        for r in steps.clip_to_image(boxes, h, w):
-            # pixel indices (0 = the first pixel's centre) + 0.5: continuous coordinates, as zoo.data.face_detector
-            x1, y1, x2, y2 = r[1:5]
-            faces.append(DetectedFace((float(x1), float(y1), float(x2 - x1), float(y2 - y1)),
-                                      np.stack([r[6:11], r[11:16]], axis=1) + 0.5, float(r[5])))
-        return sorted(faces, key=lambda f: -f.area)
+        return faces_from_rows(steps.clip_to_image(boxes, h, w))
 
     def align(self, photo: np.ndarray, face: DetectedFace) -> np.ndarray:
         """``face`` of ``photo`` aligned to the template: uint8 [side, side, 3], framed as a UTKFace chip."""

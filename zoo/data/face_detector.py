@@ -11,31 +11,17 @@ pickle names, and which looks for the weight file in the current folder first).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
 import numpy as np
 
+from export.face_align import Face, faces_from_rows  # noqa: F401 - Face: the type detect() returns
 from zoo.data.errors import DataError
 
 DETECTOR = "mtcnn 1.0.0 (MTCNN, Zhang et al. 2016)"
 LANDMARKS = ("eye_left", "eye_right", "nose", "mouth_left", "mouth_right")  # left/right as seen in the image
 SAFE_GLOBALS = {("numpy", "ndarray"), ("numpy", "dtype"), ("joblib.numpy_pickle", "NumpyArrayWrapper")}
 HOW_TO_INSTALL = "face detection needs the mtcnn package: pip install mtcnn==1.0.0 (or pip install -e .)"
-
-
-@dataclasses.dataclass(frozen=True)
-class Face:
-    """One detected face: ``box`` (x, y, width, height) and ``landmarks`` float64 [5, 2] (x, y) in ``LANDMARKS``
-    order, in continuous image coordinates (pixel i covers [i, i + 1)), and the detector's ``confidence``."""
-
-    box: tuple[float, float, float, float]
-    landmarks: np.ndarray
-    confidence: float
-
-    @property
-    def area(self) -> float:
-        return self.box[2] * self.box[3]
 
 
 def read_weights(path: str) -> list:
@@ -104,10 +90,4 @@ class FaceDetector:
             raise DataError(f"face detection takes an RGB image [H, W, 3], got shape {image.shape}")
         rows = self._mtcnn.detect_faces(image.astype(np.float32), output_type="numpy", box_format="xyxy",
                                         min_face_size=self.min_face_size)
-        faces = []
-        for r in np.asarray(rows, np.float64).reshape(-1, 16):
-            # MTCNN's coordinates are pixel indices (0 = first pixel's centre); +0.5 makes them continuous.
-            x1, y1, x2, y2 = r[1:5]
-            points = np.stack([r[6:11], r[11:16]], axis=1) + 0.5
-            faces.append(Face((float(x1), float(y1), float(x2 - x1), float(y2 - y1)), points, float(r[5])))
-        return sorted(faces, key=lambda f: -f.area)
+        return faces_from_rows(rows)
