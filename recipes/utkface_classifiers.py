@@ -52,6 +52,9 @@ class Config(RunOptions):
     age_loss: Literal["mse", "l1", "huber"] = "mse"  # mse: the study's; l1 optimises the reported MAE directly
     flip: bool = True  # random horizontal flips of training images (beyond the study)
     shift: float = 0.0  # random translation of training images by up to this fraction of the size (beyond the study)
+    # scale, rotation, shift, light, colour and blur drawn per image, every range times this (1: 0.91-1.1, 10 degrees,
+    # 6 %, ...; zoo.classification.photo_augment); 0 = none (the study). What aligned photos still differ by (beyond it)
+    photo_augment: float = 0.0
     test_time_flip: bool = False  # predict the mean of each face and its mirror (validation, test, preset)
     age_clip: bool = True  # clamp predicted ages to the training split's range at inference (validation, test, preset)
     split: tuple[float, ...] = (0.7, 0.2, 0.1)  # train, validation, test
@@ -99,6 +102,8 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
         raise DataError(f"--channels must be 1 (greyscale) or 3 (colour), got {cfg.channels}")
     if not 0.0 <= cfg.shift < 0.5:
         raise DataError(f"--shift must be a fraction of the image size in [0, 0.5), got {cfg.shift}")
+    if not 0.0 <= cfg.photo_augment <= 3.0:
+        raise DataError(f"--photo-augment must be a strength in [0, 3] (1: the documented ranges), got {cfg.photo_augment}")
     source = load_training_source(cfg, whole_batches=False)
     try:
         parts = split_indices(len(source), cfg.split, split_seed(cfg))
@@ -136,7 +141,15 @@ def describe(cfg: Config):
             f"split: train/validation/test {list(cfg.split)} with seed {split_seed(cfg)}",
             ("inference: mean of each face and its mirror" if cfg.test_time_flip else "inference: one pass")
             + (", ages clamped to the training range" if cfg.age_clip and cfg.task in ("age", "all") else ""),
-            f"augmentation: {', '.join(a for a, on in (('horizontal flips', cfg.flip), (f'shifts up to {cfg.shift:g} of the size', cfg.shift)) if on) or 'none'}"]
+            f"augmentation: {', '.join(a for a, on in augmentations(cfg) if on) or 'none'}"]
+
+
+def augmentations(cfg: Config):
+    """(words, whether on) for each training augmentation of ``cfg``."""
+    from zoo.classification.photo_augment import describe as photo_words
+
+    return (("horizontal flips", cfg.flip), (f"shifts up to {cfg.shift:g} of the size", cfg.shift),
+            (f"photo augmentation x{cfg.photo_augment:g} ({photo_words(cfg.photo_augment)})", cfg.photo_augment))
 
 
 def main(argv=None) -> int:

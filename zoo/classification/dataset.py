@@ -1,4 +1,5 @@
-"""Labelled batches for the classifier heads, with the training augmentation (seeded flips and shifts)."""
+"""Labelled batches for the classifier heads, with the training augmentation (seeded flips, shifts and the photo
+augmentation of ``zoo.classification.photo_augment``)."""
 
 from __future__ import annotations
 
@@ -13,21 +14,25 @@ def _to_tasks(images, labels):
 
 def make_labelled_dataset(source, cfg, *, training: bool, seed_offset: int = 0):
     """Batches ``(images [B, S, S, C] in [-1, 1], {"gender", "ethnicity", "age": [B]})`` of ``source``: infinite,
-    shuffled and (with ``cfg.flip`` / ``cfg.shift``) randomly flipped / translated when ``training``, else one
-    ordered pass. ``cfg`` gives ``image_size``, ``batch_size``, ``channels``, ``seed``, ``flip`` and ``shift``."""
+    shuffled and (with ``cfg.flip`` / ``cfg.shift`` / ``cfg.photo_augment``) randomly flipped / translated / framed
+    and lit as a photo when ``training``, else one ordered pass. ``cfg`` gives ``image_size``, ``batch_size``,
+    ``channels``, ``seed``, ``flip``, ``shift`` and ``photo_augment``."""
     from zoo.data import make_dataset
 
     ds = make_dataset(source, cfg.image_size, cfg.batch_size, channels=cfg.channels,
                       labels=("gender", "race", "age"), shuffle=training, seed=cfg.seed * 1_000_003 + seed_offset,
                       repeat=training, drop_remainder=training)
     ds = ds.map(_to_tasks)
-    if training and (cfg.flip or cfg.shift):
+    if training and (cfg.flip or cfg.shift or cfg.photo_augment):
         seed = cfg.seed * 1_000_003 + seed_offset
         import tensorflow as tf
 
+        from zoo.classification.photo_augment import photo_augment
+
         def augment(i, xy):
             images = random_flip(xy[0], seed, i) if cfg.flip else xy[0]
-            return (random_shift(images, cfg.shift, seed, i) if cfg.shift else images), xy[1]
+            images = random_shift(images, cfg.shift, seed, i) if cfg.shift else images
+            return (photo_augment(images, cfg.photo_augment, seed, i) if cfg.photo_augment else images), xy[1]
 
         ds = ds.enumerate().map(tf.autograph.experimental.do_not_convert(augment))
     return ds
