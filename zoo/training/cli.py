@@ -269,7 +269,7 @@ LIMITS = {
     "fmap_max": _POSITIVE_INT, "mapping_layers": _POSITIVE_INT, "mbstd_group_size": _POSITIVE_INT,
     "blur_filter": _POSITIVE_INT, "channels": Limit(1, 3), "epochs": _POSITIVE_INT, "steps": _NON_NEGATIVE,
     "epoch_steps": _POSITIVE_INT, "images": _POSITIVE_INT, "images_per_level": _POSITIVE_INT,
-    "eval_every": _POSITIVE_INT, "eval_images": _POSITIVE_INT, "pca_images": _POSITIVE_INT,
+    "eval_every": _POSITIVE_INT, "eval_images": _POSITIVE_INT, "eval_every_kimg": _NON_NEGATIVE, "pca_images": _POSITIVE_INT,
     "num_reconstructions": _POSITIVE_INT, "n_critic": _POSITIVE_INT, "truncation_cutoff": _NON_NEGATIVE,
     "checkpoint_every": _NON_NEGATIVE, "keep_checkpoints": _NON_NEGATIVE, "log_every": _POSITIVE_INT,
     "num_samples": Limit(1, 1024), "time_budget": _NON_NEGATIVE,

@@ -52,6 +52,9 @@ class ProgressiveOptions(AugmentOptions, RunOptions):
     num_samples: int = 16
     eval_extractor: str = ""  # FID/KID at the end of each level: "" off, "inception" (FID) or a preset/.keras (FD[name])
     eval_images: int = 2000  # real and generated images per level evaluation
+    # > 0: also evaluate inside each level every this many thousand real images, at the fade-in's alpha with the
+    # real images faded alike (ProGAN's snapshots); rows "within" in logs/levels.csv, plots/levels_within.png
+    eval_every_kimg: float = 0.0
     # InceptionV3 weights file for FID; default $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
     inception_weights: str | None = None
     time_budget: float = 0.0  # minutes of training, summed over levels and resumes; 0 = the whole schedule
@@ -67,6 +70,9 @@ class ProgressiveOptions(AugmentOptions, RunOptions):
         if self.batch_size == 0 and len(sizes) != 1 and (len(sizes) < len(res) or given and len(sizes) != len(res)):
             raise ValueError(f"--batch-sizes {','.join(map(str, sizes))}: {len(sizes)} values for {len(res)} levels "
                              f"(--resolutions {','.join(map(str, res))}); give one per level or a single value")
+        if self.eval_every_kimg > 0 and not self.eval_extractor:
+            raise ValueError(f"--eval-every-kimg {self.eval_every_kimg:g} measures with the level evaluation's "
+                             "features: give --eval-extractor too (a classifier preset, or inception)")
 
 
 def schedule(cfg):
@@ -147,6 +153,11 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
             after_level = LevelMetrics(trainer, source, extractor, num_images=cfg.eval_images, seed=cfg.seed,
                                        csv_path=os.path.join(run_dir, "logs", "levels.csv"),
                                        plot_path=os.path.join(run_dir, "plots", "levels.png"))
+            if cfg.eval_every_kimg > 0:
+                from zoo.metrics.level_metrics import WithinLevelMetrics
+
+                every = max(1, int(round(1000 * cfg.eval_every_kimg)))
+                extra_callbacks = (*extra_callbacks, WithinLevelMetrics(after_level, levels, every))
         result = train_progressive(
             trainer, levels, dataset_fn, run_dir, resume=resume, checkpoint_every=cfg.checkpoint_every,
             keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every, epoch_steps=cfg.epoch_steps,
