@@ -68,29 +68,38 @@ class Projection:
 def project(generator: Generator, target, steps: int = 300, perceptual=None, perceptual_weight: float = 1.0,
             initial_lr: float = 0.1, initial_noise_factor: float = 0.05, noise_ramp_length: float = 0.75,
             lr_rampdown_length: float = 0.25, lr_rampup_length: float = 0.05, num_stat_samples: int = 2000,
-            record_every: int = 10, seed: int = 0, progress: bool = True) -> Projection:
+            record_every: int = 10, seed: int = 0, progress: bool = True, init=None, eager: bool = False
+            ) -> Projection:
     """Find a latent whose image reproduces ``target`` [1, H, W, C] (or [H, W, C]) in [-1, 1].
 
-    The start is the mean of ``num_stat_samples`` latents of the generator's space (for StyleGAN w: ~ w_avg),
-    their spread sets the noise scale. ``perceptual`` a PerceptualDistance or None (pixel MSE only).
+    The start is ``init`` [1, ...] (an encoder's latent of the photo) or, without it, the mean of
+    ``num_stat_samples`` latents of the generator's space (for StyleGAN w: ~ w_avg); their spread sets the noise
+    scale either way. ``perceptual`` a PerceptualDistance or None (pixel MSE only). One step (forward, gradient,
+    Adam update) runs as a ``tf.function`` traced once; ``eager=True`` runs the same step eagerly.
     """
     import tensorflow as tf
     from tqdm.auto import tqdm
 
-    target = np.asarray(target, np.float32)
-    target = target[None] if target.ndim == 3 else target
-    out_shape = generator(generator.sample_latents(1, seed)).shape[1:]
-    if target.shape[1:3] != out_shape[:2]:
-        target = np.asarray(tf.image.resize(target, out_shape[:2], antialias=True), np.float32)
-    if target.shape[-1] != out_shape[-1]:
-        target = np.repeat(target, out_shape[-1], -1) if target.shape[-1] == 1 else \
-            np.asarray(tf.image.rgb_to_grayscale(target), np.float32)
-    target_t = tf.constant(target)
+    target_t = tf.constant(match_target(generator, target, seed))
     stats = generator.sample_latents(num_stat_samples, seed)
     mean = stats.mean(0, keepdims=True)
     latent_std = float(np.sqrt(np.sum((stats - mean) ** 2) / len(stats)))
-    latent = tf.Variable(mean.astype(np.float32))
+    if init is not None:
+        init = np.asarray(init, np.float32).reshape(mean.shape)
+    latent = tf.Variable(mean.astype(np.float32) if init is None else init)
     opt = tf.keras.optimizers.Adam(learning_rate=initial_lr, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+    opt.build([latent])  # its slots exist before the step is traced
+
+    def step_fn(noise):
+        with tf.GradientTape() as tape:
+            images = generator.decode_tensor(latent + noise)
+            pixel = tf.reduce_mean(tf.square(images - target_t))
+            perc = tf.reduce_mean(perceptual(images, target_t)) if perceptual is not None else tf.constant(0.0)
+            loss = pixel + perceptual_weight * perc
+        opt.apply_gradients([(tape.gradient(loss, latent), latent)])
+        return loss, pixel, perc
+
+    step_fn = step_fn if eager else tf.function(step_fn)
     rng = np.random.default_rng(seed)
     losses, pix, per, traj, traj_steps = [], [], [], [], []
     for step in tqdm(range(steps), desc="projecting", disable=not progress, leave=False):
@@ -100,20 +109,30 @@ def project(generator: Generator, target, steps: int = 300, perceptual=None, per
         lr_ramp = (0.5 - 0.5 * math.cos(lr_ramp * math.pi)) * min(1.0, t / lr_rampup_length)
         opt.learning_rate.assign(initial_lr * lr_ramp)
         noise = tf.constant(rng.standard_normal(latent.shape).astype(np.float32) * noise_strength)
-        with tf.GradientTape() as tape:
-            images = generator.decode_tensor(latent + noise)
-            pixel = tf.reduce_mean(tf.square(images - target_t))
-            perc = tf.reduce_mean(perceptual(images, target_t)) if perceptual is not None else tf.constant(0.0)
-            loss = pixel + perceptual_weight * perc
-        opt.apply_gradients([(tape.gradient(loss, latent), latent)])
+        loss, pixel, perc = step_fn(noise)
         losses.append(float(loss))
         pix.append(float(pixel))
         per.append(float(perc))
-        if step % record_every == 0 or step == steps - 1:
+        if step % record_every == 0 or step == steps - 1:  # step 0's learning rate is 0: the start
             traj.append(latent.numpy()[0].copy())
             traj_steps.append(step)
     return Projection(latent.numpy(), np.array(losses), np.array(pix), np.array(per), np.stack(traj),
                       np.array(traj_steps))
+
+
+def match_target(generator: Generator, target, seed: int = 0) -> np.ndarray:
+    """``target`` [1, H, W, C] or [H, W, C] in [-1, 1] at the generator's output size and channels."""
+    import tensorflow as tf
+
+    target = np.asarray(target, np.float32)
+    target = target[None] if target.ndim == 3 else target
+    out_shape = generator(generator.sample_latents(1, seed)).shape[1:]
+    if target.shape[1:3] != out_shape[:2]:
+        target = np.asarray(tf.image.resize(target, out_shape[:2], antialias=True), np.float32)
+    if target.shape[-1] != out_shape[-1]:
+        target = np.repeat(target, out_shape[-1], -1) if target.shape[-1] == 1 else \
+            np.asarray(tf.image.rgb_to_grayscale(target), np.float32)
+    return target
 
 
 def projection_loss(generator: Generator, latent, target, perceptual=None, perceptual_weight: float = 1.0) -> float:
