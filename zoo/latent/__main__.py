@@ -10,7 +10,9 @@
     matrix       4-corner interpolation matrix
     restore      VAE (or a diffusion model's SDEdit) restoration of noisy / erased faces vs mean and median
                  filters (PSNR/SSIM/MSE)
-    project      fit a latent to a photo (pixel + perceptual loss), optionally edit it
+    project      fit a latent to a photo (pixel + perceptual loss; --encoder: from its latent; --pivotal-steps:
+                 then tune a copy of the generator to the photo), optionally edit it
+    train-inverter  an inversion encoder for a GAN, trained on its own samples (project --encoder DIR)
     scatter      2-D scatter of a VAE's posterior means coloured by a label
     mean-faces   mean faces per gender x race and per age bucket
 
@@ -172,6 +174,19 @@ def build_parser() -> Parser:
     p.add_argument("--perceptual-weight", type=number(0, 1e6), default=1.0)
     p.add_argument("--directions", default=None)
     p.add_argument("--direction", type=name, default=None, help="edit the projected latent along this stored direction")
+    p.add_argument("--encoder", default=None, help="start from this encoder's latent of the photo (a VAE's encoder, "
+                   "or a GAN's inversion encoder from train-inverter) instead of the mean latent")
+    p.add_argument("--pivotal-steps", type=integer(0, 100_000), default=0,
+                   help="pivotal tuning: fine-tune a copy of the generator this many steps at the projected latent "
+                        "(lr 3e-4, pixel + perceptual loss), then edit with it (0: off)")
+    p = sub.add_parser("train-inverter")
+    _common(p, space=False)
+    p.add_argument("--steps", type=integer(1, 10_000_000), default=2000)
+    p.add_argument("--batch-size", type=integer(1, 4096), default=64)
+    p.add_argument("--lr", type=number(0, 1, above=0), default=1e-3)
+    p.add_argument("--pixel-weight", type=number(0, 1e6), default=1.0, help="weight of ||G(E(G(z))) - G(z)||^2")
+    p.add_argument("--base-filters", type=integer(1, 1024), default=32)
+    p.set_defaults(space="z")
     p = sub.add_parser("scatter")
     _common(p, model=False, space=False, data=True)
     p.add_argument("--label", type=name, default="gender", help="gender, race, age_bucket or any label column")
@@ -231,12 +246,13 @@ def _check_latent_file(path: str) -> None:
 
 
 def run(args) -> dict:
-    from zoo.latent import commands, real
+    from zoo.latent import commands, inversion, real
 
     table = {"pca": commands.cmd_pca, "grid": commands.cmd_grid, "sample": commands.cmd_sample,
              "attribute": commands.cmd_attribute, "directions": commands.cmd_directions, "edit": commands.cmd_edit,
              "interpolate": real.cmd_interpolate, "matrix": real.cmd_matrix, "restore": real.cmd_restore,
-             "project": real.cmd_project, "scatter": real.cmd_scatter, "mean-faces": real.cmd_mean_faces}
+             "project": real.cmd_project, "scatter": real.cmd_scatter, "mean-faces": real.cmd_mean_faces,
+             "train-inverter": inversion.cmd_train_inverter}
     return table[args.command](args)
 
 

@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 from zoo.latent import figures, interpolate
-from zoo.latent.commands import edit_figure, generator, out_path
+from zoo.latent.commands import _intensities, edit_figure, generator, out_path
 from zoo.latent.data import AGE_BUCKETS, age_bucket, load_images, load_photos, photo_caption, read_photo, real_images
 from zoo.latent.directions import direction_set
 from zoo.latent.models import Generator, LatentError, encode, is_diffusion
@@ -89,32 +89,74 @@ def cmd_restore(args) -> dict:
 
 
 def cmd_project(args) -> dict:
+    """Project the photo from the mean latent or, with --encoder, from the encoder's latent of it; with
+    --pivotal-steps, then tune a copy of the generator at that latent (PTI) and edit with the copy."""
+    from zoo.latent.identity_report import caption, photo_identity
+    from zoo.latent.inversion import pivotal_tune
     from zoo.latent.project import PerceptualDistance, project
+    from zoo.metrics.reconstruction import reconstruction_metrics
 
     gen = generator(args)
     read = read_photo(args.image, gen.model.image_size, gen.model.channels, args.align)
     photo = read.x
     perceptual = PerceptualDistance(args.classifier) if args.classifier else None
+    init = encode(args.encoder, photo) if args.encoder else None
     res = project(gen, photo, steps=args.steps, perceptual=perceptual, perceptual_weight=args.perceptual_weight,
-                  initial_lr=args.lr, seed=args.seed)
+                  initial_lr=args.lr, seed=args.seed, init=init)
     res.save(out_path(args, "projection.npz"))
     pick = np.unique(np.linspace(0, len(res.trajectory) - 1, 6).round().astype(int))
     frames = gen(res.trajectory[pick])
     final = gen(res.latent)
-    from zoo.latent.identity_report import caption, photo_identity
-    from zoo.metrics.reconstruction import reconstruction_metrics
-
     identity = photo_identity(photo, final, "projection")
     figures.plot_projection(out_path(args, "projection.png"), photo[0], frames, res.trajectory_steps[pick], res.losses,
                             "target (aligned)" if args.align else "target (central square)", caption(identity))
     out = {"image": args.image, "photo": read.record(), "space": gen.space, "steps": args.steps,
+           "start": f"encoder {args.encoder}" if args.encoder else "mean latent",
            "loss_first": float(res.losses[0]), "loss_last": float(res.losses[-1]),
            "pixel_mse_last": float(res.pixel[-1]), "perceptual_last": float(res.perceptual[-1]),
            "metrics": reconstruction_metrics(photo, final), "identity": identity}
+    shown, names = [_photo_tile(args.image, photo.shape[1:]), photo[0], final[0]], ["photo", "aligned crop",
+                                                                                       "projection"]
+    if init is not None:
+        shown.insert(2, gen(init)[0])
+        names.insert(2, "encoder start")
+    editor = gen
+    if args.pivotal_steps:
+        editor, out["pivotal_tuning"] = pivotal_tune(gen, res.latent, photo, args.pivotal_steps, perceptual,
+                                                     args.perceptual_weight)
+        tuned = editor(res.latent)
+        out["pivotal_tuning"].update(metrics=reconstruction_metrics(photo, tuned),
+                                     identity=photo_identity(photo, tuned, "tuned projection"))
+        shown.append(tuned[0])
+        names.append(f"tuned ({args.pivotal_steps} steps)")
+    out["edited_with"] = "the pivotally tuned copy" if args.pivotal_steps else "the generator"
     if args.direction:
+        from zoo.latent.attributes import apply
+
         direction = direction_set(args.directions or args.model, gen.model)[args.direction]
-        out.update(edit_figure(args, gen, direction, args.direction, res.latent, identity=True))
+        out.update(edit_figure(args, editor, direction, args.direction, res.latent, identity=True))
+        t = _intensities(args)
+        shown += list(editor(apply(res.latent, direction, t)[0]))
+        names += [f"{args.direction} {v:+.2g}" for v in t]
+    tuning = f"pivotal tuning {args.pivotal_steps} steps" if args.pivotal_steps else "no pivotal tuning"
+    last = caption(out.get("pivotal_tuning", {}).get("identity", identity))
+    figures.plot_image_grid(out_path(args, "photo_path.png"), np.stack(shown), 1, col_labels=names,
+                            title=f"{args.model}: from the {out['start']}, {args.steps} steps, {tuning};\n{last}")
     return out
+
+
+def _photo_tile(path: str, shape) -> np.ndarray:
+    """The whole photo file, padded to a square and resized to ``shape`` [S, S, C], in [-1, 1] (for a figure)."""
+    from PIL import Image, ImageOps
+
+    from zoo.latent.models import resize_images
+
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im).convert("RGB")
+        side = max(im.size)
+        im = ImageOps.pad(im, (side, side), color=(255, 255, 255))
+        x = np.asarray(im.resize((shape[0], shape[1]), Image.Resampling.LANCZOS), np.float32) / 127.5 - 1
+    return resize_images(x[None], shape[0], shape[2])[0]
 
 
 def cmd_scatter(args) -> dict:
