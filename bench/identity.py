@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -132,9 +133,10 @@ def main(argv=None) -> int:
     p.add_argument("--pivotal-steps", type=int, default=0, help="project's pivotal tuning steps (0: off)")
     p.add_argument("--max-intensity", type=float, default=2.0, help="the gender edit's largest intensity")
     p.add_argument("--out", required=True)
+    argv = sys.argv[1:] if argv is None else list(argv)  # recorded in the report as run
     args = p.parse_args(argv)
     paths, _, backgrounds = test_faces(args.data_dir, max(args.count, args.project_count), args.seed)
-    report = {"command": ["python -m bench.identity", *(argv or [])], "faces": [os.path.basename(x) for x in paths]}
+    report = {"command": ["python -m bench.identity", *argv], "faces": [os.path.basename(x) for x in paths]}
     images = rendered_photos(paths, backgrounds, os.path.join(args.out, "photos"), args.seed) if args.photos else paths
     project = [*(["--steps", str(args.steps)] if args.steps else []), *(["--encoder", args.encoder] if args.encoder
                else []), "--pivotal-steps", str(args.pivotal_steps)]
