@@ -76,9 +76,9 @@ def inversion_quality(encoder, generator: Generator, count: int = 256, seed: int
     against the true z, and of the mean latent (0) as the baseline it must beat."""
     import tensorflow as tf
 
-    z = generator.sample_latents(count, seed)
     from zoo.latent.models import encode
 
+    z = generator.sample_latents(count, seed)
     x = generator(z)
     z_hat = encode(encoder, x)
     mean = np.zeros_like(z)
