@@ -112,6 +112,9 @@ def plot(result: dict, metric: str, path: str) -> None:
     ax.axhline(result["target"], color="tab:green", lw=1, label=f"target {result['target']:g}")
     ax.axhline(floor, color="grey", lw=1, ls=":", label=f"real-vs-real floor {floor:g}")
     ax.set_xscale("log")
+    low = min(d.min(), result["target"], floor if floor > 0 else d.min())
+    if low > 0 and d.max() / low > 10:  # an early point far above the rest would flatten the fitted part
+        ax.set_yscale("log")
     ax.set_xlabel("real images seen in training")
     ax.set_ylabel(metric)
     ax.legend(fontsize=7)
