@@ -74,6 +74,19 @@ def test_faces(data_dir: str, count: int, seed: int, presets=PRESETS):
             [source.paths[i] for i in backgrounds])
 
 
+def rendered_photos(data_dir: str, count: int, seed: int, presets=PRESETS):
+    """``(labels, chips, photos)`` of ``count`` test faces (``test_faces``): the uint8 chips and each re-rendered
+    as a photo by ``render_photo`` (seeded by ``seed``)."""
+    import numpy as np
+
+    from zoo.data.files import read_image
+
+    paths, labels, back_paths = test_faces(data_dir, count, seed, presets)
+    rng = np.random.default_rng(seed)
+    chips = [read_image(p, 3) for p in paths]
+    return labels, chips, [render_photo(c, read_image(b, 3), rng) for c, b in zip(chips, back_paths)]
+
+
 def predictions(model, images) -> dict:
     """The model's outputs for uint8 images (each read as training read its chips), as numpy arrays."""
     import numpy as np
@@ -103,9 +116,9 @@ def main(argv=None) -> None:
     import numpy as np
 
     from bench.common import table
-    from zoo.data.align import align_face, load_template
+    from zoo.data.align import align_face
     from zoo.data.face_detector import FaceDetector
-    from zoo.data.files import read_image
+    from zoo.data.photo_input import template_and_side
     from zoo.registry import from_preset
 
     parser = argparse.ArgumentParser(prog="python -m bench.align_photos", description=__doc__,
@@ -116,12 +129,8 @@ def main(argv=None) -> None:
     parser.add_argument("--presets", nargs="+", default=list(PRESETS),
                         help="classifier presets or folders (one split): a column per gender and age head")
     args = parser.parse_args(argv)
-    paths, labels, back_paths = test_faces(args.data_dir, args.count, args.seed, args.presets)
-    rng = np.random.default_rng(args.seed)
-    chips = [read_image(p, 3) for p in paths]
-    photos = [render_photo(c, read_image(b, 3), rng) for c, b in zip(chips, back_paths)]
-    template = load_template("utkface")
-    side = int(template["image_sides"][0].split("x")[0])
+    labels, chips, photos = rendered_photos(args.data_dir, args.count, args.seed, args.presets)
+    template, side = template_and_side("utkface")
     detector = FaceDetector()
     detector.detect(chips[0])  # the first call traces the networks; not part of the timing
     aligned, seconds = {}, {}

@@ -3,7 +3,7 @@
     python -m bench.runtime_face --data-dir ../shared/data/utkface [--count 100] [--seed 0]
 
 Takes ``--count`` faces of the classifiers' test split, re-rendered as photos exactly as ``bench.align_photos``
-renders them (``test_faces`` and ``render_photo``, same seed: the same photos), and runs on each the TF detector
+renders them (``rendered_photos``, same seed: the same photos), and runs on each the TF detector
 (``zoo.data.face_detector``, mtcnn 1.0.0) and the runtime's (``export.runtime_face``: the same networks as ONNX
 files, the pipeline in numpy). Prints whether both found a face, how far apart the largest face's landmarks and box
 are (px), how far apart the two aligned crops are (mean |difference| in 0-255 levels), and seconds per photo,
@@ -29,12 +29,11 @@ def timed(fn, *args):
 def main(argv=None) -> None:
     import numpy as np
 
-    from bench.align_photos import render_photo, test_faces
+    from bench.align_photos import rendered_photos
     from bench.common import table
     from export.runtime_face import OnnxFaceDetector
     from zoo.data.align import align_face
     from zoo.data.face_detector import FaceDetector
-    from zoo.data.files import read_image
     from zoo.data.photo_input import template_and_side
 
     parser = argparse.ArgumentParser(prog="python -m bench.runtime_face", description=__doc__,
@@ -43,9 +42,7 @@ def main(argv=None) -> None:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    paths, _, back_paths = test_faces(args.data_dir, args.count, args.seed)
-    rng = np.random.default_rng(args.seed)
-    photos = [render_photo(read_image(p, 3), read_image(b, 3), rng) for p, b in zip(paths, back_paths)]
+    photos = rendered_photos(args.data_dir, args.count, args.seed)[2]
     template, side = template_and_side("utkface")
     detectors = {"TensorFlow (zoo.data.face_detector)": FaceDetector(), "ONNX Runtime (export.runtime_face)":
                  OnnxFaceDetector()}

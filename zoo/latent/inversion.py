@@ -113,7 +113,7 @@ def pivotal_tune(generator: Generator, pivot, target, steps: int = 100, perceptu
     import tensorflow as tf
     from tqdm.auto import tqdm
 
-    from zoo.latent.project import match_target
+    from zoo.latent.project import match_target, reconstruction_loss
 
     tuned = copy_generator(generator)
     target_t = tf.constant(match_target(generator, target))
@@ -125,10 +125,7 @@ def pivotal_tune(generator: Generator, pivot, target, steps: int = 100, perceptu
     @tf.function
     def step():
         with tf.GradientTape() as tape:
-            images = tuned.decode_tensor(pivot_t)
-            pixel = tf.reduce_mean(tf.square(images - target_t))
-            perc = tf.reduce_mean(perceptual(images, target_t)) if perceptual is not None else tf.constant(0.0)
-            loss = pixel + perceptual_weight * perc
+            loss, pixel, _ = reconstruction_loss(tuned.decode_tensor(pivot_t), target_t, perceptual, perceptual_weight)
         opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss, pixel
 

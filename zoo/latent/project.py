@@ -92,10 +92,8 @@ def project(generator: Generator, target, steps: int = 300, perceptual=None, per
 
     def step_fn(noise):
         with tf.GradientTape() as tape:
-            images = generator.decode_tensor(latent + noise)
-            pixel = tf.reduce_mean(tf.square(images - target_t))
-            perc = tf.reduce_mean(perceptual(images, target_t)) if perceptual is not None else tf.constant(0.0)
-            loss = pixel + perceptual_weight * perc
+            loss, pixel, perc = reconstruction_loss(generator.decode_tensor(latent + noise), target_t, perceptual,
+                                                    perceptual_weight)
         opt.apply_gradients([(tape.gradient(loss, latent), latent)])
         return loss, pixel, perc
 
@@ -140,8 +138,15 @@ def projection_loss(generator: Generator, latent, target, perceptual=None, perce
     import tensorflow as tf
 
     images = generator.decode_tensor(tf.constant(np.asarray(latent, np.float32)))
-    target = tf.constant(np.asarray(target, np.float32))
-    loss = tf.reduce_mean(tf.square(images - target))
-    if perceptual is not None:
-        loss += perceptual_weight * tf.reduce_mean(perceptual(images, target))
-    return float(loss)
+    return float(reconstruction_loss(images, tf.constant(np.asarray(target, np.float32)), perceptual,
+                                     perceptual_weight)[0])
+
+
+def reconstruction_loss(images, target, perceptual=None, perceptual_weight: float = 1.0):
+    """``(loss, pixel, perceptual)`` scalar tensors by which a drawn face is matched to a photo (the projector's
+    and pivotal tuning's): pixel MSE plus ``perceptual_weight`` times the mean ``perceptual`` distance (0 without)."""
+    import tensorflow as tf
+
+    pixel = tf.reduce_mean(tf.square(images - target))
+    perc = tf.reduce_mean(perceptual(images, target)) if perceptual is not None else tf.constant(0.0)
+    return pixel + perceptual_weight * perc, pixel, perc
