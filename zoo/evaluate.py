@@ -6,7 +6,8 @@
         --extractor classifier_gender_utkface_48 --metrics fid,kid,sharpness --n 2000 --repeats 3 --out report.json
 
 ``--real`` is a folder of images or a dataset (``utkface:DIR``, ``celeba:DIR``, ``ffhq:DIR``, ``synthetic``);
-each ``--fake`` is a folder of images, a run folder (its latest checkpoint), a generator ``.keras`` file or a
+each ``--fake`` is a folder of images, a run folder (its latest checkpoint; ``RUN@trained`` for the generator as
+trained where the run keeps an EMA, whose EMA generator is the run's model), a generator ``.keras`` file or a
 preset. Several ``--fake`` entries are reported side by side as mean +- std over ``--repeats``. With an
 ``--extractor`` other than ``inception`` the distances are Frechet / kernel distances in that model's features,
 labelled ``FD[name]`` / ``KID[name]``, never "FID". Reference statistics are cached (``--cache-dir``) with their
@@ -45,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "NAME:DATA_DIR (needed for fid, kid, adjusted_fid)")
     p.add_argument("--fake", metavar="DIR|RUN|PRESET", nargs="+", action="extend", required=True,
                    help="generated images: a folder of images, a run folder (sampled from its latest checkpoint), a "
-                        "generator .keras file or a preset name; repeat for a side-by-side comparison")
+                        "generator .keras file or a preset name (RUN@trained: a run's generator as trained, not its EMA); "
+                        "repeat for a side-by-side comparison")
     p.add_argument("--metrics", default="fid,kid",
                    help=f"comma-separated, from {','.join(METRICS)} (default fid,kid)")
     p.add_argument("--extractor", default="inception", metavar="inception|face_embedding|PRESET[:HEAD]|PATH",

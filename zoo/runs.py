@@ -57,7 +57,7 @@ def progressive_position(trainer) -> tuple[int, float]:
     return level, seen / fade
 
 
-def trainer_model(trainer, part: str | None = None):
+def trainer_model(trainer, part: str | None = None, ema: bool = True):
     """The model of a restored trainer (see ``run_model``)."""
     import keras
 
@@ -66,12 +66,17 @@ def trainer_model(trainer, part: str | None = None):
         if part is None:
             raise ValueError(f"{type(trainer).__name__} has none of the parts {', '.join(MODEL_PARTS)}; name the "
                              f"part to use (an attribute of the trainer)")
-    if part == "generator" and getattr(trainer, "keeps_ema", False):
+    if part == "generator" and ema and getattr(trainer, "keeps_ema", False):
         return _ema_generator(trainer)
     model = getattr(trainer, part, None)
     if not isinstance(model, keras.Model):
         raise ValueError(f"the trainer of this run ({type(trainer).__name__}) has no part {part!r}")
     model.run_info = {"part": part, "step": trainer.completed_steps()}
+    if part == "generator" and getattr(trainer, "keeps_ema", False):
+        if hasattr(trainer, "level"):
+            raise ValueError("a progressive run's trained generator has no level and fade-in baked in; its model is "
+                             "the EMA generator")
+        model.run_info["weights"] = "trained"
     return model
 
 
@@ -105,7 +110,7 @@ def images_seen(trainer, cfg) -> int:
     return steps * batch * int(getattr(trainer, "real_batches_per_step", 1))
 
 
-def run_model(run_dir: str, part: str | None = None, checkpoint: str | None = None):
+def run_model(run_dir: str, part: str | None = None, checkpoint: str | None = None, ema: bool = True):
     """The network that *is* the model of run folder ``run_dir`` (newest checkpoint unless ``checkpoint``), a plain
     registered Keras model ready to call, save as a preset or export.
 
@@ -116,10 +121,11 @@ def run_model(run_dir: str, part: str | None = None, checkpoint: str | None = No
     so that ``model(z)`` gives that output. Other parts come as trained. ``model.run_info`` says which: part, step,
     checkpoint, images seen (and weights "ema" for an EMA generator, level and alpha for a progressive one).
     Every tool that needs "the model of a run" calls this, so they all measure, package and show the same network.
+    ``ema=False``: the generator as trained, not its EMA (for an ablation of the EMA; run_info's weights "trained").
     """
     path = checkpoint or latest_checkpoint(os.path.join(run_dir, "checkpoints"))
     _, cfg, trainer = load_run(run_dir, path)
-    model = trainer_model(trainer, part)
+    model = trainer_model(trainer, part, ema)
     model.run_info = {"run": os.path.abspath(run_dir), "checkpoint": os.path.basename(path), **model.run_info,
                       "images_seen": images_seen(trainer, cfg), "train_seconds": checkpoint_seconds(path)}
     return model

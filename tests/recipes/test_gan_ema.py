@@ -176,3 +176,23 @@ def test_the_flag_is_off_by_default_and_described(recipe, capsys):
     assert json.loads(out[: out.rindex("}") + 1])["ema_kimg"] == 0.0 and "generator EMA: none" in out
     assert recipe.main(["--dry-run", "--ema-kimg", "10"]) == 0
     assert "half-life 10k images" in capsys.readouterr().out
+
+
+def test_the_ema_is_a_passive_copy_so_a_run_with_it_holds_the_run_without_it(tmp_path):
+    """The EMA ablation reads the trained and the EMA generator of one run: that is only the baseline when keeping
+    an EMA changes nothing in training (no random draw, no feedback). ``RUN@trained`` is that trained generator."""
+    from zoo.metrics.image_sets import resolve
+    from zoo.runs import run_model
+
+    with_ema, without = str(tmp_path / "ema"), str(tmp_path / "none")
+    assert celeba_dcgan.main([*TINY, "--steps", "3", "--ema-kimg", "0.004", "--out", with_ema]) == 0
+    assert celeba_dcgan.main([*TINY, "--steps", "3", "--out", without]) == 0
+    trained = run_model(_run_dir(with_ema), ema=False)
+    plain = run_model(_run_dir(without))
+    assert trained.run_info["weights"] == "trained" and "weights" not in plain.run_info
+    np.testing.assert_array_equal(_render(trained), _render(plain))
+    assert not np.array_equal(_render(run_model(_run_dir(with_ema))), _render(plain))
+    spec = resolve(_run_dir(with_ema) + "@trained")
+    assert spec.label.endswith("@trained") and spec.info["weights"] == "trained"
+    checkpoint = os.path.join(_run_dir(with_ema), "checkpoints", "ckpt-00000003")
+    assert resolve(checkpoint + "@trained").label.endswith("@3@trained")

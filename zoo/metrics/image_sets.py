@@ -184,19 +184,22 @@ def _generator_of(model):
     return model
 
 
-def run_set(run_dir: str, checkpoint: str | None = None) -> ImageSet:
+def run_set(run_dir: str, checkpoint: str | None = None, ema: bool = True) -> ImageSet:
     """The model of a run folder (``zoo.runs.run_model``: for a progressive run the EMA generator at the level and
-    fade-in it reached) restored from its latest checkpoint, or from ``checkpoint`` (labelled RUN@STEP)."""
+    fade-in it reached) restored from its latest checkpoint, or from ``checkpoint`` (labelled RUN@STEP);
+    ``ema=False``: the generator as trained of a run that keeps an EMA (labelled ...@trained)."""
     from zoo.runs import run_model
     from zoo.training.checkpoint import CheckpointError
 
     label = os.path.basename(os.path.normpath(run_dir))
     try:
-        model = run_model(run_dir, checkpoint=checkpoint)
+        model = run_model(run_dir, checkpoint=checkpoint, ema=ema)
     except (CheckpointError, FileNotFoundError, ValueError) as e:
         raise ImageSetError(f"run folder {run_dir}: {e}") from e
     if checkpoint is not None:
         label += f"@{model.run_info['step']}"
+    if model.run_info.get("weights") == "trained":
+        label += "@trained"
     return generator_set(model, label, dict(model.run_info))
 
 
@@ -220,16 +223,25 @@ def preset_set(name: str) -> ImageSet:
                           "dataset": meta.get("dataset")})
 
 
+TRAINED = "@trained"  # RUN@trained, RUN/checkpoints/ckpt-N@trained: the generator as trained, not its EMA
+
+
 def resolve(spec: str, *, real: bool = False, split: str | None = None, image_size: int = 64,
             num_synthetic: int = 2000, seed: int = 0) -> ImageSet:
     """An image set from a command-line spec: ``DATASET[:DIR]`` (utkface, celeba, ffhq, synthetic), a folder of
     images, a run folder or one of its checkpoints (``RUN/checkpoints/ckpt-<step>``, kept with
-    ``--keep-checkpoints 0``), a ``.keras`` generator file or a preset name / folder (``--real`` takes the first
-    two)."""
+    ``--keep-checkpoints 0``), either with ``@trained`` for the generator as trained where the run keeps an EMA, a
+    ``.keras`` generator file or a preset name / folder (``--real`` takes the first two)."""
     from zoo.data import DATASETS
     from zoo.data.errors import DataError
     from zoo.registry import PRESET_DIR, PresetError, list_presets
 
+    if spec.endswith(TRAINED) and not real and os.path.isdir(spec[:-len(TRAINED)]):
+        from zoo.runs import checkpoint_run
+
+        folder = spec[:-len(TRAINED)]
+        run_dir = checkpoint_run(folder)
+        return run_set(run_dir or folder, checkpoint=folder if run_dir else None, ema=False)
     name = spec.partition(":")[0]
     try:
         if name in DATASETS and (":" in spec or not os.path.isdir(spec)):

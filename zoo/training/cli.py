@@ -49,6 +49,9 @@ class RunOptions:
     # all: every image (the papers' setup); train: only the train part of the seeded 70/20/10 split (split seed 0,
     # the classifier presets' split), so its validation and test faces stay unseen (recorded in split.json)
     train_on: typing.Literal["all", "train"] = "all"
+    # keep only N images of the training set (after --train-on): a seeded draw (seed 0, whatever --seed is, so runs
+    # that differ in one flag train on the same N faces), for data-efficiency studies; 0 = all of them
+    train_images: int = 0
     mask_dir: str | None = None  # masks for grey/blur (python -m zoo.data.remove_background); default <data_dir>_rembg
     jit_compile: bool = False  # XLA-compile the train step (measured 2-3x slower on CPU: bench/precision.py)
     # compute dtype of the models (variables, losses and penalties stay float32; loss scaling for float16 only);
@@ -271,7 +274,7 @@ LIMITS = {
     "epoch_steps": _POSITIVE_INT, "images": _POSITIVE_INT, "images_per_level": _POSITIVE_INT,
     "eval_every": _POSITIVE_INT, "eval_images": _POSITIVE_INT, "eval_every_kimg": _NON_NEGATIVE, "pca_images": _POSITIVE_INT,
     "num_reconstructions": _POSITIVE_INT, "n_critic": _POSITIVE_INT, "truncation_cutoff": _NON_NEGATIVE,
-    "checkpoint_every": _NON_NEGATIVE, "keep_checkpoints": _NON_NEGATIVE, "log_every": _POSITIVE_INT,
+    "checkpoint_every": _NON_NEGATIVE, "keep_checkpoints": _NON_NEGATIVE, "train_images": _NON_NEGATIVE, "log_every": _POSITIVE_INT,
     "num_samples": Limit(1, 1024), "time_budget": _NON_NEGATIVE,
     "learning_rate": _POSITIVE, "adam_epsilon": _POSITIVE, "clip_value": _POSITIVE, "lr_denominator": _POSITIVE,
     "mapping_lr_multiplier": _POSITIVE, "beta_1": _DECAY, "beta_2": _DECAY, "ema_decay": _FRACTION,

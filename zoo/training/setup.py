@@ -93,6 +93,9 @@ def load_training_source(cfg, run_dir: str | None = None, image_size: int | None
     if getattr(cfg, "train_on", "all") == "train":
         source = train_part(source, run_dir)
         msg += f"; training on the train split's {len(source)}"
+    if getattr(cfg, "train_images", 0):
+        source = training_subset(source, cfg.train_images)
+        msg += f"; a seeded subset of {len(source)} of them (--train-images)"
     print(msg, flush=True)
     if whole_batches:  # the generative recipes; the classifiers batch their own split of it (not checked here)
         check_batch_fits(cfg, len(source), f"the training set ({source.name})", "more images")
@@ -115,6 +118,21 @@ def train_part(source, run_dir: str | None = None):
     part = source.subset(parts["train"])
     return dataclasses.replace(part, info={**part.info, "split": {**GENERATIVE_SPLIT, "part": "train",
                                                                   "images": len(part), "of": len(source)}})
+
+
+def training_subset(source, count: int):
+    """``count`` images of ``source`` drawn with a fixed seed (0, independent of the run's ``--seed``), in their
+    original order; ``info["subset"]`` records it. More than the source holds is a ValueError."""
+    import dataclasses
+
+    import numpy as np
+
+    if count < 1 or count > len(source):
+        raise ValueError(f"--train-images {count}: the training set ({source.name}) has {len(source)} images; "
+                         f"give 1 to {len(source)}, or 0 for all")
+    idx = np.sort(np.random.default_rng(0).permutation(len(source))[:count])
+    part = source.subset(idx)
+    return dataclasses.replace(part, info={**part.info, "subset": {"seed": 0, "images": count, "of": len(source)}})
 
 
 def image_dataset_fn(source, cfg, channels: int = 3, crop: str | None = None, real_batches: int = 1):
