@@ -307,10 +307,18 @@ def render(spec: str, presets_dir: str, docs_dir: str | None = None) -> str:
         from docs.preset_spaces import render as render_spaces
 
         return render_spaces(_metadata(presets_dir), arg.strip(), DocsError)
+    if kind == "gan-ablation" and arg:
+        from docs.ablation import load, render as render_ablation
+
+        try:
+            return render_ablation(load(docs_dir or os.path.join(ROOT, "docs"), arg.strip()))
+        except OSError as e:
+            raise DocsError(f"gan-ablation {arg.strip()}: {e}; run python -m bench.gan_ablation") from e
     if kind == "directions" and arg:
         return render_directions(presets_dir, arg.strip())
     raise DocsError(f"unknown generated block {spec!r}: expected presets, classifier-presets, pca, export-parity, "
-                    "preset-spaces validation|test, directions PRESET or value PRESET FILE:FIELD FORMAT")
+                    "preset-spaces validation|test, gan-ablation NAME, directions PRESET or value PRESET FILE:FIELD "
+                    "FORMAT")
 
 
 def regenerate(text: str, presets_dir: str, page: str = "page", docs_dir: str | None = None) -> tuple[str, list[str]]:

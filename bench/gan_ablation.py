@@ -1,0 +1,188 @@
+"""A GAN ablation at equal compute (issue 28): each arm's checkpoint chosen on validation faces, reported on test faces
+in two feature spaces, the trained and the EMA generator of every run side by side.
+
+    python -m bench.gan_ablation --real utkface:../shared/data/utkface --name dcgan64_subset2k \\
+        --arm none=runs/ablation/subset_none/00000-celeba_dcgan \\
+        --arm diffaugment=runs/ablation/subset_diffaugment/00000-celeba_dcgan \\
+        --arm ada=runs/ablation/subset_ada/00000-celeba_dcgan [--n 1000] [--resolution 64]
+
+Every arm is a run folder made with ``--ema-kimg`` and ``--keep-checkpoints 0``; keeping an EMA does not change
+training (tests/recipes/test_gan_ema.py), so a run's generator as trained (``RUN@trained``) is the arm without EMA
+and its EMA generator the arm with it. Equal compute means equal generator steps: the arms' runs must have the same
+last step, which is checked.
+
+1. **Choose** (validation part of the presets' split): FD in the first space (``--spaces``, default
+   ``classifier_gender_utkface_48``) of every checkpoint, trained and EMA, at ``--choose-n`` faces; each (arm,
+   weights) keeps its lowest.
+2. **Report** (test part): FD, KID, precision and recall (k = 3) of the chosen checkpoints in every space, with the
+   real-vs-real floor of the same protocol (a second draw of real faces, as ``zoo.preset_distance`` does).
+
+Writes ``docs/data/gan_ablation_<name>.json`` (``python -m docs.generate`` renders its table into the docs) and
+``docs/images/gan_ablation_<name>.png`` (the validation curves), and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROG = "python -m bench.gan_ablation"
+WEIGHTS = ("trained", "ema")
+
+
+def checkpoints(run_dir: str, every: int = 1) -> list[str]:
+    """The run's checkpoint folders in step order, every ``every``-th one and always the last."""
+    found = sorted(glob.glob(os.path.join(run_dir, "checkpoints", "ckpt-*")), key=lambda p: int(p.rsplit("-", 1)[1]))
+    if not found:
+        raise ValueError(f"{run_dir} has no checkpoints")
+    kept = found[every - 1::every]
+    return kept if kept and kept[-1] == found[-1] else kept + [found[-1]]
+
+
+def spec(checkpoint: str, weights: str) -> str:
+    return checkpoint + ("@trained" if weights == "trained" else "")
+
+
+def measure(real: str, fakes: list[str], extractor: str, split: str, metrics: str, n: int, resolution: int,
+            floor: bool) -> dict:
+    """One ``zoo.evaluate`` report of ``fakes`` (then, with ``floor``, the real set again: the floor)."""
+    from zoo.evaluate import build_parser, evaluate
+
+    argv = ["--real", real, "--fake", *fakes, *([real] if floor else []), "--extractor", extractor, "--metrics",
+            metrics, "--n", str(n), "--repeats", "1", "--seed", "1", "--split", split, "--resolution", str(resolution)]
+    args = build_parser().parse_args(argv)
+    args.argv = argv
+    report = evaluate(args)
+    report["argv"] = argv
+    return report
+
+
+def _value(result: dict, prefix: str) -> float:
+    return next(v["mean"] for k, v in result["summary"].items() if k.startswith(prefix))
+
+
+def choose(real: str, arms: dict, space: str, n: int, resolution: int, every: int) -> dict:
+    """{arm: {weights: {"curve": [(images, step, FD)], "chosen": checkpoint folder, "validation_fd": FD}}}."""
+    entries = [(arm, w, c) for arm, run in arms.items() for c in checkpoints(run, every) for w in WEIGHTS]
+    report = measure(real, [spec(c, w) for _, w, c in entries], space, "validation", "fid", n, resolution, False)
+    out = {arm: {w: {"curve": []} for w in WEIGHTS} for arm in arms}
+    for (arm, w, c), result in zip(entries, report["results"]):
+        info = result["info"]
+        out[arm][w]["curve"].append({"step": int(info["step"]), "images": int(info["images_seen"]),
+                                     "seconds": info.get("train_seconds"), "fd": _value(result, "FD"),
+                                     "checkpoint": os.path.relpath(c, ROOT)})
+    for arm in arms:
+        for w in WEIGHTS:
+            best = min(out[arm][w]["curve"], key=lambda p: p["fd"])
+            out[arm][w].update(chosen=best["checkpoint"], validation_fd=best["fd"], step=best["step"])
+    return {"extractor": space, "n": n, "split": "validation", "command": " ".join(report["argv"]), "arms": out}
+
+
+def report_test(real: str, chosen: dict, spaces: list[str], n: int, resolution: int) -> dict:
+    """{space: {"rows": {arm/weights: {FD, KID, precision, recall}}, "floor": {...}, "command": ...}}."""
+    keys = [(arm, w) for arm, ws in chosen.items() for w in WEIGHTS]
+    fakes = [spec(os.path.join(ROOT, chosen[arm][w]["chosen"]), w) for arm, w in keys]
+    out = {}
+    for space in spaces:
+        report = measure(real, fakes, space, "test", "fid,kid,precision,recall", n, resolution, True)
+        results = report["results"]
+
+        def row(result):
+            return {m: _value(result, p) for m, p in (("fd", "FD"), ("kid", "KID"), ("precision", "precision"),
+                                                        ("recall", "recall"))}
+        out[space] = {"rows": {f"{arm}/{w}": row(r) for (arm, w), r in zip(keys, results)},
+                      "floor": row(results[len(keys)]), "n": n, "command": " ".join(report["argv"])}
+    return out
+
+
+def run_facts(run_dir: str) -> dict:
+    """What an arm trained with, from its config and last metrics row (ADA's p and r_t where it has them)."""
+    from zoo.runs import last_metrics
+    from zoo.utils.io import read_json
+
+    cfg = read_json(os.path.join(run_dir, "config.json"))
+    last = last_metrics(run_dir)
+    facts = {k: cfg.get(k) for k in ("augment", "diffaugment_policy", "ada_target", "ada_kimg", "ema_kimg",
+                                     "train_images", "train_on", "batch_size", "base_filters", "seed")}
+    facts.update({"steps": int(last.get("step", 0)), "train_seconds": last.get("seconds")})
+    for k in ("augment_p", "r_t"):
+        if k in last:
+            facts[k] = last[k]
+    return facts
+
+
+def plot(result: dict, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for i, (arm, ws) in enumerate(result["choose"]["arms"].items()):
+        for w, style in zip(WEIGHTS, ("--", "-")):
+            c = ws[w]["curve"]
+            ax.plot([p["images"] / 1000 for p in c], [p["fd"] for p in c], style, color=f"C{i}", marker=".",
+                    label=f"{arm}, {'EMA' if w == 'ema' else 'trained'}")
+            best = next(p for p in c if p["step"] == ws[w]["step"])
+            ax.plot([best["images"] / 1000], [best["fd"]], "o", color=f"C{i}", mfc="none", ms=9)
+    ax.set_xlabel("images seen (thousands)")
+    ax.set_ylabel(f"FD[{result['choose']['extractor']}], validation, n {result['choose']['n']}")
+    ax.set_title(f"{result['name']}: validation curves (circles: the chosen checkpoints)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p.add_argument("--real", required=True, help="the runs' dataset: utkface:DIR")
+    p.add_argument("--arm", action="append", required=True, metavar="NAME=RUN", help="an arm's run folder")
+    p.add_argument("--name", required=True, help="the ablation's name (file names)")
+    p.add_argument("--spaces", default="classifier_gender_utkface_48,face_embedding",
+                   help="extractors, comma-separated; the first chooses the checkpoints")
+    p.add_argument("--n", type=int, default=1000, help="faces per set on the test part")
+    p.add_argument("--choose-n", type=int, default=1000, help="faces per set on the validation part")
+    p.add_argument("--every", type=int, default=1, help="measure every K-th checkpoint on validation")
+    p.add_argument("--resolution", type=int, default=64)
+    p.add_argument("--out", default=os.path.join(ROOT, "docs"), help="docs folder (data/ and images/ inside)")
+    args = p.parse_args(argv)
+    arms = {}
+    for item in args.arm:
+        name, sep, run = item.partition("=")
+        if not sep or not os.path.isfile(os.path.join(run, "config.json")):
+            print(f"{PROG}: error: --arm {item!r}: expected NAME=RUN_FOLDER", file=sys.stderr)
+            return 2
+        arms[name] = run
+    facts = {arm: run_facts(run) for arm, run in arms.items()}
+    if len({f["steps"] for f in facts.values()}) != 1:
+        print(f"{PROG}: error: the arms stopped at different steps ({ {a: f['steps'] for a, f in facts.items()} }); "
+              f"equal compute needs equal steps", file=sys.stderr)
+        return 2
+    from zoo.utils.io import write_json
+
+    spaces = args.spaces.split(",")
+    chosen = choose(args.real, arms, spaces[0], args.choose_n, args.resolution, args.every)
+    result = {"name": args.name, "command": f"{PROG} " + " ".join(argv if argv is not None else sys.argv[1:]),
+              "arms": facts, "choose": chosen,
+              "test": report_test(args.real, chosen["arms"], spaces, args.n, args.resolution)}
+    os.makedirs(os.path.join(args.out, "data"), exist_ok=True)
+    os.makedirs(os.path.join(args.out, "images"), exist_ok=True)
+    write_json(os.path.join(args.out, "data", f"gan_ablation_{args.name}.json"), result)
+    plot(result, os.path.join(args.out, "images", f"gan_ablation_{args.name}.png"))
+    from docs.ablation import render
+
+    print(render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

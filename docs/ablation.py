@@ -1,0 +1,53 @@
+"""The table of a GAN ablation (``python -m bench.gan_ablation``) from its shipped ``docs/data/gan_ablation_*.json``,
+for the ``<!-- generated:gan-ablation NAME -->`` blocks of the docs."""
+
+from __future__ import annotations
+
+import json
+import os
+
+SPACE_NAMES = {"classifier_gender_utkface_48": "grey", "face_embedding": "face", "classifier_multitask_utkface_64_colour": "colour"}
+
+
+def load(docs_dir: str, name: str) -> dict:
+    path = os.path.join(docs_dir, "data", f"gan_ablation_{name}.json")
+    with open(path) as f:
+        return json.load(f)
+
+
+def _augment(facts: dict) -> str:
+    if facts["augment"] == "ada":
+        return f"ADA (p at the end {facts.get('augment_p', float('nan')):.3f})"
+    return {"none": "none", "diffaugment": f"DiffAugment ({facts['diffaugment_policy']})"}.get(
+        facts["augment"], facts["augment"])
+
+
+def render(result: dict) -> str:
+    """The markdown table: one row per arm and generator (trained, EMA), chosen on validation, measured on test."""
+    spaces = list(result["test"])
+    tags = [SPACE_NAMES.get(s, s) for s in spaces]
+    head = ["augmentation", "generator", "chosen step", f"validation FD[{tags[0]}]"]
+    for t in tags:
+        head += [f"FD[{t}]", f"KID[{t}]", f"precision / recall [{t}]"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for arm, ws in result["choose"]["arms"].items():
+        for w in ("trained", "ema"):
+            cells = [_augment(result["arms"][arm]), "EMA" if w == "ema" else "trained", f"{ws[w]['step']:,}",
+                     f"{ws[w]['validation_fd']:.2f}"]
+            for s in spaces:
+                r = result["test"][s]["rows"][f"{arm}/{w}"]
+                cells += [f"{r['fd']:.3g}", f"{r['kid']:.4f}", f"{r['precision']:.2f} / {r['recall']:.2f}"]
+            lines.append("| " + " | ".join(cells) + " |")
+    cells = ["real faces (the floor)", "", "", ""]
+    for s in spaces:
+        r = result["test"][s]["floor"]
+        cells += [f"{r['fd']:.3g}", f"{r['kid']:.4f}", f"{r['precision']:.2f} / {r['recall']:.2f}"]
+    lines.append("| " + " | ".join(cells) + " |")
+    any_facts = next(iter(result["arms"].values()))
+    whole = "the split's train part" if any_facts.get("train_on") == "train" else "every face of the dataset"
+    subset = f"a seeded {any_facts['train_images']:,} of {whole}" if any_facts.get("train_images") else whole
+    lines += ["", f"{any_facts['steps']:,} generator steps of batch {any_facts['batch_size']} per arm on {subset}; "
+              f"checkpoints chosen on {result['choose']['n']:,} validation faces by FD[{tags[0]}], measured on "
+              f"{result['test'][spaces[0]]['n']:,} test faces (spaces: "
+              + ", ".join(f"{t} = {s}" for t, s in zip(tags, spaces)) + ")."]
+    return "\n".join(lines) + "\n"

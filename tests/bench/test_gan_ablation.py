@@ -1,0 +1,70 @@
+"""bench.gan_ablation: checkpoints chosen on validation, reported on test in each space with the floor, the table
+rendered from the JSON it writes, and arms of unequal compute refused."""
+
+import json
+import os
+
+import pytest
+
+from bench import gan_ablation
+from recipes import celeba_dcgan
+
+TINY = ["--data", "synthetic", "--image-size", "16", "--batch-size", "4", "--num-synthetic", "24", "--base-filters",
+        "4", "--latent-dim", "8", "--num-samples", "4", "--ema-kimg", "0.01", "--checkpoint-every", "2",
+        "--keep-checkpoints", "0", "--epochs", "10"]
+
+
+def _run(tmp_path, name, steps, *extra):
+    out = str(tmp_path / name)
+    assert celeba_dcgan.main([*TINY, "--steps", str(steps), *extra, "--out", out]) == 0
+    return os.path.join(out, os.listdir(out)[0])
+
+
+def test_checkpoints_keep_every_kth_and_always_the_last(tmp_path):
+    run = tmp_path / "run"
+    for step in (2, 4, 6, 8, 10):
+        (run / "checkpoints" / f"ckpt-{step:08d}").mkdir(parents=True)
+    steps = [int(p.rsplit("-", 1)[1]) for p in gan_ablation.checkpoints(str(run), 2)]
+    assert steps == [4, 8, 10]
+    assert [int(p.rsplit("-", 1)[1]) for p in gan_ablation.checkpoints(str(run))] == [2, 4, 6, 8, 10]
+
+
+def test_the_ablation_chooses_on_validation_reports_on_test_with_the_floor_and_renders(tmp_path, capsys):
+    from docs.ablation import load, render
+
+    none, diff = _run(tmp_path, "a", 4), _run(tmp_path, "b", 4, "--augment", "diffaugment")
+    docs = str(tmp_path / "docs")
+    argv = ["--real", "synthetic", "--name", "tiny", "--arm", f"none={none}", "--arm", f"diffaugment={diff}",
+            "--spaces", "classifier_gender_utkface_48", "--n", "12", "--choose-n", "12", "--resolution", "16",
+            "--out", docs]
+    assert gan_ablation.main(argv) == 0
+    result = load(docs, "tiny")
+    assert os.path.isfile(os.path.join(docs, "images", "gan_ablation_tiny.png"))
+    assert result["choose"]["split"] == "validation" and "--split validation" in result["choose"]["command"]
+    test = result["test"]["classifier_gender_utkface_48"]
+    assert "--split test" in test["command"] and set(test["rows"]) == {
+        "none/trained", "none/ema", "diffaugment/trained", "diffaugment/ema"}
+    for arm in ("none", "diffaugment"):
+        for w in ("trained", "ema"):
+            entry = result["choose"]["arms"][arm][w]
+            assert [p["step"] for p in entry["curve"]] == [2, 4]  # both checkpoints measured
+            assert entry["validation_fd"] == min(p["fd"] for p in entry["curve"])
+    # the trained and EMA generators of one run are different networks, so their distances differ
+    assert test["rows"]["none/trained"]["fd"] != test["rows"]["none/ema"]["fd"]
+    assert test["floor"]["fd"] < min(r["fd"] for r in test["rows"].values())
+    assert result["arms"]["diffaugment"]["augment"] == "diffaugment" and result["arms"]["none"]["steps"] == 4
+    table = render(result)
+    assert table.count("\n| ") == 4 + 1 and "real faces (the floor)" in table and "DiffAugment" in table
+    assert table in capsys.readouterr().out
+
+
+def test_arms_of_unequal_compute_are_refused(tmp_path, capsys):
+    a, b = _run(tmp_path, "a", 2), _run(tmp_path, "b", 4)
+    assert gan_ablation.main(["--real", "synthetic", "--name", "x", "--arm", f"a={a}", "--arm", f"b={b}",
+                              "--out", str(tmp_path / "docs")]) == 2
+    assert "equal compute needs equal steps" in capsys.readouterr().err
+
+
+def test_a_malformed_arm_is_refused(tmp_path, capsys):
+    assert gan_ablation.main(["--real", "synthetic", "--name", "x", "--arm", "nothing"]) == 2
+    assert "expected NAME=RUN_FOLDER" in capsys.readouterr().err
