@@ -14,6 +14,10 @@ import numpy as np
 MAX_FACES = 64  # per grid
 MAX_STEPS = 16  # interpolation steps and matrix side
 MAX_PROJECTION_STEPS = 500
+MAX_PIVOTAL_STEPS = 300
+# the Edit tab's default: measured in docs/identity.md (30 steps after a 100-step projection keep the person while
+# the edit still moves the attribute; 100 steps redraw the photo more closely but the edit barely moves it)
+PIVOTAL_STEPS = 30
 MAX_SCALE = 8
 MAX_GRID_PIXELS = 4096 * 4096  # an enlarged grid larger than this is refused (its PNG alone would be ~50 MB)
 MAX_UPLOAD_PIXELS = 4096 * 4096  # an upload larger than this is refused from its header, never decoded

@@ -129,15 +129,22 @@ def _photo_latent(preset: str, path: str, encoder: str | None, steps: int, align
         if space(preset) != "z":
             raise core.DemoError(f"{preset} edits in {space(preset)} space; an encoder gives z")
         return z
-    from zoo.latent.project import PerceptualDistance, project
+    from zoo.latent.project import project
 
+    return project(generator(preset), photo, steps=steps, perceptual=_perceptual(), num_stat_samples=500,
+                   progress=True).latent
+
+
+@functools.lru_cache(maxsize=1)
+def _perceptual():
+    """The perceptual distance of projections and pivotal tuning (``PROJECTION_CLASSIFIER``'s trunk), or None when
+    that preset is not installed (pixel loss alone)."""
+    from zoo.latent.project import PerceptualDistance
     from zoo.registry import list_presets
 
-    perceptual = None
     if PROJECTION_CLASSIFIER in list_presets():
-        perceptual = PerceptualDistance(core.model(PROJECTION_CLASSIFIER))
-    return project(generator(preset), photo, steps=steps, perceptual=perceptual, num_stat_samples=500,
-                   progress=True).latent
+        return PerceptualDistance(core.model(PROJECTION_CLASSIFIER))
+    return None
 
 
 def photo_latent(preset: str, path, encoder: str | None = None, steps: int = 100, align: bool = True) -> np.ndarray:
@@ -150,6 +157,33 @@ def photo_latent(preset: str, path, encoder: str | None = None, steps: int = 100
     if path is None:
         raise core.DemoError("upload a face image first")
     return _photo_latent(preset, str(path), encoder or None, steps, bool(align)).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _tuned(preset: str, path: str, encoder: str | None, steps: int, align: bool, pivotal_steps: int):
+    from zoo.latent.inversion import pivotal_tune
+
+    pivot = photo_latent(preset, path, encoder, steps, align)
+    tuned, _ = pivotal_tune(generator(preset), pivot, photo_input(preset, path, align), pivotal_steps,
+                            perceptual=_perceptual(), progress=True)
+    return tuned.model
+
+
+def photo_model(preset: str, path, encoder: str | None = None, steps: int = 100, align: bool = True,
+                pivotal_steps: int = 0):
+    """The network that draws an uploaded photo's edits: with ``pivotal_steps`` > 0 a copy of the preset's
+    generator fine-tuned that many steps to draw the photo at its latent (pivotal tuning, Roich et al. 2021, as
+    ``zoo.latent project --pivotal-steps``: the edits keep the person), else the preset's own model. A diffusion
+    preset is never tuned (its DDIM inversion already redraws the photo). Cached per photo and setting, so a
+    slider does not tune again; the preset's own weights are never changed."""
+    pivotal_steps = core.as_int(pivotal_steps, "pivotal tuning steps", 0, core.MAX_PIVOTAL_STEPS)
+    if path is None:
+        raise core.DemoError("upload a face image first")
+    if not pivotal_steps or is_diffusion(core.model(preset)):
+        return core.model(preset)
+    return _tuned(preset, str(path), encoder or None, core.as_int(steps, "projection steps", 1,
+                                                                  core.MAX_PROJECTION_STEPS), bool(align),
+                  pivotal_steps)
 
 
 def apply_edits(preset: str, latent, pca_amounts=(), attribute_amounts=None, layers=None) -> np.ndarray:
@@ -187,10 +221,15 @@ def apply_edits(preset: str, latent, pca_amounts=(), attribute_amounts=None, lay
     return edit_layers(ws, delta, 1.0, (start, stop))
 
 
-def decode(preset: str, latent) -> np.ndarray:
-    """Images [B, H, W, C] in [-1, 1] of latents in the edit space (or w+ [B, num_ws, D])."""
+def decode(preset: str, latent, model=None) -> np.ndarray:
+    """Images [B, H, W, C] in [-1, 1] of latents in the edit space (or w+ [B, num_ws, D]), drawn by the preset's
+    model or by ``model`` (a pivotally tuned copy of it, ``photo_model``)."""
+    from zoo.latent.models import Generator
+
     latent = np.asarray(latent, np.float32)
-    return generator(preset, "w+" if latent.ndim == 3 else None)(latent)
+    if model is None:
+        return generator(preset, "w+" if latent.ndim == 3 else None)(latent)
+    return Generator(model, "w+" if latent.ndim == 3 else space(preset))(latent)
 
 
 def mix_styles(preset: str, seed_a: int, seed_b: int, crossover: int) -> np.ndarray:

@@ -130,18 +130,28 @@ def _upload(page, elem_id: str, image_path: str) -> None:
     page.locator(f"#{elem_id} img").first.wait_for(state="visible")
 
 
-def drive_edit_photo(page, image_path: str, steps: int = 20) -> dict:
-    """Upload ``image_path`` in Edit (projected into the generator, ``steps`` steps), click Edit; waits for the
-    projection's progress bar, then for the image. Returns the image size."""
+def drive_edit_photo(page, image_path: str, steps: int = 20, pivotal_steps: int = 10,
+                     slider: tuple = ("PC2", 2.5)) -> dict:
+    """The upload-to-edit path with no button: set the projection and pivotal-tuning steps, upload ``image_path``
+    in Edit (the upload alone projects it, with a progress bar, and shows the aligned face, its projection and the
+    unedited edit), then release ``slider`` (label prefix, amount) and wait for the redrawn row. Returns the row's
+    size after the upload and after the slider, and whether the slider changed the image."""
     open_tab(page, "Edit")
     page.get_by_text("an uploaded photo instead of a seed").click()
+    set_slider(page, "projection steps", steps)
+    set_slider(page, "pivotal tuning steps", pivotal_steps)
+    img = page.locator("#edit-output img").first
+    before = img.get_attribute("src") if img.count() else None
     _upload(page, "edit-photo", image_path)
-    number = page.locator("input[type=number][aria-label*='projection steps']").first
-    number.fill(str(steps))
-    number.press("Enter")
-    page.locator("#edit-button").click()
-    page.get_by_text("projecting").first.wait_for(state="visible")
-    return _image_shown(page, "edit-output")
+    page.wait_for_function("([el, src]) => el && el.complete && el.naturalWidth > 0 && el.src != src",
+                           arg=[page.locator("#edit-output img").first.element_handle(timeout=120_000), before],
+                           timeout=120_000)
+    uploaded = _image_shown(page, "edit-output")
+    src = page.locator("#edit-output img").first.get_attribute("src")
+    set_slider(page, *slider)
+    page.wait_for_function("([el, src]) => el.complete && el.naturalWidth > 0 && el.src != src",
+                           arg=[page.locator("#edit-output img").first.element_handle(), src], timeout=60_000)
+    return {"after_upload": uploaded, "after_slider": _image_shown(page, "edit-output"), "changed": True}
 
 
 def drive_analyse(page, image_path: str) -> str:

@@ -15,20 +15,22 @@ SPAN = 3.0  # slider range in standard deviations (PCA) or direction units (the 
 
 def edit(preset: str, seed: int = 0, photo=None, encoder: str | None = None, projection_steps: int = 100,
          pca_amounts=(), attribute_amounts=None, layers=None, scale: int = 1,
-         resample: str = "nearest", align: bool = True) -> np.ndarray:
+         resample: str = "nearest", align: bool = True, pivotal_steps: int = 0) -> np.ndarray:
     """A row (uint8) of two faces: the unedited one (seed, or the uploaded photo's encoding / projection) and
     the edited one; with a photo, the photo as the model reads it first (its largest face aligned, or with
-    ``align=False`` its central square; no face found is a DemoError). ``pca_amounts[k]`` in standard deviations
+    ``align=False`` its central square; no face found is a DemoError), and with ``pivotal_steps`` both drawn by a
+    copy of the generator tuned to the photo (``latents.photo_model``). ``pca_amounts[k]`` in standard deviations
     of component k; ``attribute_amounts`` {name: amount}; ``layers`` (start, stop) restricts a StyleGAN edit to
     those synthesis layers."""
-    shown = []
+    shown, model = [], None
     if photo:
         shown = [latents.photo_input(preset, photo, align)]
         latent = latents.photo_latent(preset, photo, encoder, projection_steps, align)
+        model = latents.photo_model(preset, photo, encoder, projection_steps, align, pivotal_steps)
     else:
         latent = latents.seed_latent(preset, core.as_int(seed, "seed", 0, MAX_SEED))
     edited = latents.apply_edits(preset, latent, pca_amounts, attribute_amounts, layers)
-    faces = np.concatenate([*shown, latents.decode(preset, latent), latents.decode(preset, edited)])
+    faces = np.concatenate([*shown, latents.decode(preset, latent, model), latents.decode(preset, edited, model)])
     return core.grid(faces, scale, resample, cols=len(faces))
 
 
@@ -75,6 +77,8 @@ def build(kinds: dict, demo=None) -> None:
                     core.examples(photo)
                 encoder = gr.Dropdown([""] + kinds["encoders"], value="", label="encoder (empty: project)")
                 proj = gr.Slider(10, core.MAX_PROJECTION_STEPS, value=100, step=10, label="projection steps")
+                pivotal = gr.Slider(0, core.MAX_PIVOTAL_STEPS, value=core.PIVOTAL_STEPS, step=10,
+                                    label="pivotal tuning steps (0: off; keeps the person, not for diffusion)")
                 align = gr.Checkbox(True, label=core.ALIGN_LABEL)
         with gr.Row():  # the sliders beside the result: a released slider redraws it, no scrolling
             with gr.Column(scale=1):
@@ -117,12 +121,13 @@ def build(kinds: dict, demo=None) -> None:
             attrs = {n: v[d] for n, d in zip(names, dirs)}
             layers = (v[start], v[stop]) if v[layered] else None
             return edit(v[preset], v[seed], v[photo], v[encoder], v[proj], [v[c] for c in pcs], attrs, layers,
-                        v[scale], v[resample], v[align])
+                        v[scale], v[resample], v[align], v[pivotal])
 
         shown = pcs + dirs + [style, start, stop, crossover, info, encoder]
         preset.change(core.in_page(show), preset, shown)
-        inputs = {preset, seed, photo, encoder, proj, align, scale, resample, layered, start, stop, *pcs, *dirs}
+        inputs = {preset, seed, photo, encoder, proj, pivotal, align, scale, resample, layered, start, stop, *pcs, *dirs}
         button.click(core.in_page(run), inputs, out)
+        photo.upload(core.in_page(run), inputs, out)  # an upload shows its aligned face and projection at once
         for slider in (*pcs, *dirs, scale, start, stop):
             slider.release(core.in_page(run), inputs, out)
         mix_button.click(core.in_page(mix), [preset, seed, seed_b, crossover, scale, resample], mixed)

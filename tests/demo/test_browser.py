@@ -32,8 +32,10 @@ def test_the_page_generates_edits_and_analyses(page, tmp_path):
     for preset in ("classifier_age_utkface_48", "classifier_multitask_utkface_48"):
         assert preset in text  # each result sits on its preset's row
     assert "male" in text and "(years)" in text
-    # an uploaded photo in Edit is projected with a progress bar, then shown beside its edit
-    assert screenshots.drive_edit_photo(page, face)["width"] == 2 * 258 + 2
+    # an uploaded photo in Edit is projected and pivotally tuned on upload (no button), then shown as read (its
+    # aligned face), projected and edited; a released slider redraws the edit
+    photo = screenshots.drive_edit_photo(page, face)
+    assert photo["after_upload"]["width"] == photo["after_slider"]["width"] == 3 * 258 + 2
     assert time.monotonic() - start < 90
 
 
