@@ -1,7 +1,8 @@
 """Identity through projection, encoding and a gender edit, on UTKFace test faces (issue 26, items 5 and 6).
 
     python -m bench.identity --data-dir ../shared/data/utkface [--count 20] [--project-count 20] [--seed 0] \
-        [--photos] [--steps 300] [--encoder PRESET_OR_DIR] [--pivotal-steps N] [--max-intensity 2] --out OUT
+        [--photos] [--steps 300] [--encoder PRESET_OR_DIR] [--pivotal-steps N] [--max-intensity 2] \
+        [--model dcgan_utkface_64] [--directions PRESET] [--classifier classifier_gender_utkface_48] --out OUT
 
 Takes faces of the presets' test split (``bench.align_photos.test_faces``: the classifiers' and
 ``vae_utkface_64``'s seeded 70/20/10 split; the first ``--project-count`` of them are projected, ~30 s each on 2
@@ -43,7 +44,7 @@ RUNS = {"vae_utkface_64 encoding": ("edit", ["--model", "vae_utkface_64", "--enc
                                                     "dcgan_utkface_64"])}
 
 
-def run_one(command: str, argv: list[str], image: str, out: str) -> dict | None:
+def run_one(command: str, argv: list[str], image: str, out: str, edit_flags=tuple(EDIT)) -> dict | None:
     """One ``zoo.latent`` command on one photo (skipped when its report exists: the bench resumes); None when the
     command refused the photo (exit 2: no face found in it), which it said on stderr."""
     from zoo.latent.__main__ import main
@@ -56,7 +57,7 @@ def run_one(command: str, argv: list[str], image: str, out: str) -> dict | None:
     cpu_path = os.path.join(out, "cpu_seconds.json")
     if not os.path.isfile(path):
         cpu = time.process_time()  # all threads of this process: the work done, whoever else holds the cores
-        code = main([command, *argv, *EDIT, "--image", image, "--out", out])
+        code = main([command, *argv, *edit_flags, "--image", image, "--out", out])
         if code == 2:
             return None
         if code != 0:
@@ -132,6 +133,9 @@ def main(argv=None) -> int:
     p.add_argument("--encoder", default=None, help="project from this encoder's latent (an inversion encoder)")
     p.add_argument("--pivotal-steps", type=int, default=0, help="project's pivotal tuning steps (0: off)")
     p.add_argument("--max-intensity", type=float, default=2.0, help="the gender edit's largest intensity")
+    p.add_argument("--model", default="dcgan_utkface_64", help="the generator the faces are projected into")
+    p.add_argument("--directions", default=None, help="its gender direction's set (default: --model's own)")
+    p.add_argument("--classifier", default="classifier_gender_utkface_48", help="P(female) of the edits")
     p.add_argument("--out", required=True)
     argv = sys.argv[1:] if argv is None else list(argv)  # recorded in the report as run
     args = p.parse_args(argv)
@@ -140,13 +144,18 @@ def main(argv=None) -> int:
     images = rendered_photos(paths, backgrounds, os.path.join(args.out, "photos"), args.seed) if args.photos else paths
     project = [*(["--steps", str(args.steps)] if args.steps else []), *(["--encoder", args.encoder] if args.encoder
                else []), "--pivotal-steps", str(args.pivotal_steps)]
-    for label, (command, extra) in RUNS.items():
+    runs = {("vae_utkface_64 encoding" if command == "edit" else f"{args.model} projection"):
+            (command, extra if command == "edit" else ["--model", args.model, "--directions",
+                                                       args.directions or args.model])
+            for command, extra in RUNS.values()}
+    edit_flags = ["--classifier", args.classifier, *EDIT[2:]]
+    for label, (command, extra) in runs.items():
         reports, skipped = [], []
         extra = [*extra, *(project if command == "project" else []), *([] if args.photos else ["--no-align"]),
                  "--max-intensity", str(args.max_intensity)]
         for path in images[:args.project_count if command == "project" else args.count]:
             name = os.path.basename(path).split(".")[0]
-            r = run_one(command, extra, path, os.path.join(args.out, command, name))
+            r = run_one(command, extra, path, os.path.join(args.out, command, name), edit_flags)
             (reports.append(r) if r is not None else skipped.append(os.path.basename(path)))
         if not reports:
             continue
