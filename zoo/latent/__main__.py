@@ -5,7 +5,8 @@
     sample       PCA sampling: draw in the PCA basis and decode
     attribute    one attribute direction (InterFaceGAN with a classifier preset, or an encoder's mean difference)
     directions   a direction set (PCA + classifier directions) for a preset folder
-    edit         move seeds, a photo (--encoder) or a projected latent along a stored direction
+    edit         move seeds, a photo (--encoder), a projected latent or real faces lacking an attribute
+                 (--lacking RULE, with the direction decoded alone) along a stored direction
     interpolate  lerp and slerp between two seeds or two photos
     matrix       4-corner interpolation matrix
     restore      VAE (or a diffusion model's SDEdit) restoration of noisy / erased faces vs mean and median
@@ -147,6 +148,12 @@ def build_parser() -> Parser:
     p.add_argument("--condition", default=None, help="comma list of directions to hold fixed")
     p.add_argument("--latent", default=None, help="projection.npz from 'project'")
     p.add_argument("--image", default=None, help="a photo, encoded with --encoder")
+    p.add_argument("--lacking", default=None, metavar="RULE",
+                   help="edit --edit-count real faces (--data, --split) for which the label rule is false, e.g. "
+                        "gender (men, to edit towards women) or age>=40 (the young): encoded with --encoder, or "
+                        "projected (--projection-steps); also decodes the direction alone")
+    p.add_argument("--projection-steps", type=integer(1, 100_000), default=100,
+                   help="--lacking without --encoder: projection steps per face")
     _no_align(p)
     for command in ("interpolate", "matrix"):
         p = sub.add_parser(command)

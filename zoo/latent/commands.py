@@ -255,7 +255,7 @@ def edit_figure(args, gen, direction, name, latents=None, caption: str = "", ide
 def cmd_edit(args) -> dict:
     gen = generator(args)
     refuse_diffusion(gen.model, "edit along a direction")
-    ds = direction_set(args.directions, gen.model, encoder=args.encoder if args.image else None)
+    ds = direction_set(args.directions, gen.model, encoder=args.encoder if args.image or args.lacking else None)
     direction = ds[args.direction]
     if args.condition:
         direction = attributes.condition(direction, *(ds[c] for c in args.condition.split(",")))
@@ -277,9 +277,15 @@ def cmd_edit(args) -> dict:
         read = read_photo(args.image, gen.model.image_size, gen.model.channels, args.align)
         latents, photo = encode(args.encoder, read.x), {"image": args.image, "photo": read.record()}
         photo["identity"] = photo_identity(read.x, gen(latents), "encoding")
-    caption = photo_caption(args.align).replace("photos", "photo") if photo else ""
-    if photo:
+    elif args.lacking:
+        from zoo.latent.lacking import lacking_faces
+
+        latents, photo = lacking_faces(args, gen, direction)
+    caption = photo_caption(args.align).replace("photos", "photo") if "photo" in photo else ""
+    if "photo" in photo:
         caption += f"; {identity_caption(photo['identity'])}"
+    elif args.lacking:
+        caption = photo["caption"]
     return {"direction": args.direction, "condition": args.condition, **photo,
             **edit_figure(args, gen, direction, args.direction, latents, caption, identity=True)}
 

@@ -206,3 +206,31 @@ def test_a_z_only_gan_s_pca_comes_from_its_first_layer_by_default(tiny, tmp_path
     assert d["pca"]["source"].startswith("first-layer activations")
     z = _run(tmp_path / "z", "directions", "--model", tiny["gen"], "--samples", "60", "--no-activations")
     assert z["pca"]["source"] == "sampled z"
+
+
+def test_edit_lacking_applies_the_direction_to_real_faces_without_the_attribute(tiny, tmp_path, capsys):
+    """edit --lacking RULE: the faces edited are real faces of the split for which the rule is false (encoded, or
+    projected for a GAN), their reconstruction is reported, and the direction is decoded alone."""
+    from zoo.latent.data import label_rule, load_images
+
+    _run(tmp_path / "d", "directions", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA, "--tasks",
+         f"gender@{tiny['clf']}", "--edit-count", "1", "--edit-steps", "3")
+    r = _run(tmp_path / "v", "edit", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA, "--directions",
+             str(tmp_path / "d"), "--direction", "gender", "--lacking", "gender", "--edit-count", "3",
+             "--edit-steps", "3", "--classifier", tiny["clf"])
+    images, labels, _ = load_images("synthetic", None, 24, 16, 3, "test", 0)
+    lacking = int((~label_rule(labels, "gender")).sum())
+    assert r["faces"] == min(3, lacking) > 0 and r["reconstructed"].startswith("encoded by")
+    assert {"psnr", "ssim", "mse"} <= set(r["metrics"]) and len(r["edit"]["mean_per_step"]) == 3
+    for figure in ("lacking_faces.png", "direction_alone.png", "edit_gender.png"):
+        assert os.path.isfile(tmp_path / "v" / figure)
+    _run(tmp_path / "dg", "directions", "--model", tiny["gen"], "--samples", "60", "--classifier", tiny["clf"],
+         "--tasks", "gender", "--edit-count", "1", "--edit-steps", "3")
+    g = _run(tmp_path / "g", "edit", "--model", tiny["gen"], *DATA, "--directions", str(tmp_path / "dg"),
+             "--direction", "gender", "--lacking", "gender", "--edit-count", "2", "--edit-steps", "3",
+             "--projection-steps", "3")
+    assert g["reconstructed"] == "projected (3 steps each)" and g["faces"] == 2
+    capsys.readouterr()
+    assert main(["edit", "--model", tiny["dec"], "--encoder", tiny["enc"], *DATA, "--directions",
+                 str(tmp_path / "d"), "--direction", "gender", "--lacking", "age>=0", "--out", str(tmp_path)]) == 2
+    assert "none of the 24 faces drawn lacks it" in capsys.readouterr().err
