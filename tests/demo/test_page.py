@@ -55,9 +55,10 @@ def test_a_non_image_upload_is_refused_with_a_sentence(page, tmp_path):
         fn.fn(str(notes), [])
 
 
-# Sliders that do not redraw on release: a new projection (seconds) per move, and the style-mixing crossover
-# (its own button's result).
-NOT_ON_RELEASE = ("projection steps", "crossover layer (A before, B from it)")
+# Sliders that do not redraw on release: a new projection or pivotal tuning (seconds) per move, and the
+# style-mixing crossover (its own button's result).
+NOT_ON_RELEASE = ("projection steps", "pivotal tuning steps (0: off; keeps the person, not for diffusion)",
+                  "crossover layer (A before, B from it)")
 
 
 @pytest.mark.parametrize("tab, outputs", [("Generate", ["generate-output"]), ("Edit", ["edit-output"]),
