@@ -17,6 +17,13 @@ last step, which is checked.
 2. **Report** (test part): FD, KID, precision and recall (k = 3) of the chosen checkpoints in every space, with the
    real-vs-real floor of the same protocol (a second draw of real faces, as ``zoo.preset_distance`` does).
 
+Another comparison at equal compute, such as fine-tuning from a preset against training from scratch on a small
+folder, chooses on one folder and reports on another (all of each), with a third real set as the floor:
+
+    python -m bench.gan_ablation --name dcgan64_finetune_old --validation-real runs/finetune/data/old_validation \
+        --test-real runs/finetune/data/old_test --floor-real runs/finetune/data/old_validation \
+        --arm scratch=runs/finetune/scratch/00000-celeba_dcgan --arm preset=runs/finetune/finetune/00000-celeba_dcgan
+
 Writes ``docs/data/gan_ablation_<name>.json`` (``python -m docs.generate`` renders its table into the docs) and
 ``docs/images/gan_ablation_<name>.png`` (the validation curves), and prints the table.
 """
@@ -49,11 +56,11 @@ def spec(checkpoint: str, weights: str) -> str:
 
 
 def measure(real: str, fakes: list[str], extractor: str, split: str, metrics: str, n: int, resolution: int,
-            floor: bool) -> dict:
-    """One ``zoo.evaluate`` report of ``fakes`` (then, with ``floor``, the real set again: the floor)."""
+            floor: str | None) -> dict:
+    """One ``zoo.evaluate`` report of ``fakes`` (then the ``floor`` set, real faces: the floor)."""
     from zoo.evaluate import build_parser, evaluate
 
-    argv = ["--real", real, "--fake", *fakes, *([real] if floor else []), "--extractor", extractor, "--metrics",
+    argv = ["--real", real, "--fake", *fakes, *([floor] if floor else []), "--extractor", extractor, "--metrics",
             metrics, "--n", str(n), "--repeats", "1", "--seed", "1", "--split", split, "--resolution", str(resolution)]
     args = build_parser().parse_args(argv)
     args.argv = argv
@@ -66,10 +73,10 @@ def _value(result: dict, prefix: str) -> float:
     return next(v["mean"] for k, v in result["summary"].items() if k.startswith(prefix))
 
 
-def choose(real: str, arms: dict, space: str, n: int, resolution: int, every: int) -> dict:
+def choose(real: str, arms: dict, space: str, n: int, resolution: int, every: int, split: str = "validation") -> dict:
     """{arm: {weights: {"curve": [(images, step, FD)], "chosen": checkpoint folder, "validation_fd": FD}}}."""
     entries = [(arm, w, c) for arm, run in arms.items() for c in checkpoints(run, every) for w in WEIGHTS]
-    report = measure(real, [spec(c, w) for _, w, c in entries], space, "validation", "fid", n, resolution, False)
+    report = measure(real, [spec(c, w) for _, w, c in entries], space, split, "fid", n, resolution, None)
     out = {arm: {w: {"curve": []} for w in WEIGHTS} for arm in arms}
     for (arm, w, c), result in zip(entries, report["results"]):
         info = result["info"]
@@ -80,23 +87,25 @@ def choose(real: str, arms: dict, space: str, n: int, resolution: int, every: in
         for w in WEIGHTS:
             best = min(out[arm][w]["curve"], key=lambda p: p["fd"])
             out[arm][w].update(chosen=best["checkpoint"], validation_fd=best["fd"], step=best["step"])
-    return {"extractor": space, "n": n, "split": "validation", "command": " ".join(report["argv"]), "arms": out}
+    return {"extractor": space, "n": n, "split": split, "real": real, "command": " ".join(report["argv"]), "arms": out}
 
 
-def report_test(real: str, chosen: dict, spaces: list[str], n: int, resolution: int) -> dict:
+def report_test(real: str, chosen: dict, spaces: list[str], n: int, resolution: int, split: str = "test",
+                floor: str | None = None) -> dict:
     """{space: {"rows": {arm/weights: {FD, KID, precision, recall}}, "floor": {...}, "command": ...}}."""
     keys = [(arm, w) for arm, ws in chosen.items() for w in WEIGHTS]
     fakes = [spec(os.path.join(ROOT, chosen[arm][w]["chosen"]), w) for arm, w in keys]
     out = {}
     for space in spaces:
-        report = measure(real, fakes, space, "test", "fid,kid,precision,recall", n, resolution, True)
+        report = measure(real, fakes, space, split, "fid,kid,precision,recall", n, resolution, floor or real)
         results = report["results"]
 
         def row(result):
             return {m: _value(result, p) for m, p in (("fd", "FD"), ("kid", "KID"), ("precision", "precision"),
                                                         ("recall", "recall"))}
         out[space] = {"rows": {f"{arm}/{w}": row(r) for (arm, w), r in zip(keys, results)},
-                      "floor": row(results[len(keys)]), "n": n, "command": " ".join(report["argv"])}
+                      "floor": row(results[len(keys)]), "n": n, "split": split, "real": real,
+                      "floor_set": floor or real, "command": " ".join(report["argv"])}
     return out
 
 
@@ -108,7 +117,8 @@ def run_facts(run_dir: str) -> dict:
     cfg = read_json(os.path.join(run_dir, "config.json"))
     last = last_metrics(run_dir)
     facts = {k: cfg.get(k) for k in ("augment", "diffaugment_policy", "ada_target", "ada_kimg", "ema_kimg",
-                                     "train_images", "train_on", "batch_size", "base_filters", "seed")}
+                                     "train_images", "train_on", "batch_size", "base_filters", "seed", "init_from",
+                                     "data_dir")}
     facts.update({"steps": int(last.get("step", 0)), "train_seconds": last.get("seconds")})
     for k in ("augment_p", "r_t"):
         if k in last:
@@ -144,7 +154,13 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n\n".join(__doc__.split("\n\n")[1:]))
-    p.add_argument("--real", required=True, help="the runs' dataset: utkface:DIR")
+    p.add_argument("--real", help="the runs' dataset, utkface:DIR: its validation part chooses, its test part reports")
+    p.add_argument("--validation-real", metavar="SET", help="instead of --real's validation part: a folder (or any "
+                   "zoo.evaluate --real) that chooses the checkpoints, all of it")
+    p.add_argument("--test-real", metavar="SET", help="instead of --real's test part: a folder that every figure is "
+                   "measured on, all of it (with --validation-real)")
+    p.add_argument("--floor-real", metavar="SET", help="the real set measured against the test set as the floor "
+                   "(default: a second draw of the test set; with a small folder, give another real set)")
     p.add_argument("--arm", action="append", required=True, metavar="NAME=RUN", help="an arm's run folder")
     p.add_argument("--name", required=True, help="the ablation's name (file names)")
     p.add_argument("--spaces", default="classifier_gender_utkface_48,face_embedding",
@@ -162,6 +178,11 @@ def main(argv=None) -> int:
             print(f"{PROG}: error: --arm {item!r}: expected NAME=RUN_FOLDER", file=sys.stderr)
             return 2
         arms[name] = run
+    if bool(args.validation_real) != bool(args.test_real) or bool(args.real) == bool(args.validation_real):
+        print(f"{PROG}: error: give --real, or both --validation-real and --test-real", file=sys.stderr)
+        return 2
+    parts = ((args.real, "validation"), (args.real, "test")) if args.real else (
+        (args.validation_real, "all"), (args.test_real, "all"))
     facts = {arm: run_facts(run) for arm, run in arms.items()}
     if len({f["steps"] for f in facts.values()}) != 1:
         print(f"{PROG}: error: the arms stopped at different steps ({ {a: f['steps'] for a, f in facts.items()} }); "
@@ -170,10 +191,11 @@ def main(argv=None) -> int:
     from zoo.utils.io import write_json
 
     spaces = args.spaces.split(",")
-    chosen = choose(args.real, arms, spaces[0], args.choose_n, args.resolution, args.every)
+    chosen = choose(parts[0][0], arms, spaces[0], args.choose_n, args.resolution, args.every, parts[0][1])
     result = {"name": args.name, "command": f"{PROG} " + " ".join(argv if argv is not None else sys.argv[1:]),
               "arms": facts, "choose": chosen,
-              "test": report_test(args.real, chosen["arms"], spaces, args.n, args.resolution)}
+              "test": report_test(parts[1][0], chosen["arms"], spaces, args.n, args.resolution, parts[1][1],
+                                  args.floor_real)}
     os.makedirs(os.path.join(args.out, "data"), exist_ok=True)
     os.makedirs(os.path.join(args.out, "images"), exist_ok=True)
     write_json(os.path.join(args.out, "data", f"gan_ablation_{args.name}.json"), result)

@@ -26,19 +26,23 @@ def render(result: dict) -> str:
     """The markdown table: one row per arm and generator (trained, EMA), chosen on validation, measured on test."""
     spaces = list(result["test"])
     tags = [SPACE_NAMES.get(s, s) for s in spaces]
-    head = ["augmentation", "generator", "chosen step", f"validation FD[{tags[0]}]"]
+    starts = any(f.get("init_from") for f in result["arms"].values())
+    head = ["start"] * starts + ["augmentation", "generator", "chosen step", f"validation FD[{tags[0]}]"]
     for t in tags:
         head += [f"FD[{t}]", f"KID[{t}]", f"precision / recall [{t}]"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for arm, ws in result["choose"]["arms"].items():
         for w in ("trained", "ema"):
-            cells = [_augment(result["arms"][arm]), "EMA" if w == "ema" else "trained", f"{ws[w]['step']:,}",
-                     f"{ws[w]['validation_fd']:.2f}"]
+            facts = result["arms"][arm]
+            cells = [f"`{os.path.basename(facts['init_from'].rstrip('/'))}`" if facts.get("init_from")
+                     else "scratch"] * starts
+            cells += [_augment(facts), "EMA" if w == "ema" else "trained", f"{ws[w]['step']:,}",
+                      f"{ws[w]['validation_fd']:.2f}"]
             for s in spaces:
                 r = result["test"][s]["rows"][f"{arm}/{w}"]
                 cells += [f"{r['fd']:.3g}", f"{r['kid']:.4f}", f"{r['precision']:.2f} / {r['recall']:.2f}"]
             lines.append("| " + " | ".join(cells) + " |")
-    cells = ["real faces (the floor)", "", "", ""]
+    cells = [""] * starts + ["real faces (the floor)", "", "", ""]
     for s in spaces:
         r = result["test"][s]["floor"]
         cells += [f"{r['fd']:.3g}", f"{r['kid']:.4f}", f"{r['precision']:.2f} / {r['recall']:.2f}"]
@@ -46,8 +50,15 @@ def render(result: dict) -> str:
     any_facts = next(iter(result["arms"].values()))
     whole = "the split's train part" if any_facts.get("train_on") == "train" else "every face of the dataset"
     subset = f"a seeded {any_facts['train_images']:,} of {whole}" if any_facts.get("train_images") else whole
+    if any_facts.get("train_on") != "train" and any_facts.get("data_dir"):
+        subset = f"the faces of `{any_facts['data_dir']}`"
+    test = result["test"][spaces[0]]
+    if test.get("split", "test") == "test":
+        where = (f"{result['choose']['n']:,} validation faces", f"{test['n']:,} test faces", "")
+    else:
+        where = (f"up to {result['choose']['n']:,} faces of `{result['choose']['real']}`",
+                 f"up to {test['n']:,} faces of `{test['real']}`", f", the floor against `{test['floor_set']}`")
     lines += ["", f"{any_facts['steps']:,} generator steps of batch {any_facts['batch_size']} per arm on {subset}; "
-              f"checkpoints chosen on {result['choose']['n']:,} validation faces by FD[{tags[0]}], measured on "
-              f"{result['test'][spaces[0]]['n']:,} test faces (spaces: "
+              f"checkpoints chosen on {where[0]} by FD[{tags[0]}], measured on {where[1]}{where[2]} (spaces: "
               + ", ".join(f"{t} = {s}" for t, s in zip(tags, spaces)) + ")."]
     return "\n".join(lines) + "\n"

@@ -29,10 +29,16 @@ def test_checkpoints_keep_every_kth_and_always_the_last(tmp_path):
     assert [int(p.rsplit("-", 1)[1]) for p in gan_ablation.checkpoints(str(run))] == [2, 4, 6, 8, 10]
 
 
-def test_the_ablation_chooses_on_validation_reports_on_test_with_the_floor_and_renders(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def two_arms(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("arms")
+    return _run(tmp, "a", 4), _run(tmp, "b", 4, "--augment", "diffaugment")
+
+
+def test_the_ablation_chooses_on_validation_reports_on_test_with_the_floor_and_renders(tmp_path, capsys, two_arms):
     from docs.ablation import load, render
 
-    none, diff = _run(tmp_path, "a", 4), _run(tmp_path, "b", 4, "--augment", "diffaugment")
+    none, diff = two_arms
     docs = str(tmp_path / "docs")
     argv = ["--real", "synthetic", "--name", "tiny", "--arm", f"none={none}", "--arm", f"diffaugment={diff}",
             "--spaces", "classifier_gender_utkface_48", "--n", "12", "--choose-n", "12", "--resolution", "16",
@@ -56,6 +62,40 @@ def test_the_ablation_chooses_on_validation_reports_on_test_with_the_floor_and_r
     table = render(result)
     assert table.count("\n| ") == 4 + 1 and "real faces (the floor)" in table and "DiffAugment" in table
     assert table in capsys.readouterr().out
+
+
+def test_folders_choose_and_report_all_of_themselves_with_another_floor_and_a_start_column(tmp_path, two_arms):
+    """A fine-tune-vs-scratch comparison: chosen on one folder, reported on another, floor against a third."""
+    from docs.ablation import load, render
+    from zoo.data.synthetic import write_celeba
+
+    sets = {k: write_celeba(str(tmp_path / k), n, seed=i) for i, (k, n) in enumerate(
+        (("validation", 10), ("test", 9), ("floor", 8)))}
+    folders = {k: os.path.join(v, "img_align_celeba") for k, v in sets.items()}
+    none, diff = two_arms
+    docs = str(tmp_path / "docs")
+    assert gan_ablation.main(["--validation-real", folders["validation"], "--test-real", folders["test"],
+                              "--floor-real", folders["floor"], "--name", "ft", "--arm", f"scratch={none}",
+                              "--arm", f"preset={diff}", "--spaces", "classifier_gender_utkface_48", "--n", "12",
+                              "--choose-n", "12", "--resolution", "16", "--out", docs]) == 0
+    result = load(docs, "ft")
+    test = result["test"]["classifier_gender_utkface_48"]
+    assert result["choose"]["real"] == folders["validation"] and "--split all" in result["choose"]["command"]
+    assert test["real"] == folders["test"] and test["floor_set"] == folders["floor"]
+    assert f"--real {folders['test']} " in test["command"] and test["command"].count(folders["floor"]) == 1
+    # the floor is a different set of real faces, so not 0
+    assert test["floor"]["fd"] > 1e-6
+    result["arms"]["preset"]["init_from"] = "runs/finetune/source_dcgan64"
+    table = render(result)
+    assert "| `source_dcgan64` | DiffAugment" in table and "| scratch | none |" in table
+    assert f"faces of `{folders['test']}`, the floor against `{folders['floor']}`" in table
+
+
+@pytest.mark.parametrize("argv", [["--validation-real", "x"], ["--real", "synthetic", "--test-real", "y",
+                                                                "--validation-real", "x"], []])
+def test_the_real_sets_must_be_one_dataset_or_two_folders(tmp_path, capsys, argv, two_arms):
+    assert gan_ablation.main([*argv, "--name", "x", "--arm", f"a={two_arms[0]}"]) == 2
+    assert "give --real, or both --validation-real and --test-real" in capsys.readouterr().err
 
 
 def test_arms_of_unequal_compute_are_refused(tmp_path, capsys):
