@@ -31,7 +31,7 @@ def test_two_steps_on_synthetic_write_the_report(tiny_run):
               "logs/validation.csv", "plots/losses.png", "preset/metadata.json"):
         assert os.path.isfile(os.path.join(tiny_run, f)), f
     for f in ("confusion_gender.png", "confusion_ethnicity.png", "age_histograms.png", "gender_accuracy_by_age.png",
-              "sample_predictions.png", "class_balance.png"):
+              "sample_predictions.png", "class_balance.png", "training_curves.png", "feature_maps.png"):
         assert os.path.isfile(os.path.join(tiny_run, "report", f)), f
     split = json.load(open(os.path.join(tiny_run, "split.json")))
     assert split["counts"] == {"train": 42, "validation": 12, "test": 6} and split["seed"] == 0
@@ -41,6 +41,7 @@ def test_two_steps_on_synthetic_write_the_report(tiny_run):
     assert np.array(test["ethnicity"]["confusion"]).sum() == 6 and test["age"]["mae"] >= 0
     report = open(os.path.join(tiny_run, "report.md")).read()
     assert "gender_accuracy" in report and "age_mae" in report and "macro F1" in report
+    assert "(report/training_curves.png)" in report and "(report/feature_maps.png)" in report
     meta = json.load(open(os.path.join(tiny_run, "preset", "metadata.json")))
     assert meta["split"]["proportions"] == [0.7, 0.2, 0.1] and "training_command" in meta
     assert meta["metrics"]["test"]["gender_accuracy"] == pytest.approx(test["gender"]["accuracy"], abs=1e-4)
@@ -281,3 +282,35 @@ def test_builtin_age_preset_scores_its_recorded_test_mae_on_the_real_split():
     mae = np.abs(outputs["age"] - labels["age"]).mean()
     assert mae == pytest.approx(meta["metrics"]["test"]["age_mae"], abs=1e-3)
     assert model.age_calibration is not None and meta["age_calibration_fit"]["fit_on"] == "validation split"
+
+
+def test_the_feature_maps_are_the_layers_that_make_the_features(tiny_run):
+    """maps() runs the same layers as call(): its last map, flattened, is the classifier's feature vector, and each
+    block's pooling halves the side."""
+    from zoo.registry import from_preset
+
+    model = from_preset(os.path.join(tiny_run, "preset"))
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 1)).astype("float32")
+    maps = model.features.maps(x)
+    assert [name for name, _ in maps] == ["conv0 + ReLU", "pool0", "bn0", "conv1 + ReLU", "pool1", "bn1"]
+    assert [tuple(np.shape(a))[1:] for _, a in maps] == [(16, 16, 4), (8, 8, 4), (8, 8, 4), (8, 8, 8), (4, 4, 8),
+                                                           (4, 4, 8)]
+    assert float(np.min(maps[0][1])) >= 0  # after the ReLU
+    np.testing.assert_allclose(np.reshape(maps[-1][1], (2, -1)), model.features(x, training=False), atol=1e-6)
+
+
+def test_the_figures_command_redraws_a_runs_figures_and_refuses_what_it_cannot_draw(tiny_run, tmp_path, capsys):
+    from zoo.classification import figures
+
+    out = str(tmp_path / "fig")
+    # a synthetic run has no data folder to take a test face from: one sentence, exit 2
+    assert figures.main([tiny_run, "--out", out]) == 2
+    assert "give --image FACE" in capsys.readouterr().err
+    from PIL import Image
+
+    face = str(tmp_path / "face.png")
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 30, 3), dtype=np.uint8)).save(face)
+    assert figures.main([tiny_run, "--image", face, "--out", out]) == 0
+    assert sorted(os.listdir(out)) == ["feature_maps.png", "training_curves.png"]
+    assert figures.main([str(tmp_path), "--out", out]) == 2
+    assert "not a run folder" in capsys.readouterr().err

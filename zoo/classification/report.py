@@ -59,6 +59,14 @@ def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, 
                            [caption({k: v[i] for k, v in outputs.items()}, {k: v[i] for k, v in labels.items()})
                             for i in pick])
     figures.append("sample_predictions.png")
+    from zoo.classification.figures import FIGURES, training_curves, feature_maps
+    from zoo.training.metrics_file import read_metrics
+
+    if read_metrics(os.path.join(run_dir, "logs", "metrics.csv"))[1]:
+        training_curves(run_dir, os.path.join(rep, FIGURES[0]))
+        figures.append(FIGURES[0])
+    feature_maps(classifier, images[pick[0]], os.path.join(rep, FIGURES[1]), name="a test face")
+    figures.append(FIGURES[1])
 
     record = read_json(os.path.join(run_dir, "command.json")) if os.path.isfile(
         os.path.join(run_dir, "command.json")) else {"argv": [f"python -m recipes.{recipe}"]}
@@ -108,6 +116,9 @@ def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, 
         lines += ["", "![age histograms](report/age_histograms.png)"]
     if notes:
         lines += ["", "## Notes", "", *(f"- {n}" for n in notes)]
+    lines += ["", "## Training", ""] + (["![training and validation](report/training_curves.png)", ""]
+                                       if "training_curves.png" in figures else [])
+    lines += ["![feature maps of a test face after each layer](report/feature_maps.png)"]
     lines += ["", "## Data", "", "![class balance](report/class_balance.png)", "", "## Sample test predictions", "",
               "![samples](report/sample_predictions.png)", "",
               f"Licence: {meta['licence']}", ""]

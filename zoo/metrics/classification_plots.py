@@ -94,3 +94,73 @@ def plot_predictions(path: str, images, captions, cols: int = 8) -> None:
         ax.set_title(captions[i], fontsize=6.5)
         ax.axis("off")
     save_figure(plt, fig, path)
+
+
+def plot_training_curves(path: str, steps, epochs, losses: dict, validation: list[dict], best_epoch: int | None,
+                         title: str = "") -> None:
+    """Left: each training loss by step, one colour per epoch (the logged values are running means that restart at
+    each epoch). Right: the validation metrics by epoch (accuracies, and age MAE on its own axis), the best epoch
+    (the weights kept) marked."""
+    import matplotlib.cm as cm
+
+    steps, epochs = np.asarray(steps, float), np.asarray(epochs, int)
+    plt, fig = new_figure(figsize=(12, 4.2))
+    ax = fig.add_subplot(1, 2, 1)
+    colours = cm.viridis(np.linspace(0, 1, max(int(epochs.max()) + 1, 1) if len(epochs) else 1))
+    styles = dict(zip(losses, ("-", "--", ":", "-.")))
+    for name, values in losses.items():
+        values = np.asarray(values, float)
+        for e in np.unique(epochs):
+            at = epochs == e
+            ax.plot(steps[at], values[at], styles.get(name, "-"), color=colours[e], lw=1.4,
+                    label=name if e == epochs.min() else None)
+    if len(epochs):
+        sm = cm.ScalarMappable(cmap="viridis", norm=plt.Normalize(int(epochs.min()) + 1, int(epochs.max()) + 1))
+        fig.colorbar(sm, ax=ax, label="epoch")
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss (running mean in the epoch)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax = fig.add_subplot(1, 2, 2)
+    x = [int(r["epoch"]) for r in validation]
+    for key in ("gender_accuracy", "ethnicity_accuracy"):
+        if validation and key in validation[0]:
+            ax.plot(x, [float(r[key]) for r in validation], "o-", label=key.replace("_", " "))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation accuracy")
+    handles = []
+    if validation and "age_mae" in validation[0]:
+        twin = ax.twinx()
+        handles += twin.plot(x, [float(r["age_mae"]) for r in validation], "s-", color="C3", label="age MAE (years)")
+        twin.set_ylabel("validation age MAE (years)", color="C3")
+    if best_epoch is not None:
+        ax.axvline(best_epoch, color="grey", ls=":", label=f"best epoch ({best_epoch}): the weights kept")
+    ax.grid(alpha=0.3)
+    handles = ax.get_legend_handles_labels()[0] + handles
+    if handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8)
+    fig.suptitle(title)
+    save_figure(plt, fig, path)
+
+
+def plot_feature_maps(path: str, image, maps: list[tuple[str, object]], per_layer: int = 8, title: str = "") -> None:
+    """The input face, then one row per layer: its ``per_layer`` most active channels (mean activation over the
+    face), each scaled to its own range, with the layer's name and shape."""
+    rows = len(maps) + 1
+    plt, fig = new_figure(figsize=(1.25 * per_layer, 1.3 * rows))
+    img = np.asarray(image, float)
+    ax = fig.add_subplot(rows, per_layer, 1)
+    ax.imshow(img[..., 0] if img.shape[-1] == 1 else (img + 1) / 2, cmap="gray", vmin=-1, vmax=1)
+    ax.set_title("input", fontsize=8)
+    ax.axis("off")
+    for r, (name, act) in enumerate(maps, start=1):
+        act = np.asarray(act, float)
+        top = np.argsort(-act.mean(axis=(0, 1)))[:per_layer]
+        for c, k in enumerate(top):
+            ax = fig.add_subplot(rows, per_layer, r * per_layer + c + 1)
+            ax.imshow(act[..., k], cmap="magma")
+            ax.axis("off")
+            if c == 0:
+                ax.set_title(f"{name} {act.shape[0]}x{act.shape[1]}x{act.shape[2]}", fontsize=7, loc="left")
+    fig.suptitle(title)
+    save_figure(plt, fig, path)

@@ -47,6 +47,19 @@ class FaceFeatures(layers.Layer):
             x = norm(pool(conv(x)), training=training)
         return self.flatten(x)
 
+    def maps(self, images) -> list[tuple[str, object]]:
+        """The activations after each layer of each block, in order: [(name, [B, H, W, filters])], inference mode.
+        The last one, flattened, is ``call``'s output (the classifier chapter's feature-map figure)."""
+        out, x = [], images
+        for conv, pool, norm in self.blocks:
+            x = conv(x)
+            out.append((f"{conv.name} + ReLU", x))
+            x = pool(x)
+            out.append((pool.name, x))
+            x = norm(x, training=False)
+            out.append((norm.name, x))
+        return out
+
     def compute_output_shape(self, input_shape):
         size = input_shape[1] // 2 ** len(self.filters)
         return (input_shape[0], size * size * self.filters[-1])
