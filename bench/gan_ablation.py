@@ -42,13 +42,16 @@ PROG = "python -m bench.gan_ablation"
 WEIGHTS = ("trained", "ema")
 
 
-def checkpoints(run_dir: str, every: int = 1) -> list[str]:
-    """The run's checkpoint folders in step order, every ``every``-th one and always the last."""
+def checkpoints(run_dir: str, every: int = 1, multiple: int = 0) -> list[str]:
+    """The run's checkpoint folders in step order: with ``multiple``, those at a multiple of that step only (a run
+    also checkpoints at each epoch's end); of them every ``every``-th one; always the last."""
     found = sorted(glob.glob(os.path.join(run_dir, "checkpoints", "ckpt-*")), key=lambda p: int(p.rsplit("-", 1)[1]))
     if not found:
         raise ValueError(f"{run_dir} has no checkpoints")
+    last = found[-1]
+    found = [p for p in found if not multiple or int(p.rsplit("-", 1)[1]) % multiple == 0] or [last]
     kept = found[every - 1::every]
-    return kept if kept and kept[-1] == found[-1] else kept + [found[-1]]
+    return kept if kept and kept[-1] == last else kept + [last]
 
 
 def spec(checkpoint: str, weights: str) -> str:
@@ -73,9 +76,10 @@ def _value(result: dict, prefix: str) -> float:
     return next(v["mean"] for k, v in result["summary"].items() if k.startswith(prefix))
 
 
-def choose(real: str, arms: dict, space: str, n: int, resolution: int, every: int, split: str = "validation") -> dict:
+def choose(real: str, arms: dict, space: str, n: int, resolution: int, every: int, split: str = "validation",
+           multiple: int = 0) -> dict:
     """{arm: {weights: {"curve": [(images, step, FD)], "chosen": checkpoint folder, "validation_fd": FD}}}."""
-    entries = [(arm, w, c) for arm, run in arms.items() for c in checkpoints(run, every) for w in WEIGHTS]
+    entries = [(arm, w, c) for arm, run in arms.items() for c in checkpoints(run, every, multiple) for w in WEIGHTS]
     report = measure(real, [spec(c, w) for _, w, c in entries], space, split, "fid", n, resolution, None)
     out = {arm: {w: {"curve": []} for w in WEIGHTS} for arm in arms}
     for (arm, w, c), result in zip(entries, report["results"]):
@@ -168,6 +172,9 @@ def main(argv=None) -> int:
     p.add_argument("--n", type=int, default=1000, help="faces per set on the test part")
     p.add_argument("--choose-n", type=int, default=1000, help="faces per set on the validation part")
     p.add_argument("--every", type=int, default=1, help="measure every K-th checkpoint on validation")
+    p.add_argument("--step-multiple", type=int, default=0, metavar="N",
+                   help="measure only the checkpoints at multiples of N steps (a run's --checkpoint-every; it also "
+                        "checkpoints at each epoch's end) and the last")
     p.add_argument("--resolution", type=int, default=64)
     p.add_argument("--out", default=os.path.join(ROOT, "docs"), help="docs folder (data/ and images/ inside)")
     args = p.parse_args(argv)
@@ -191,7 +198,8 @@ def main(argv=None) -> int:
     from zoo.utils.io import write_json
 
     spaces = args.spaces.split(",")
-    chosen = choose(parts[0][0], arms, spaces[0], args.choose_n, args.resolution, args.every, parts[0][1])
+    chosen = choose(parts[0][0], arms, spaces[0], args.choose_n, args.resolution, args.every, parts[0][1],
+                    args.step_multiple)
     result = {"name": args.name, "command": f"{PROG} " + " ".join(argv if argv is not None else sys.argv[1:]),
               "arms": facts, "choose": chosen,
               "test": report_test(parts[1][0], chosen["arms"], spaces, args.n, args.resolution, parts[1][1],

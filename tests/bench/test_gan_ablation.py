@@ -27,6 +27,9 @@ def test_checkpoints_keep_every_kth_and_always_the_last(tmp_path):
     steps = [int(p.rsplit("-", 1)[1]) for p in gan_ablation.checkpoints(str(run), 2)]
     assert steps == [4, 8, 10]
     assert [int(p.rsplit("-", 1)[1]) for p in gan_ablation.checkpoints(str(run))] == [2, 4, 6, 8, 10]
+    (run / "checkpoints" / "ckpt-00000011").mkdir()  # the end of an epoch, off the --checkpoint-every grid
+    assert [int(p.rsplit("-", 1)[1]) for p in gan_ablation.checkpoints(str(run), 1, 4)] == [4, 8, 11]
+    assert [int(p.rsplit("-", 1)[1]) for p in gan_ablation.checkpoints(str(run), 1, 5)] == [10, 11]
 
 
 @pytest.fixture(scope="module")
