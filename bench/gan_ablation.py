@@ -1,7 +1,7 @@
 """A GAN ablation at equal compute (issue 28): each arm's checkpoint chosen on validation faces, reported on test faces
 in two feature spaces, the trained and the EMA generator of every run side by side.
 
-    python -m bench.gan_ablation --real utkface:../shared/data/utkface --name dcgan64_subset2k \\
+    python -m bench.gan_ablation --real utkface:../shared/data/utkface --name dcgan64_subset2k --step-multiple 500 \\
         --arm none=runs/ablation/subset_none/00000-celeba_dcgan \\
         --arm diffaugment=runs/ablation/subset_diffaugment/00000-celeba_dcgan \\
         --arm ada=runs/ablation/subset_ada/00000-celeba_dcgan [--n 1000] [--resolution 64]
@@ -21,7 +21,7 @@ Another comparison at equal compute, such as fine-tuning from a preset against t
 folder, chooses on one folder and reports on another (all of each), with a third real set as the floor:
 
     python -m bench.gan_ablation --name dcgan64_finetune_old --validation-real runs/finetune/data/old_validation \
-        --test-real runs/finetune/data/old_test --floor-real runs/finetune/data/old_validation \
+        --test-real runs/finetune/data/old_test --floor-real runs/finetune/data/old_validation --step-multiple 250 \
         --arm scratch=runs/finetune/scratch/00000-celeba_dcgan --arm preset=runs/finetune/finetune/00000-celeba_dcgan
 
 Writes ``docs/data/gan_ablation_<name>.json`` (``python -m docs.generate`` renders its table into the docs) and
