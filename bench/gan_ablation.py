@@ -30,7 +30,6 @@ Writes ``docs/data/gan_ablation_<name>.json`` (``python -m docs.generate`` rende
 
 from __future__ import annotations
 
-import argparse
 import glob
 import os
 import sys
@@ -131,12 +130,10 @@ def run_facts(run_dir: str) -> dict:
 
 
 def plot(result: dict, path: str) -> None:
-    import matplotlib
+    from zoo.utils.plotting import new_figure, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    plt, fig = new_figure(figsize=(7, 4.2))
+    ax = fig.add_subplot(1, 1, 1)
     for i, (arm, ws) in enumerate(result["choose"]["arms"].items()):
         for w, style in zip(WEIGHTS, ("--", "-")):
             c = ws[w]["curve"]
@@ -149,15 +146,13 @@ def plot(result: dict, path: str) -> None:
     ax.set_title(f"{result['name']}: validation curves (circles: the chosen checkpoints)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(plt, fig, path)
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    from zoo.utils.arguments import documented_parser
+
+    p = documented_parser(PROG, __doc__)
     p.add_argument("--real", help="the runs' dataset, utkface:DIR: its validation part chooses, its test part reports")
     p.add_argument("--validation-real", metavar="SET", help="instead of --real's validation part: a folder (or any "
                    "zoo.evaluate --real) that chooses the checkpoints, all of it")

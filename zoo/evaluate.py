@@ -32,15 +32,14 @@ import os
 import sys
 import time
 
-from zoo.utils.arguments import Parser, UsageError, check_model, check_output_folder, integer, run_command
+from zoo.utils.arguments import UsageError, documented_parser, check_model, check_output_folder, integer, run_command
 
 METRICS = ("fid", "kid", "is", "sharpness", "adjusted_fid", "precision", "recall", "identity")
 PROG = "python -m zoo.evaluate"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = Parser(prog=PROG, description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-               epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p = documented_parser(PROG, __doc__)
     p.add_argument("--real", metavar="DIR|DATASET",
                    help="real images: a folder, or a dataset name utkface|celeba|ffhq|synthetic, optionally "
                         "NAME:DATA_DIR (needed for fid, kid, adjusted_fid)")

@@ -18,7 +18,6 @@ metadata.json is not pinned (``zoo/preset_sha256.py``), so the weights' pins sta
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -62,9 +61,9 @@ def split_records(report: dict, presets: list[str], command: str, weights: dict,
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    from zoo.utils.arguments import documented_parser
+
+    p = documented_parser(PROG, __doc__)
     p.add_argument("presets", nargs="+", help="preset folders (their metadata.json is updated)")
     p.add_argument("--real", required=True, help="real faces: a dataset spec (utkface:DIR) or a folder")
     p.add_argument("--extractor", default="classifier_gender_utkface_48")

@@ -12,7 +12,6 @@ the run's preset (``RUN/preset``), the weights its report measured.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import os
 import sys
@@ -109,11 +108,9 @@ def write_figures(run_dir: str, out_dir: str | None = None, image=None, model=No
 
 
 def main(argv=None) -> int:
-    from zoo.utils.arguments import Parser
+    from zoo.utils.arguments import documented_parser
 
-    p = Parser(prog=PROG, description=__doc__.split("\n\n")[0],
-                       formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p = documented_parser(PROG, __doc__)
     p.add_argument("run_dir", help="a classifier run folder (python -m recipes.utkface_classifiers --out ...)")
     p.add_argument("--image", help="the face whose feature maps are drawn (default: the run's first test face)")
     p.add_argument("--out", help="folder for the figures (default: RUN/report)")

@@ -15,12 +15,11 @@ paper 001) are reproduced by the matching flags.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
 
-from zoo.utils.arguments import EXIT_BAD_INPUT
+from zoo.utils.arguments import EXIT_BAD_INPUT, documented_parser
 
 PROG = "python -m zoo.data.preview"
 
@@ -84,9 +83,7 @@ def draw(rows: list[tuple[str, object]], title: str, path: str) -> None:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     own, recipe_argv = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p = documented_parser(PROG, __doc__)
     p.add_argument("--recipe", required=True, help="a recipe module name (celeba_dcgan, utkface_vae, ...)")
     p.add_argument("--out", required=True, help="the PNG to write")
     p.add_argument("--count", type=int, default=32, help="images shown (default 32)")

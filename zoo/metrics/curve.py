@@ -14,7 +14,6 @@ draws the fit beside the measured points.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -125,9 +124,9 @@ def plot(result: dict, metric: str, path: str) -> None:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    from zoo.utils.arguments import documented_parser
+
+    p = documented_parser(PROG, __doc__)
     p.add_argument("report", help="a python -m zoo.evaluate --out report (JSON) whose fakes are run folders")
     p.add_argument("--target", type=float, required=True, help="the distance to reach")
     p.add_argument("--floor", type=float, default=0.0, help="the real-vs-real distance of the same protocol")

@@ -38,6 +38,14 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (--help lists the options)\n")
 
 
+def documented_parser(prog: str, doc: str) -> Parser:
+    """A ``Parser`` for a command whose module docstring is its help: the first paragraph the description, the rest
+    (examples, details) the epilog, laid out as written."""
+    parts = doc.split("\n\n")
+    return Parser(prog=prog, description=parts[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+                  epilog="\n\n".join(parts[1:]))
+
+
 def _range_text(low, high) -> str:
     low, high = (v if isinstance(v, int) or v is None else f"{v:g}" for v in (low, high))
     if low is not None and high is not None:
