@@ -65,8 +65,9 @@ def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, 
     if read_metrics(os.path.join(run_dir, "logs", "metrics.csv"))[1]:
         training_curves(run_dir, os.path.join(rep, FIGURES[0]))
         figures.append(FIGURES[0])
-    feature_maps(classifier, images[pick[0]], os.path.join(rep, FIGURES[1]), name="a test face")
-    figures.append(FIGURES[1])
+    if hasattr(getattr(classifier, "features", None), "maps"):  # an ensemble has no one set of feature maps
+        feature_maps(classifier, images[pick[0]], os.path.join(rep, FIGURES[1]), name="a test face")
+        figures.append(FIGURES[1])
 
     record = read_json(os.path.join(run_dir, "command.json")) if os.path.isfile(
         os.path.join(run_dir, "command.json")) else {"argv": [f"python -m recipes.{recipe}"]}
@@ -116,9 +117,9 @@ def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, 
         lines += ["", "![age histograms](report/age_histograms.png)"]
     if notes:
         lines += ["", "## Notes", "", *(f"- {n}" for n in notes)]
-    lines += ["", "## Training", ""] + (["![training and validation](report/training_curves.png)", ""]
-                                       if "training_curves.png" in figures else [])
-    lines += ["![feature maps of a test face after each layer](report/feature_maps.png)"]
+    drawn = {"training_curves.png": "training and validation", "feature_maps.png": "feature maps of a test face"}
+    if any(f in figures for f in drawn):
+        lines += ["", "## Training", ""] + [f"![{alt}](report/{f})" for f, alt in drawn.items() if f in figures]
     lines += ["", "## Data", "", "![class balance](report/class_balance.png)", "", "## Sample test predictions", "",
               "![samples](report/sample_predictions.png)", "",
               f"Licence: {meta['licence']}", ""]
