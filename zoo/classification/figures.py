@@ -67,6 +67,11 @@ def default_face(run_dir: str) -> str:
     return os.path.join(data_dir, names[0])
 
 
+def has_feature_maps(model) -> bool:
+    """Whether ``model`` has one stack of feature layers to draw (a FaceClassifier; an ensemble has several)."""
+    return hasattr(getattr(model, "features", None), "maps")
+
+
 def feature_maps(model, face, path: str, per_layer: int = 8, name: str = "a test face") -> None:
     """``feature_maps.png``: ``face`` (an image file, or one model input [S, S, C] in [-1, 1]) as the model sees
     it, and its activations after each layer."""
@@ -87,21 +92,20 @@ def feature_maps(model, face, path: str, per_layer: int = 8, name: str = "a test
                             f"feature maps after each layer")
 
 
-def write_figures(run_dir: str, out_dir: str | None = None, image=None, model=None) -> list[str]:
-    """Both figures of a classifier run; returns their paths. ``image``: a face file or model input (default: the
-    run's first test face); ``model``: the run's classifier (default: its preset)."""
+def write_figures(run_dir: str, out_dir: str | None = None, image: str | None = None) -> list[str]:
+    """Both figures of a classifier run, the feature maps of its preset; returns their paths. ``image``: a face
+    file (default: the run's first test face)."""
+    from zoo.registry import from_preset
+
     out_dir = out_dir or os.path.join(run_dir, "report")
     os.makedirs(out_dir, exist_ok=True)
     paths = [os.path.join(out_dir, f) for f in FIGURES]
     training_curves(run_dir, paths[0])
-    if model is None:
-        from zoo.registry import from_preset
-
-        preset = os.path.join(run_dir, "preset")
-        if not os.path.isfile(os.path.join(preset, "config.json")):
-            raise FiguresError(f"{run_dir} has no preset/ yet (written at the end of training)")
-        model = from_preset(preset)
-    if not hasattr(getattr(model, "features", None), "maps"):
+    preset = os.path.join(run_dir, "preset")
+    if not os.path.isfile(os.path.join(preset, "config.json")):
+        raise FiguresError(f"{run_dir} has no preset/ yet (written at the end of training)")
+    model = from_preset(preset)
+    if not has_feature_maps(model):
         raise FiguresError(f"the run's model is a {type(model).__name__}, not a FaceClassifier with feature maps")
     feature_maps(model, default_face(run_dir) if image is None else image, paths[1])
     return paths

@@ -59,13 +59,13 @@ def write_report(cfg, run_dir, source, parts, split_info, classifier, test_src, 
                            [caption({k: v[i] for k, v in outputs.items()}, {k: v[i] for k, v in labels.items()})
                             for i in pick])
     figures.append("sample_predictions.png")
-    from zoo.classification.figures import FIGURES, training_curves, feature_maps
+    from zoo.classification.figures import FIGURES, feature_maps, has_feature_maps, training_curves
     from zoo.training.metrics_file import read_metrics
 
     if read_metrics(os.path.join(run_dir, "logs", "metrics.csv"))[1]:
         training_curves(run_dir, os.path.join(rep, FIGURES[0]))
         figures.append(FIGURES[0])
-    if hasattr(getattr(classifier, "features", None), "maps"):  # an ensemble has no one set of feature maps
+    if has_feature_maps(classifier):
         feature_maps(classifier, images[pick[0]], os.path.join(rep, FIGURES[1]), name="a test face")
         figures.append(FIGURES[1])
 
