@@ -183,6 +183,14 @@ def main(argv=None) -> int:
     if bool(args.validation_real) != bool(args.test_real) or bool(args.real) == bool(args.validation_real):
         print(f"{PROG}: error: give --real, or both --validation-real and --test-real", file=sys.stderr)
         return 2
+    from zoo.utils.datasets import DATASETS
+
+    for flag in ("real", "validation_real", "test_real", "floor_real"):
+        spec = getattr(args, flag)
+        if spec and spec.partition(":")[0] not in DATASETS and not os.path.isdir(spec):
+            print(f"{PROG}: error: --{flag.replace('_', '-')} {spec}: neither a folder of images nor a dataset "
+                  f"({', '.join(sorted(DATASETS))}, optionally NAME:DATA_DIR)", file=sys.stderr)
+            return 2
     parts = ((args.real, "validation"), (args.real, "test")) if args.real else (
         (args.validation_real, "all"), (args.test_real, "all"))
     facts = {arm: run_facts(run) for arm, run in arms.items()}

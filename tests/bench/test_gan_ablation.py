@@ -111,3 +111,10 @@ def test_arms_of_unequal_compute_are_refused(tmp_path, capsys):
 def test_a_malformed_arm_is_refused(tmp_path, capsys):
     assert gan_ablation.main(["--real", "synthetic", "--name", "x", "--arm", "nothing"]) == 2
     assert "expected NAME=RUN_FOLDER" in capsys.readouterr().err
+
+
+def test_a_real_set_that_is_neither_a_folder_nor_a_dataset_is_refused_before_measuring(tmp_path, capsys, two_arms):
+    argv = ["--validation-real", str(tmp_path), "--test-real", str(tmp_path / "missing"), "--name", "x",
+            "--arm", f"a={two_arms[0]}", "--out", str(tmp_path / "docs")]
+    assert gan_ablation.main(argv) == 2
+    assert "--test-real" in capsys.readouterr().err and not (tmp_path / "docs").exists()
