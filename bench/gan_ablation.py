@@ -9,7 +9,12 @@ in two feature spaces, the trained and the EMA generator of every run side by si
 Every arm is a run folder made with ``--ema-kimg`` and ``--keep-checkpoints 0``; keeping an EMA does not change
 training (tests/recipes/test_gan_ema.py), so a run's generator as trained (``RUN@trained``) is the arm without EMA
 and its EMA generator the arm with it. Equal compute means equal generator steps: the arms' runs must have the same
-last step, which is checked.
+last step, which is checked. Arms whose steps take different numbers of real batches (a WGAN critic's n_critic)
+compare at equal real images instead (``--equal images``: the same epochs), as paper 002's table does:
+
+    python -m bench.gan_ablation --real utkface:../shared/data/utkface --name gan002 --equal images \\
+        --arm plain=runs/p002/plain/00000-celeba_gan --arm l2=runs/p002/l2/00000-celeba_gan \\
+        --arm wgan=runs/p002/wgan/00000-celeba_gan --arm wgan_gp=runs/p002/wgan_gp/00000-celeba_gan
 
 1. **Choose** (validation part of the presets' split): FD in the first space (``--spaces``, default
    ``classifier_gender_utkface_48``) of every checkpoint, trained and EMA, at ``--choose-n`` faces; each (arm,
@@ -24,8 +29,9 @@ folder, chooses on one folder and reports on another (all of each), with a third
         --test-real runs/finetune/data/old_test --floor-real runs/finetune/data/old_validation --step-multiple 250 \
         --arm scratch=runs/finetune/scratch/00000-celeba_dcgan --arm preset=runs/finetune/finetune/00000-celeba_dcgan
 
-Writes ``docs/data/gan_ablation_<name>.json`` (``python -m docs.generate`` renders its table into the docs) and
-``docs/images/gan_ablation_<name>.png`` (the validation curves), and prints the table.
+Writes ``docs/data/gan_ablation_<name>.json`` (``python -m docs.generate`` renders its table into the docs),
+``docs/images/gan_ablation_<name>.png`` (the validation curves) and ``docs/images/gan_ablation_<name>_samples.png``
+(the chosen generators on the same z, a row each), and prints the table.
 """
 
 from __future__ import annotations
@@ -112,9 +118,13 @@ def report_test(real: str, chosen: dict, spaces: list[str], n: int, resolution: 
     return out
 
 
+LOSS_KEYS = ("loss", "l2_weight", "clip_value", "gp_weight", "n_critic", "g_filters", "d_filters")
+
+
 def run_facts(run_dir: str) -> dict:
-    """What an arm trained with, from its config and last metrics row (ADA's p and r_t where it has them)."""
-    from zoo.runs import last_metrics
+    """What an arm trained with, from its config and last metrics row (ADA's p and r_t where it has them; the loss
+    and its settings for paper 002's GAN), and the real images its last checkpoint trained on."""
+    from zoo.runs import last_metrics, run_model
     from zoo.utils.io import read_json
 
     cfg = read_json(os.path.join(run_dir, "config.json"))
@@ -122,7 +132,9 @@ def run_facts(run_dir: str) -> dict:
     facts = {k: cfg.get(k) for k in ("augment", "diffaugment_policy", "ada_target", "ada_kimg", "ema_kimg",
                                      "train_images", "train_on", "batch_size", "base_filters", "seed", "init_from",
                                      "data_dir")}
-    facts.update({"steps": int(last.get("step", 0)), "train_seconds": last.get("seconds")})
+    facts.update({k: cfg[k] for k in LOSS_KEYS if k in cfg})
+    facts.update({"steps": int(last.get("step", 0)), "train_seconds": last.get("seconds"),
+                  "images": int(run_model(run_dir, ema=False).run_info["images_seen"])})
     for k in ("augment_p", "r_t"):
         if k in last:
             facts[k] = last[k]
@@ -149,6 +161,28 @@ def plot(result: dict, path: str) -> None:
     save_figure(plt, fig, path)
 
 
+def plot_samples(result: dict, path: str, count: int = 8, seed: int = 0) -> None:
+    """The chosen generator of every (arm, weights) on the same ``count`` z, one labelled row each."""
+    import numpy as np
+
+    from zoo.metrics.image_sets import resolve
+    from zoo.utils.images import make_grid
+    from zoo.utils.plotting import new_figure, save_figure
+
+    rows = [(f"{arm}, {'EMA' if w == 'ema' else 'trained'}", spec(os.path.join(ROOT, ws[w]["chosen"]), w))
+            for arm, ws in result["choose"]["arms"].items() for w in WEIGHTS]
+    plt, fig = new_figure(figsize=(1.1 * count, 1.2 * len(rows)))
+    for i, (label, fake) in enumerate(rows):
+        images = next(iter(resolve(fake).batches(count, batch_size=count, seed=seed))).numpy()
+        ax = fig.add_subplot(len(rows), 1, i + 1)
+        ax.imshow(np.squeeze(make_grid(images, cols=count)), cmap="gray")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    fig.suptitle(f"{result['name']}: the chosen checkpoints, the same z in every row", fontsize=9)
+    save_figure(plt, fig, path)
+
+
 def main(argv=None) -> int:
     from zoo.utils.arguments import documented_parser
 
@@ -170,6 +204,9 @@ def main(argv=None) -> int:
     p.add_argument("--step-multiple", type=int, default=0, metavar="N",
                    help="measure only the checkpoints at multiples of N steps (a run's --checkpoint-every; it also "
                         "checkpoints at each epoch's end) and the last")
+    p.add_argument("--equal", choices=("steps", "images"), default="steps",
+                   help="what equal compute means: equal generator steps, or equal real images (the same epochs, "
+                        "for arms whose steps take different numbers of real batches, such as a WGAN's critic)")
     p.add_argument("--resolution", type=int, default=64)
     p.add_argument("--out", default=os.path.join(ROOT, "docs"), help="docs folder (data/ and images/ inside)")
     args = p.parse_args(argv)
@@ -194,9 +231,10 @@ def main(argv=None) -> int:
     parts = ((args.real, "validation"), (args.real, "test")) if args.real else (
         (args.validation_real, "all"), (args.test_real, "all"))
     facts = {arm: run_facts(run) for arm, run in arms.items()}
-    if len({f["steps"] for f in facts.values()}) != 1:
-        print(f"{PROG}: error: the arms stopped at different steps ({ {a: f['steps'] for a, f in facts.items()} }); "
-              f"equal compute needs equal steps", file=sys.stderr)
+    if len({f[args.equal] for f in facts.values()}) != 1:
+        print(f"{PROG}: error: the arms stopped at different {args.equal} "
+              f"({ {a: f[args.equal] for a, f in facts.items()} }); equal compute needs equal {args.equal}",
+              file=sys.stderr)
         return 2
     from zoo.utils.io import write_json
 
@@ -204,13 +242,14 @@ def main(argv=None) -> int:
     chosen = choose(parts[0][0], arms, spaces[0], args.choose_n, args.resolution, args.every, parts[0][1],
                     args.step_multiple)
     result = {"name": args.name, "command": f"{PROG} " + " ".join(argv if argv is not None else sys.argv[1:]),
-              "arms": facts, "choose": chosen,
+              "equal": args.equal, "arms": facts, "choose": chosen,
               "test": report_test(parts[1][0], chosen["arms"], spaces, args.n, args.resolution, parts[1][1],
                                   args.floor_real)}
     os.makedirs(os.path.join(args.out, "data"), exist_ok=True)
     os.makedirs(os.path.join(args.out, "images"), exist_ok=True)
     write_json(os.path.join(args.out, "data", f"gan_ablation_{args.name}.json"), result)
     plot(result, os.path.join(args.out, "images", f"gan_ablation_{args.name}.png"))
+    plot_samples(result, os.path.join(args.out, "images", f"gan_ablation_{args.name}_samples.png"))
     from docs.ablation import render
 
     print(render(result))

@@ -22,12 +22,27 @@ def _augment(facts: dict) -> str:
         facts["augment"], facts["augment"])
 
 
+def _loss(facts: dict) -> str:
+    """Paper 002's loss of an arm with its setting (``recipes.celeba_gan``); "" for a run without one."""
+    loss = facts.get("loss")
+    if loss is None:
+        return ""
+    return {"plain": "plain (BCE)", "l2": f"L2, lambda {facts.get('l2_weight')}",
+            "wgan": f"WGAN, clip {facts.get('clip_value')}", "wgan_gp": f"WGAN-GP, lambda {facts.get('gp_weight')}"
+            }.get(loss, loss)
+
+
 def render(result: dict) -> str:
     """The markdown table: one row per arm and generator (trained, EMA), chosen on validation, measured on test."""
     spaces = list(result["test"])
     tags = [SPACE_NAMES.get(s, s) for s in spaces]
-    starts = any(f.get("init_from") for f in result["arms"].values())
-    head = ["start"] * starts + ["augmentation", "generator", "chosen step", f"validation FD[{tags[0]}]"]
+    facts_all = result["arms"].values()
+    starts = any(f.get("init_from") for f in facts_all)
+    losses = len({_loss(f) for f in facts_all}) > 1
+    augments = not losses or any(f.get("augment", "none") != "none" for f in facts_all)
+    by_images = result.get("equal") == "images"
+    head = (["start"] * starts + ["loss"] * losses + ["augmentation"] * augments
+            + ["generator", "chosen step" + " / of" * by_images, f"validation FD[{tags[0]}]"])
     for t in tags:
         head += [f"FD[{t}]", f"KID[{t}]", f"precision / recall [{t}]"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -36,13 +51,14 @@ def render(result: dict) -> str:
             facts = result["arms"][arm]
             cells = [f"`{os.path.basename(facts['init_from'].rstrip('/'))}`" if facts.get("init_from")
                      else "scratch"] * starts
-            cells += [_augment(facts), "EMA" if w == "ema" else "trained", f"{ws[w]['step']:,}",
-                      f"{ws[w]['validation_fd']:.2f}"]
+            cells += [_loss(facts)] * losses + [_augment(facts)] * augments
+            cells += ["EMA" if w == "ema" else "trained",
+                      f"{ws[w]['step']:,}" + f" / {facts['steps']:,}" * by_images, f"{ws[w]['validation_fd']:.2f}"]
             for s in spaces:
                 r = result["test"][s]["rows"][f"{arm}/{w}"]
                 cells += [f"{r['fd']:.3g}", f"{r['kid']:.4f}", f"{r['precision']:.2f} / {r['recall']:.2f}"]
             lines.append("| " + " | ".join(cells) + " |")
-    cells = [""] * starts + ["real faces (the floor)", "", "", ""]
+    cells = [""] * starts + ["real faces (the floor)"] + [""] * (losses + augments + 2)
     for s in spaces:
         r = result["test"][s]["floor"]
         cells += [f"{r['fd']:.3g}", f"{r['kid']:.4f}", f"{r['precision']:.2f} / {r['recall']:.2f}"]
@@ -58,7 +74,9 @@ def render(result: dict) -> str:
     else:
         where = (f"up to {result['choose']['n']:,} faces of `{result['choose']['real']}`",
                  f"up to {test['n']:,} faces of `{test['real']}`", f", the floor against `{test['floor_set']}`")
-    lines += ["", f"{any_facts['steps']:,} generator steps of batch {any_facts['batch_size']} per arm on {subset}; "
+    budget = (f"{any_facts['images']:,} real images (the same epochs) per arm, in batches of {any_facts['batch_size']},"
+              if by_images else f"{any_facts['steps']:,} generator steps of batch {any_facts['batch_size']} per arm")
+    lines += ["", f"{budget} on {subset}; "
               f"checkpoints chosen on {where[0]} by FD[{tags[0]}], measured on {where[1]}{where[2]} (spaces: "
               + ", ".join(f"{t} = {s}" for t, s in zip(tags, spaces)) + ")."]
     return "\n".join(lines) + "\n"

@@ -118,3 +118,34 @@ def test_a_real_set_that_is_neither_a_folder_nor_a_dataset_is_refused_before_mea
             "--arm", f"a={two_arms[0]}", "--out", str(tmp_path / "docs")]
     assert gan_ablation.main(argv) == 2
     assert "--test-real" in capsys.readouterr().err and not (tmp_path / "docs").exists()
+
+
+def test_loss_arms_compare_at_equal_real_images_with_a_loss_column_and_a_sample_grid(tmp_path, capsys):
+    """Paper 002's table: a WGAN step takes n_critic real batches, so at the same epochs it has 1/5 of the plain
+    GAN's generator steps; equal steps refuses the pair, equal images compares it."""
+    from docs.ablation import load, render
+    from recipes import celeba_gan
+
+    arms = {}
+    for loss in ("plain", "wgan"):
+        out = str(tmp_path / loss)
+        assert celeba_gan.main(["--data", "synthetic", "--image-size", "16", "--batch-size", "4", "--num-synthetic",
+                                "40", "--g-filters", "4", "--d-filters", "4", "--latent-dim", "8", "--num-samples",
+                                "4", "--no-jit-compile", "--ema-kimg", "0.01", "--keep-checkpoints", "0",
+                                "--epochs", "1", "--loss", loss, "--out", out]) == 0
+        arms[loss] = os.path.join(out, os.listdir(out)[0])
+    docs = str(tmp_path / "docs")
+    argv = ["--real", "synthetic", "--name", "losses", "--arm", f"plain={arms['plain']}", "--arm",
+            f"wgan={arms['wgan']}", "--spaces", "classifier_gender_utkface_48", "--n", "12", "--choose-n", "12",
+            "--resolution", "16", "--out", docs]
+    assert gan_ablation.main(argv) == 2
+    assert "equal compute needs equal steps" in capsys.readouterr().err
+    assert gan_ablation.main([*argv, "--equal", "images"]) == 0
+    result = load(docs, "losses")
+    facts = result["arms"]
+    assert facts["plain"]["images"] == facts["wgan"]["images"] == 40  # one epoch of 40 faces
+    assert facts["plain"]["steps"] == 5 * facts["wgan"]["steps"]
+    table = render(result)
+    assert "| plain (BCE) | trained |" in table and "| WGAN, clip 0.01 | EMA |" in table
+    assert "augmentation" not in table and "40 real images (the same epochs) per arm" in table
+    assert os.path.isfile(os.path.join(docs, "images", "gan_ablation_losses_samples.png"))
