@@ -99,6 +99,7 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
 
     from zoo.data.splits import split_indices
     from zoo.metrics.reconstruction import reconstruction_metrics
+    from zoo.training.cli import config_dict
 
     if cfg.train_on != "all":
         raise ValueError("--grid holds out the split's test faces itself and trains on the rest; drop --train-on")
@@ -115,6 +116,8 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
         sub_cfg = dataclasses.replace(cfg, latent_dim=d, beta=beta, grid=False)
         sub_dir = os.path.join(run_dir, f"m_{d}_{beta:g}")
         print(f"--- {model_name(d, beta)} -> {sub_dir}", flush=True)
+        # its own config.json makes each model a run folder that zoo.runs.run_model (evaluate, restore) can load
+        write_json(os.path.join(sub_dir, "config.json"), config_dict(sub_cfg))
         with get_strategy().scope():
             trainer = build(sub_cfg)
         trainer, state = train_autoencoder(trainer, source, sub_cfg, sub_dir, resume, dataset_fn,

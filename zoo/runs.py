@@ -18,9 +18,12 @@ _RUN = re.compile(r"^\d{5}-(.+)$")
 
 
 def recipe_of(run_dir: str):
-    """The recipe module that made ``run_dir`` (from the folder name ``<NNNNN>-<recipe>``)."""
+    """The recipe module that made ``run_dir`` (from the folder name ``<NNNNN>-<recipe>``; a model of a grid run,
+    ``<NNNNN>-<recipe>/m_4_1`` with its own config.json, from its parent's)."""
     name = os.path.basename(os.path.normpath(run_dir))
     m = _RUN.match(name)
+    if not m and os.path.isfile(os.path.join(run_dir, "config.json")):
+        m = _RUN.match(os.path.basename(os.path.dirname(os.path.normpath(run_dir))))
     if not m:
         raise ValueError(f"{run_dir} is not a run folder (expected a name like 00012-celeba_dcgan)")
     try:
