@@ -16,6 +16,9 @@ renders a single figure in place:
     preset-spaces SPLIT  generative presets against SPLIT's faces in every feature space they were measured in
                          (python -m zoo.preset_distance --split SPLIT), floor, rank agreement; a record
                          measured on other weights is an error naming its command
+    gan-ablation NAME    a GAN ablation's table, from docs/data/gan_ablation_NAME.json (python -m bench.gan_ablation)
+    vae-grid NAME        paper 003's M(d, beta) grid: held-out reconstruction and restoration, from
+                         docs/data/vae_grid_NAME.json (python -m bench.vae_grid)
     export-parity        ONNX / SavedModel parity per preset part, from docs/data/export_parity.json
                          (python -m bench.export_parity); a preset whose weights changed since it was
                          measured is an error naming the command that re-measures it
@@ -314,11 +317,18 @@ def render(spec: str, presets_dir: str, docs_dir: str | None = None) -> str:
             return render_ablation(load(docs_dir or os.path.join(ROOT, "docs"), arg.strip()))
         except OSError as e:
             raise DocsError(f"gan-ablation {arg.strip()}: {e}; run python -m bench.gan_ablation") from e
+    if kind == "vae-grid" and arg:
+        from docs.vae_grid import load as load_grid, render as render_grid
+
+        try:
+            return render_grid(load_grid(docs_dir or os.path.join(ROOT, "docs"), arg.strip()))
+        except OSError as e:
+            raise DocsError(f"vae-grid {arg.strip()}: {e}; run python -m bench.vae_grid") from e
     if kind == "directions" and arg:
         return render_directions(presets_dir, arg.strip())
     raise DocsError(f"unknown generated block {spec!r}: expected presets, classifier-presets, pca, export-parity, "
-                    "preset-spaces validation|test, gan-ablation NAME, directions PRESET or value PRESET FILE:FIELD "
-                    "FORMAT")
+                    "preset-spaces validation|test, gan-ablation NAME, vae-grid NAME, directions PRESET or value PRESET "
+                    "FILE:FIELD FORMAT")
 
 
 def regenerate(text: str, presets_dir: str, page: str = "page", docs_dir: str | None = None) -> tuple[str, list[str]]:

@@ -1,0 +1,61 @@
+"""The sentences of docs/papers.md, checked against the shipped JSON they describe (docs/data/vae_grid_*.json): a
+re-measured grid that no longer says the same fails here."""
+
+import json
+import os
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def grid():
+    with open(os.path.join(ROOT, "docs", "data", "vae_grid_utkface48.json")) as f:
+        return json.load(f)
+
+
+@pytest.fixture(scope="module")
+def page():
+    with open(os.path.join(ROOT, "docs", "papers.md")) as f:
+        return " ".join(f.read().split())  # one space for every line break and indent
+
+
+def _psnr(scores):
+    return scores["psnr"]["mean"]
+
+
+def test_the_grid_sentences_match_its_held_out_scores_and_training_ends(grid, page):
+    models = grid["models"]
+    best = max(models, key=lambda m: _psnr(models[m]["heldout"]))
+    assert best == "M(256, 0.01)" == grid["restoration_figure_model"]
+    h = models[best]["heldout"]
+    assert f"at {_psnr(h):.1f} dB and SSIM {h['ssim']['mean']:.3f}, though its KL exploded" in page
+    assert models[best]["training_end"]["kl"] > 1e4
+    collapsed = models["M(256, 1)"]
+    assert collapsed["training_end"]["kl"] < 0.1
+    assert (f"KL fell to {collapsed['training_end']['kl']:.4f} nats" in page
+            and f"same mean face ({_psnr(collapsed['heldout']):.1f} dB)" in page)
+    small = [_psnr(models[m]["heldout"]) for m in ("M(4, 1)", "M(4, 0.01)")]
+    assert abs(small[0] - small[1]) < 0.2 and f"reach {small[0]:.2f} and {small[1]:.2f} dB" in page
+    steps = {m["steps"] for m in models.values()}
+    assert len(steps) == 1 and f"{steps.pop():,} steps of batch 64" in page
+
+
+def test_the_restoration_sentences_match_the_tables(grid, page):
+    tables = {m: v["restoration"] for m, v in grid["models"].items()}
+    first = next(iter(tables.values()))
+    for noise in ("noise 0.2", "noise 0.5"):
+        mean_filter = _psnr(first[noise]["mean_filter"])
+        best_vae = max(_psnr(t[noise]["vae"]) for t in tables.values())
+        assert mean_filter > best_vae
+    assert (f"At std 0.2 it gives {_psnr(first['noise 0.2']['mean_filter']):.1f} dB against "
+            f"{max(_psnr(t['noise 0.2']['vae']) for t in tables.values()):.1f} dB for the best VAE") in page
+    assert (f"At std 0.5 it gives {_psnr(first['noise 0.5']['mean_filter']):.1f} dB against "
+            f"{max(_psnr(t['noise 0.5']['vae']) for t in tables.values()):.1f} dB") in page
+    vae_drop = _psnr(tables["M(4, 1)"]["noise 0.2"]["vae"]) - _psnr(tables["M(4, 1)"]["noise 0.5"]["vae"])
+    filter_drop = _psnr(first["noise 0.2"]["mean_filter"]) - _psnr(first["noise 0.5"]["mean_filter"])
+    assert f"M(4, 1) drops {vae_drop:.1f} dB and the mean filter drops {filter_drop:.1f} dB" in page
+    damaged = _psnr(first["erase"]["damaged"])
+    assert all(_psnr(s) <= damaged for t in tables.values() for s in t["erase"].values())
+    assert f"no method beats the damaged input ({damaged:.1f} dB)" in page
