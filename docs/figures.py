@@ -63,13 +63,14 @@ def write_manifest(path: str, data: dict) -> None:
 
 def dependencies(command: str, presets_dir: str = PRESETS_DIR) -> dict[str, dict]:
     """{preset: {"weights_sha256", ["directions_sha256"]}} of every preset ``command`` names (--model, --encoder,
-    --classifier, --directions, WHAT@PRESET in --tasks, or as a positional argument: zoo.gallery's), read from the preset folders now. A direction set is
+    --classifier, --directions, WHAT@PRESET in --tasks or in each --measure, or as a positional argument: zoo.gallery's), read from the preset folders now. A direction set is
     counted where the command reads one: --directions, or the model's own with --direction alone."""
     args = shlex.split(command)
     values = {flag: args[i + 1] for i, flag in enumerate(args[:-1]) if flag in MODEL_FLAGS + ("--tasks",)}
     names = [values[f] for f in MODEL_FLAGS if f in values]
     names += [a for a in args if not a.startswith("-") and os.path.isdir(os.path.join(presets_dir, a))]  # positional
     names += [spec.partition("@")[2] for spec in values.get("--tasks", "").split(",") if "@" in spec]
+    names += [spec.partition("@")[2] for flag, spec in zip(args, args[1:]) if flag == "--measure"]  # repeatable
     with_directions = values.get("--directions") or (values.get("--model") if "--direction" in args else None)
     out = {}
     for name in dict.fromkeys(names):

@@ -8,6 +8,7 @@
     edit         move seeds, a photo (--encoder), a projected latent or real faces lacking an attribute
                  (--lacking RULE, with the direction decoded alone) along a stored direction
     interpolate  lerp and slerp between two seeds or two photos
+    arithmetic   A - B + C on real faces: each term the mean latent of test faces matching label rules
     matrix       4-corner interpolation matrix
     restore      VAE (or a diffusion model's SDEdit) restoration of noisy / erased faces vs mean and median
                  filters (PSNR/SSIM/MSE)
@@ -163,6 +164,18 @@ def build_parser() -> Parser:
         _no_align(p)
         p.add_argument("--steps", type=integer(2, 33 if command == "matrix" else 1001),
                        default=7 if command == "matrix" else 9)
+    p = sub.add_parser("arithmetic")
+    _common(p, data=True)
+    for term, example in (("a", "gender=0&age>=60 (old men)"), ("b", "gender=0&age<=30 (young men)"),
+                          ("c", "gender=1&age<=30 (young women)")):
+        p.add_argument(f"--{term}", required=True, help=f"term {term.upper()}: label rules joined by &, e.g. {example}")
+    p.add_argument("--per-term", type=integer(1, 256), default=8, help="test faces averaged per term")
+    p.add_argument("--show", type=integer(1, 16), default=6, help="faces shown per term")
+    p.add_argument("--measure", action="append", metavar="TASK@CLASSIFIER",
+                   help="score every image with a classifier preset, e.g. gender@classifier_gender_utkface_48")
+    p.add_argument("--projection-steps", type=integer(1, 100_000), default=100,
+                   help="without --encoder: projection steps per face")
+    p.add_argument("--classifier", default=None, help="without --encoder: the projection's perceptual classifier")
     p = sub.add_parser("restore")
     _common(p, data=True)
     p.add_argument("--filter-size", type=integer(1, 99), default=3)
@@ -229,6 +242,12 @@ def check_args(args) -> None:
         _check_latent_file(args.latent)
     if args.command == "attribute" and not args.name:
         check_name(args.task if not args.encoder else args.label, "--label" if args.encoder else "--task")
+    for spec in getattr(args, "measure", None) or []:
+        what, _, preset = spec.partition("@")
+        if not preset:
+            raise UsageError(f"--measure {spec!r}: expected TASK@CLASSIFIER, e.g. age@classifier_age_utkface_48")
+        _task(what, f"--measure {spec!r}: the task ")
+        check_model(preset, f"--measure {spec!r}: the classifier")
     for spec in (args.tasks.split(",") if getattr(args, "tasks", "") else []):
         what, _, preset = spec.partition("@")
         if args.encoder:
@@ -253,11 +272,11 @@ def _check_latent_file(path: str) -> None:
 
 
 def run(args) -> dict:
-    from zoo.latent import commands, inversion, real
+    from zoo.latent import arithmetic, commands, inversion, real
 
     table = {"pca": commands.cmd_pca, "grid": commands.cmd_grid, "sample": commands.cmd_sample,
              "attribute": commands.cmd_attribute, "directions": commands.cmd_directions, "edit": commands.cmd_edit,
-             "interpolate": real.cmd_interpolate, "matrix": real.cmd_matrix, "restore": real.cmd_restore,
+             "interpolate": real.cmd_interpolate, "arithmetic": arithmetic.cmd_arithmetic, "matrix": real.cmd_matrix, "restore": real.cmd_restore,
              "project": real.cmd_project, "scatter": real.cmd_scatter, "mean-faces": real.cmd_mean_faces,
              "train-inverter": inversion.cmd_train_inverter}
     return table[args.command](args)
