@@ -59,3 +59,33 @@ def test_the_restoration_sentences_match_the_tables(grid, page):
     damaged = _psnr(first["erase"]["damaged"])
     assert all(_psnr(s) <= damaged for t in tables.values() for s in t["erase"].values())
     assert f"no method beats the damaged input ({damaged:.1f} dB)" in page
+
+
+ARITHMETIC = (("vae", "`vae_utkface_64`", "its encoder"), ("vae_gan", "`vae_gan_utkface_64`", "its encoder"),
+              ("dcgan", "`dcgan_utkface_64`", "projection, 100 steps"))
+
+
+def _arithmetic(model):
+    with open(os.path.join(ROOT, "docs", "data", f"arithmetic_{model}.json")) as f:
+        m = json.load(f)["measured"]
+    return m["gender@classifier_gender_utkface_48"], m["age@classifier_age_utkface_48"]
+
+
+def test_the_arithmetic_table_and_sentences_match_the_runs_that_drew_the_figures(page):
+    results = {}
+    for model, name, how in ARITHMETIC:
+        g, a = _arithmetic(model)
+        results[model] = (g, a)
+        assert (f"| {name} | {how} | {a['a_decoded_mean']:.1f} | {g['c_decoded_mean']:.2f} / {a['c_decoded_mean']:.1f} "
+                f"| {g['result']:.2f} / {a['result']:.1f} | {g['c_faces_moved']:.2f} / {a['c_faces_moved']:.1f} |") in page
+    g, a = results["vae"]
+    assert (f"The real faces score {g['a_faces']:.2f} / {a['a_faces']:.1f} years (A), {g['b_faces']:.2f} / "
+            f"{a['b_faces']:.1f} (B) and {g['c_faces']:.2f} / {a['c_faces']:.1f} (C)") in page
+    female = [results[m][0]["result"] for m in results]
+    assert min(female) > 0.9 and f"P(female) {min(female):.2f} to {max(female):.2f}" in page
+    vae, dcgan, both = results["vae"][1], results["dcgan"][1], results["vae_gan"][1]
+    for age in (vae, dcgan):
+        assert 15 <= age["result"] - age["c_decoded_mean"] <= 19  # "by about 17 years"
+    assert (f"{vae['result']:.1f} and {dcgan['result']:.1f} years, against {vae['c_decoded_mean']:.1f}" in page
+            and f"gains {both['result'] - both['c_decoded_mean']:.1f} years" in page
+            and f"reads only {both['a_decoded_mean']:.1f}" in page)
