@@ -179,6 +179,7 @@ def plot_samples(result: dict, path: str, count: int = 8, seed: int = 0) -> None
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    fig.subplots_adjust(left=0.18)  # room for the row labels
     fig.suptitle(f"{result['name']}: the chosen checkpoints, the same z in every row", fontsize=9)
     save_figure(plt, fig, path)
 

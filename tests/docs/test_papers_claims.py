@@ -89,3 +89,34 @@ def test_the_arithmetic_table_and_sentences_match_the_runs_that_drew_the_figures
     assert (f"{vae['result']:.1f} and {dcgan['result']:.1f} years, against {vae['c_decoded_mean']:.1f}" in page
             and f"gains {both['result'] - both['c_decoded_mean']:.1f} years" in page
             and f"reads only {both['a_decoded_mean']:.1f}" in page)
+
+
+def _ablation(name):
+    with open(os.path.join(ROOT, "docs", "data", f"gan_ablation_{name}.json")) as f:
+        return json.load(f)["test"]
+
+
+def test_paper_002s_sentences_match_its_tables(page):
+    test = _ablation("gan002_64")
+    grey, face = (test[s]["rows"] for s in ("classifier_gender_utkface_48", "face_embedding"))
+    for rows in (grey, face):
+        assert min(rows, key=lambda r: rows[r]["fd"]) == "plain/trained"
+    assert all(r["recall"] < 0.005 for r in face.values())  # "(0.00)"
+    assert f"FD[grey] {grey['plain/trained']['fd']:.1f} and FD[face] {face['plain/trained']['fd']:.3f}" in page
+    for arm, name in (("l2", "L2"), ("wgan_gp", "WGAN-GP")):
+        assert f"{name} at {grey[arm + '/trained']['fd']:.1f} and {face[arm + '/trained']['fd']:.3f}" in page
+    assert max(grey, key=lambda r: grey[r]["precision"]) == "wgan_gp/trained"
+    assert f"grey space ({grey['wgan_gp/trained']['precision']:.2f})" in page
+    # the clipped WGAN's generator never moved: its EMA gives its trained generator's figures
+    assert abs(grey["wgan/trained"]["fd"] - grey["wgan/ema"]["fd"]) < 1e-3
+    assert f"give the same {grey['wgan/trained']['fd']:.1f}" in page
+    assert (f"plain {grey['plain/ema']['fd']:.1f} against {grey['plain/trained']['fd']:.1f} as trained, and WGAN-GP "
+            f"{grey['wgan_gp/ema']['fd']:.3g} against {grey['wgan_gp/trained']['fd']:.1f}") in page
+
+
+def test_the_clip_sweeps_sentences_match_its_table(page):
+    rows = _ablation("gan002_clip_64")["classifier_gender_utkface_48"]["rows"]
+    fds = [rows[r]["fd"] for r in ("clip0.003/trained", "clip0.003/ema", "clip0.01/trained", "clip0.01/ema")]
+    assert max(fds) - min(fds) < 1e-3 and "to within 0.001" in page
+    best = min(rows["clip0.03/trained"]["fd"], rows["clip0.03/ema"]["fd"])
+    assert best < min(fds) and f"(FD[grey] {best:.1f} at its best checkpoint)" in page
