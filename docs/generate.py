@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib
 import json
 import os
 import re
@@ -49,6 +50,11 @@ TARGETS = {"wgan_gp_utkface_64": 20.0, "dcgan_utkface_64": 12.0, "vae_utkface_64
            "vae_gan_utkface_64": 40.0, "stylegan_utkface_32": 12.0}
 FD_KEY = "FD[classifier_gender_utkface_48]"
 KID_KEY = "KID[classifier_gender_utkface_48]"
+
+
+# Blocks rendered from a bench command's shipped JSON: kind -> (the module with load(docs_dir, name) and render(result),
+# the command that measures it).
+JSON_TABLES = {"gan-ablation": ("docs.ablation", "bench.gan_ablation"), "vae-grid": ("docs.vae_grid", "bench.vae_grid")}
 
 
 class DocsError(ValueError):
@@ -310,20 +316,13 @@ def render(spec: str, presets_dir: str, docs_dir: str | None = None) -> str:
         from docs.preset_spaces import render as render_spaces
 
         return render_spaces(_metadata(presets_dir), arg.strip(), DocsError)
-    if kind == "gan-ablation" and arg:
-        from docs.ablation import load, render as render_ablation
-
+    if kind in JSON_TABLES and arg:
+        module, command = JSON_TABLES[kind]
+        renderer = importlib.import_module(module)
         try:
-            return render_ablation(load(docs_dir or os.path.join(ROOT, "docs"), arg.strip()))
+            return renderer.render(renderer.load(docs_dir or os.path.join(ROOT, "docs"), arg.strip()))
         except OSError as e:
-            raise DocsError(f"gan-ablation {arg.strip()}: {e}; run python -m bench.gan_ablation") from e
-    if kind == "vae-grid" and arg:
-        from docs.vae_grid import load as load_grid, render as render_grid
-
-        try:
-            return render_grid(load_grid(docs_dir or os.path.join(ROOT, "docs"), arg.strip()))
-        except OSError as e:
-            raise DocsError(f"vae-grid {arg.strip()}: {e}; run python -m bench.vae_grid") from e
+            raise DocsError(f"{kind} {arg.strip()}: {e}; run python -m {command}") from e
     if kind == "directions" and arg:
         return render_directions(presets_dir, arg.strip())
     raise DocsError(f"unknown generated block {spec!r}: expected presets, classifier-presets, pca, export-parity, "

@@ -276,7 +276,8 @@ def run(args) -> dict:
 
     table = {"pca": commands.cmd_pca, "grid": commands.cmd_grid, "sample": commands.cmd_sample,
              "attribute": commands.cmd_attribute, "directions": commands.cmd_directions, "edit": commands.cmd_edit,
-             "interpolate": real.cmd_interpolate, "arithmetic": arithmetic.cmd_arithmetic, "matrix": real.cmd_matrix, "restore": real.cmd_restore,
+             "interpolate": real.cmd_interpolate, "arithmetic": arithmetic.cmd_arithmetic, "matrix": real.cmd_matrix,
+             "restore": real.cmd_restore,
              "project": real.cmd_project, "scatter": real.cmd_scatter, "mean-faces": real.cmd_mean_faces,
              "train-inverter": inversion.cmd_train_inverter}
     return table[args.command](args)

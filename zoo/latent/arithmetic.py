@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from zoo.latent import figures
-from zoo.latent.commands import _scores, generator, out_path
+from zoo.latent.commands import classifier_scores, generator, out_path
 from zoo.latent.data import label_rule, real_images
-from zoo.latent.models import AttributeClassifier, LatentError, encode
+from zoo.latent.lacking import real_latents
+from zoo.latent.models import AttributeClassifier, LatentError
 
 TERMS = ("a", "b", "c")
 
@@ -38,20 +39,13 @@ def pick_terms(images, labels: dict, rules: dict, per_term: int) -> dict:
     return out
 
 
-def _latents(args, gen, faces) -> np.ndarray:
-    if args.encoder:
-        return encode(args.encoder, faces)
-    from zoo.latent.lacking import _projected
-
-    return _projected(args, gen, faces)
-
-
 def cmd_arithmetic(args) -> dict:
     gen = generator(args)
     images, labels, info = real_images(args, gen)
     rules = {t: getattr(args, t) for t in TERMS}
     faces = pick_terms(images, labels, rules, args.per_term)
-    latents = {t: _latents(args, gen, f) for t, f in faces.items()}
+    found = {t: real_latents(args, gen, f) for t, f in faces.items()}
+    latents, how = {t: z for t, (z, _) in found.items()}, found["a"][1]
     means = {t: z.mean(0, keepdims=True) for t, z in latents.items()}
     offset = means["a"] - means["b"]
     decoded_means = {t: gen(m) for t, m in means.items()}
@@ -60,7 +54,6 @@ def cmd_arithmetic(args) -> dict:
     show = min(args.show, args.per_term)
     rows = [np.concatenate([faces[t][:show], decoded_means[t]]) for t in TERMS]
     rows.append(np.concatenate([moved[:show], result]))
-    how = f"encoded by {args.encoder}" if args.encoder else f"projected, {args.projection_steps} steps each"
     figures.plot_image_grid(out_path(args, "arithmetic.png"), np.concatenate(rows), 4, ["A", "B", "C", "C + (A - B)"],
                             [f"face {i + 1}" for i in range(show)] + ["decoded mean"],
                             title=f"{args.model}: A - B + C, {args.per_term} test faces per term, {how}\n"
@@ -69,7 +62,7 @@ def cmd_arithmetic(args) -> dict:
     for spec in args.measure or []:
         task, _, clf_name = spec.partition("@")
         clf = AttributeClassifier(clf_name)
-        score = lambda x: _scores(clf, x, task)  # noqa: E731 - one use per image set below
+        score = lambda x: classifier_scores(clf, x, task)  # noqa: E731 - one use per image set below
         report["measured"][spec] = {
             **{f"{t}_faces": float(score(faces[t]).mean()) for t in TERMS},
             **{f"{t}_decoded_mean": float(score(decoded_means[t])[0]) for t in TERMS},

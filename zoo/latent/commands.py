@@ -152,7 +152,8 @@ def cmd_sample(args) -> dict:
     return {"num_components": k, "pca": how}
 
 
-def _scores(clf: AttributeClassifier, images, task: str):
+def classifier_scores(clf: AttributeClassifier, images, task: str):
+    """``clf``'s scores [N] of images for ``task`` (``ethnicity:K``: P(class K))."""
     s = clf.scores(images, task.split(":")[0])
     if ":" in task:  # ethnicity:K -> P(class K)
         s = s[:, int(task.split(":")[1])]
@@ -164,7 +165,7 @@ def edit_response(gen: Generator, latents, direction, intensities, clf=None, tas
     moved = attributes.apply(latents, direction, intensities)
     n, t = moved.shape[:2]
     images = gen(moved.reshape(n * t, *moved.shape[2:]))
-    scores = _scores(clf, images, task).reshape(n, t) if clf is not None else None
+    scores = classifier_scores(clf, images, task).reshape(n, t) if clf is not None else None
     return images, scores
 
 
@@ -200,7 +201,7 @@ def find_direction(args, gen: Generator):
                           "--data and --label")
     clf = AttributeClassifier(args.classifier)
     z = gen.sample_latents(args.samples, args.seed)
-    scores = _scores(clf, gen(z), args.task)
+    scores = classifier_scores(clf, gen(z), args.task)
     b = attributes.from_scores(z.reshape(len(z), -1), scores, args.chosen_fraction, seed=args.seed)
     return b.direction, {"method": "InterFaceGAN linear SVM on classifier scores", "classifier": args.classifier,
                          "task": args.task, "samples": args.samples, "chosen_fraction": args.chosen_fraction,

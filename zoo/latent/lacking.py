@@ -25,10 +25,7 @@ def lacking_faces(args, gen, direction) -> tuple[np.ndarray, dict]:
         raise LatentError(f"--lacking {args.lacking}: none of the {len(images)} faces drawn lacks it; draw more "
                           f"(--count) or check the rule")
     faces = images[keep][:args.edit_count]
-    if args.encoder:
-        latents, how = encode(args.encoder, faces), f"encoded by {args.encoder}"
-    else:
-        latents, how = _projected(args, gen, faces), f"projected ({args.projection_steps} steps each)"
+    latents, how = real_latents(args, gen, faces)
     rebuilt = gen(latents)
     identity = [photo_identity(faces[i:i + 1], rebuilt[i:i + 1], "reconstruction") for i in range(len(faces))]
     distances = [r["distance"] for r in identity if "distance" in r]
@@ -43,6 +40,14 @@ def lacking_faces(args, gen, direction) -> tuple[np.ndarray, dict]:
                                           "median": float(np.median(distances)) if distances else None},
               "caption": f"{len(faces)} test faces for which {args.lacking!r} is false, {how}"}
     return latents, report
+
+
+def real_latents(args, gen, faces) -> tuple[np.ndarray, str]:
+    """``(latents, how)`` of real faces [n, S, S, C] in [-1, 1]: encoded by ``--encoder`` (a VAE's), else each
+    projected into ``gen`` (``--projection-steps``, with ``--classifier``'s perceptual distance when given)."""
+    if args.encoder:
+        return encode(args.encoder, faces), f"encoded by {args.encoder}"
+    return _projected(args, gen, faces), f"projected ({args.projection_steps} steps each)"
 
 
 def _projected(args, gen, faces) -> np.ndarray:
