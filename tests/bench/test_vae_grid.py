@@ -1,6 +1,7 @@
 """bench.vae_grid: paper 003's grid, each model's restoration at two noise levels beside the filters on the same
 damaged faces, the tables rendered from the JSON it writes."""
 
+import json
 import os
 
 import pytest
@@ -11,14 +12,35 @@ from tests.recipes._family import TINY, only_run
 
 
 @pytest.fixture(scope="module")
-def grid_docs(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("grid")
-    out = str(tmp / "r")
+def grid_run(tmp_path_factory):
+    """One tiny grid (recipes.utkface_vae --grid), trained once for this module's tests."""
+    out = str(tmp_path_factory.mktemp("grid") / "r")
     assert utkface_vae.main([*TINY, "--grid", "--base-filters", "4", "--dense-units", "8", "--out", out]) == 0
-    docs = str(tmp / "docs")
-    assert vae_grid.main(["--grid", only_run(out, "utkface_vae"), "--name", "tiny", "--data", "synthetic",
-                          "--count", "6", "--out", docs]) == 0
+    return only_run(out, "utkface_vae")
+
+
+@pytest.fixture(scope="module")
+def grid_docs(grid_run, tmp_path_factory):
+    docs = str(tmp_path_factory.mktemp("grid_docs"))
+    assert vae_grid.main(["--grid", grid_run, "--name", "tiny", "--data", "synthetic", "--count", "6",
+                          "--out", docs]) == 0
     return docs
+
+
+def test_grid_trains_the_four_models_and_writes_the_comparison(grid_run):
+    summary = json.load(open(os.path.join(grid_run, "comparison.json")))
+    assert summary["rows"] == ["input", "M(4, 1)", "M(4, 0.01)", "M(256, 1)", "M(256, 0.01)"]
+    # Held out: the 10% test split of 16 synthetic faces (2 images), never trained on (14 are).
+    assert summary["heldout"]["images"] == 2 and summary["heldout"]["trained_on"] == 14
+    for model in summary["models"].values():
+        assert model["steps"] == 2
+        scores = model["heldout"]
+        assert set(scores) == {"psnr", "ssim", "mse"} and scores["psnr"]["mean"] > 0 and 0 < scores["mse"]["mean"] < 1
+        assert -1 <= scores["ssim"]["mean"] <= 1
+        assert os.path.isfile(os.path.join(model["run_dir"], "reconstructions", "latest.png"))
+    assert os.path.isfile(os.path.join(grid_run, "comparison.png"))
+    sub = json.load(open(os.path.join(summary["models"]["M(256, 0.01)"]["run_dir"], "status.json")))
+    assert sub["status"] == "finished"
 
 
 def test_every_model_restores_the_same_damaged_faces_at_both_noise_levels(grid_docs):

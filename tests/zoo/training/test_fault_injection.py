@@ -69,7 +69,7 @@ def test_sigkill_at_random_moments_then_resume_reaches_the_uninterrupted_weights
 
     rng = random.Random(15)
     kills = []
-    for kind in ("start-up", "in checkpoint write", "mid-step", "in checkpoint write"):
+    for kind in ("start-up", "in checkpoint write", "mid-step"):
         run_dir = _run_dir(out)
         resume = ["--resume", run_dir] if run_dir else []
         before = _step(run_dir)

@@ -93,21 +93,12 @@ def _compare(a, b):
 STEPS = 8
 
 
-@pytest.fixture(scope="module")
-def one_worker_dcgan(tmp_path_factory):
-    """A one-worker DCGAN run of STEPS steps (every checkpoint kept), shared by the equality and resume tests."""
-    tmp = tmp_path_factory.mktemp("one")
-    _run(tmp, 1, "dcgan", tmp / "run", STEPS, "new")
-    return str(tmp / "run")
-
-
-@pytest.mark.parametrize("kind", ["dcgan", "vae"])
-def test_two_workers_end_with_the_weights_of_one_at_the_same_global_batch(tmp_path, kind, request):
-    if kind == "dcgan":
-        one = request.getfixturevalue("one_worker_dcgan")
-    else:
-        one = str(tmp_path / "one")
-        _run(tmp_path, 1, kind, one, STEPS, "new")
+# The DCGAN's two-worker steps are checked by the killed-worker test below: its first steps run on two workers and
+# its end must match one worker's weights exactly. The VAE gets the whole run on two workers here.
+def test_two_workers_end_with_the_weights_of_one_at_the_same_global_batch(tmp_path):
+    kind = "vae"
+    one = str(tmp_path / "one")
+    _run(tmp_path, 1, kind, one, STEPS, "new")
     two = str(tmp_path / "two")
     out, err = _run(tmp_path, 2, kind, two, STEPS, "new")
     a, b = _weights(one, STEPS), _weights(two, STEPS)
@@ -128,7 +119,9 @@ def test_two_workers_end_with_the_weights_of_one_at_the_same_global_batch(tmp_pa
     np.testing.assert_allclose(logged[1][loss], logged[0][loss], rtol=1e-4)
 
 
-def test_killed_worker_stops_the_job_and_a_resume_reaches_the_uninterrupted_weights(tmp_path, one_worker_dcgan):
+def test_killed_worker_stops_the_job_and_a_resume_reaches_the_uninterrupted_weights(tmp_path):
+    one_worker_dcgan = str(tmp_path / "one")
+    _run(tmp_path, 1, "dcgan", one_worker_dcgan, STEPS, "new")
     run = str(tmp_path / "run")
     # Each checkpoint pauses the chief 0.3 s, so the kill lands mid-run.
     p = _launch(tmp_path, 2, "dcgan", run, STEPS, "new", env={"ZOO_TEST_CHECKPOINT_PAUSE_S": "0.3"})
@@ -149,7 +142,10 @@ def test_killed_worker_stops_the_job_and_a_resume_reaches_the_uninterrupted_weig
     # Resumed on ONE worker: the data position is global and the state is the chief's, so this is exact too.
     out, _ = _run(tmp_path, 1, "dcgan", run, STEPS, "resume")
     assert "resumed from" in out
-    assert _compare(_weights(run, STEPS), _weights(one_worker_dcgan, STEPS)) < 1e-5
+    a, b = _weights(one_worker_dcgan, STEPS), _weights(run, STEPS)
+    moved = max(float(np.abs(a[k] - _weights(one_worker_dcgan, 1)[k]).max()) for k in a if k.startswith("model/"))
+    diff = _compare(b, a)
+    assert diff < 1e-5 and moved > 1e-3 and moved > 100 * diff, (diff, moved)
 
 
 def test_shards_are_disjoint_and_together_are_the_single_worker_batches():
