@@ -38,6 +38,9 @@ class Config(InitFromOptions, GeneratorEMAOptions, AugmentOptions, RunOptions):
     latent_dim: int = 200  # size of the latent vector z
     g_filters: int = 128  # 256/256/256/128/128 convolutions in the generator
     d_filters: int = 32  # 32/64/128/256/512 in the discriminator
+    # the discriminator's batch-norm epsilon: Keras' 1e-3; the WGAN reference code's torch default is 1e-5, which a
+    # clipped critic needs (docs/papers.md, paper 002)
+    d_batch_norm_epsilon: float = 1e-3
     batch_size: int = 64  # images per training step
     epochs: int = 50  # passes over the training images
     steps: int = 0  # cap on total steps; 0 = epochs * steps per epoch
@@ -94,7 +97,8 @@ def build(cfg: Config):
     wasserstein = cfg.loss in ("wgan", "wgan_gp")
     discriminator = UpsampleConvDiscriminator(cfg.image_size, 3, cfg.d_filters,
                                               norm="layer" if cfg.loss == "wgan_gp" else "batch",
-                                              output_norm=not wasserstein, name="discriminator")
+                                              output_norm=not wasserstein, batch_norm_epsilon=cfg.d_batch_norm_epsilon,
+                                              name="discriminator")
     n_critic = resolved_n_critic(cfg)
     # every variant takes the augmenter and the generator EMA
     shared = dict(augment=make_augmenter(cfg), ema_half_life_images=1000.0 * cfg.ema_kimg)

@@ -276,7 +276,7 @@ LIMITS = {
     "num_reconstructions": _POSITIVE_INT, "n_critic": _POSITIVE_INT, "truncation_cutoff": _NON_NEGATIVE,
     "checkpoint_every": _NON_NEGATIVE, "keep_checkpoints": _NON_NEGATIVE, "train_images": _NON_NEGATIVE, "log_every": _POSITIVE_INT,
     "num_samples": Limit(1, 1024), "time_budget": _NON_NEGATIVE,
-    "learning_rate": _POSITIVE, "adam_epsilon": _POSITIVE, "clip_value": _POSITIVE, "lr_denominator": _POSITIVE,
+    "learning_rate": _POSITIVE, "adam_epsilon": _POSITIVE, "d_batch_norm_epsilon": _POSITIVE, "clip_value": _POSITIVE, "lr_denominator": _POSITIVE,
     "mapping_lr_multiplier": _POSITIVE, "beta_1": _DECAY, "beta_2": _DECAY, "ema_decay": _FRACTION,
     "bn_momentum": _DECAY, "dropout": _DECAY, "fade_fraction": _FRACTION, "style_mixing_prob": _FRACTION,
     "shift": _DECAY, "split": _FRACTION, "gp_weight": _NON_NEGATIVE, "drift_weight": _NON_NEGATIVE,

@@ -41,3 +41,28 @@ def test_bad_arguments_are_named():
         UpsampleConvGenerator(image_size=40)
     with pytest.raises(ValueError, match="norm.*'group'"):
         UpsampleConvDiscriminator(norm="group")
+
+
+def _clipped_critic_scores(epsilon, x):
+    d = UpsampleConvDiscriminator(image_size=32, base_filters=8, output_norm=False, batch_norm_epsilon=epsilon)
+    d.build((None, 32, 32, 3))
+    for w in d.trainable_weights:  # as a WGAN critic after its first update at clip 0.01: gamma too is 0.01
+        w.assign(np.clip(np.asarray(w), -0.01, 0.01) if "gamma" not in w.path else np.full(w.shape, 0.01))
+    return np.asarray(d(x, training=True))[:, 0]
+
+
+def test_a_clipped_critic_tells_faces_apart_only_with_torchs_batch_norm_epsilon():
+    """Paper 002's WGAN arm: at Keras' epsilon 1e-3 the clipped critic's scores barely vary over a batch (the
+    generator then gets no gradient); at torch's 1e-5, the WGAN reference code's, they vary a thousand times more."""
+    x = np.random.default_rng(0).uniform(-1, 1, (16, 32, 32, 3)).astype("float32")
+    keras_eps, torch_eps = _clipped_critic_scores(1e-3, x).std(), _clipped_critic_scores(1e-5, x).std()
+    assert torch_eps > 100 * keras_eps, (keras_eps, torch_eps)
+
+
+def test_batch_norm_epsilon_round_trips_and_an_old_config_keeps_keras_default():
+    d = UpsampleConvDiscriminator(image_size=16, base_filters=4, batch_norm_epsilon=1e-5)
+    assert UpsampleConvDiscriminator.from_config(d.get_config()).batch_norm_epsilon == 1e-5
+    old = {k: v for k, v in d.get_config().items() if k != "batch_norm_epsilon"}
+    assert UpsampleConvDiscriminator.from_config(old).blocks[0][1].epsilon == 1e-3
+    with pytest.raises(ValueError, match="batch_norm_epsilon must be positive"):
+        UpsampleConvDiscriminator(batch_norm_epsilon=0.0)

@@ -18,10 +18,14 @@ class UpsampleConvDiscriminator(BuildByCall, keras.Model):
     each followed by ``norm`` and LeakyReLU(0.2), then Dense 1. With ``output_norm`` the score goes through a
     batch norm as in the paper (its sigmoid lives in the loss); a WGAN critic uses ``output_norm=False`` for a
     linear score, and WGAN-GP ``norm="layer"`` because batch norm breaks the per-example gradient penalty.
+
+    ``batch_norm_epsilon``: Keras' 1e-3 by default (configs saved before the field had it). Torch's 1e-5, which the
+    WGAN reference code trains with, matters under weight clipping: gamma clipped to 0.01 leaves each layer's
+    variance far below 1e-3, so with Keras' epsilon every batch norm shrinks the signal instead of normalising it.
     """
 
     def __init__(self, image_size: int = 96, channels: int = 3, base_filters: int = 32, norm: str = "batch",
-                 output_norm: bool = True, **kwargs):
+                 output_norm: bool = True, batch_norm_epsilon: float = 1e-3, **kwargs):
         super().__init__(**kwargs)
         if norm not in NORMS:
             raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
@@ -29,12 +33,15 @@ class UpsampleConvDiscriminator(BuildByCall, keras.Model):
             raise ValueError(f"image_size must be at least 4, got {image_size}")
         self.image_size, self.channels, self.base_filters = image_size, channels, base_filters
         self.norm, self.output_norm = norm, output_norm
+        if not batch_norm_epsilon > 0:
+            raise ValueError(f"batch_norm_epsilon must be positive, got {batch_norm_epsilon}")
+        self.batch_norm_epsilon = float(batch_norm_epsilon)
         self.blocks = []
         for i in range(5):
             conv = layers.Conv2D(base_filters * 2**i, 3, strides=2, padding="same", kernel_initializer="he_normal",
                                  name=f"conv{i}")
             if norm == "batch":
-                n = layers.BatchNormalization(name=f"bn{i}")
+                n = layers.BatchNormalization(epsilon=self.batch_norm_epsilon, name=f"bn{i}")
             elif norm == "layer":
                 n = layers.LayerNormalization(axis=(1, 2, 3), name=f"ln{i}")
             else:
@@ -42,7 +49,7 @@ class UpsampleConvDiscriminator(BuildByCall, keras.Model):
             self.blocks.append((conv, n))
         self.flatten = layers.Flatten()
         self.to_score = layers.Dense(1, kernel_initializer="he_normal", name="to_score")
-        self.score_norm = layers.BatchNormalization(name="score_bn") if output_norm else None
+        self.score_norm = layers.BatchNormalization(epsilon=self.batch_norm_epsilon, name="score_bn") if output_norm else None
 
     def call(self, images, training=False):
         x = images
@@ -66,4 +73,5 @@ class UpsampleConvDiscriminator(BuildByCall, keras.Model):
 
     def get_config(self):
         return {"image_size": self.image_size, "channels": self.channels, "base_filters": self.base_filters,
-                "norm": self.norm, "output_norm": self.output_norm, "name": self.name}
+                "norm": self.norm, "output_norm": self.output_norm, "batch_norm_epsilon": self.batch_norm_epsilon,
+                "name": self.name}
