@@ -27,9 +27,11 @@ def _loss(facts: dict) -> str:
     loss = facts.get("loss")
     if loss is None:
         return ""
-    return {"plain": "plain (BCE)", "l2": f"L2, lambda {facts.get('l2_weight')}",
-            "wgan": f"WGAN, clip {facts.get('clip_value')}", "wgan_gp": f"WGAN-GP, lambda {facts.get('gp_weight')}"
-            }.get(loss, loss)
+    label = {"plain": "plain (BCE)", "l2": f"L2, lambda {facts.get('l2_weight')}",
+             "wgan": f"WGAN, clip {facts.get('clip_value')}", "wgan_gp": f"WGAN-GP, lambda {facts.get('gp_weight')}"
+             }.get(loss, loss)
+    epsilon = facts.get("d_batch_norm_epsilon")  # absent from runs before the flag: Keras' 1e-3
+    return label if epsilon in (None, 1e-3) else f"{label}, D batch-norm epsilon {epsilon:g}"
 
 
 def render(result: dict) -> str:
