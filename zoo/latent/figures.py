@@ -56,11 +56,13 @@ def plot_image_grid(path: str, images, rows: int, row_labels=(), col_labels=(), 
 
 def wrap_title(text: str, width_inches: float, fontsize: float) -> str:
     """``text`` broken into lines that fit a figure ``width_inches`` wide at ``fontsize`` points (an average
-    glyph is about 0.6 em wide), so a long title is not cut off at the figure's edges."""
+    glyph is about 0.6 em wide), so a long title is not cut off at the figure's edges. A line break in ``text``
+    stays one (each of its lines is wrapped on its own)."""
     import textwrap
 
-    return textwrap.fill(text, max(10, int(width_inches * 72 / (0.6 * fontsize))), break_long_words=True,
-                         break_on_hyphens=False)
+    width = max(10, int(width_inches * 72 / (0.6 * fontsize)))
+    return "\n".join(textwrap.fill(line, width, break_long_words=True, break_on_hyphens=False) if line else ""
+                     for line in text.split("\n"))
 
 
 def _mean_and_spread(ax, intensities, responses: dict, ylabel: str, title: str) -> None:

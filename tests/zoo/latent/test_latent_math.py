@@ -213,3 +213,11 @@ def test_a_long_figure_title_is_wrapped_to_the_figure_width():
     wrapped = wrap_title(title, 4 * 0.75 + 1.2, 9)
     assert max(len(line) for line in wrapped.splitlines()) <= int(4.2 * 72 / 5.4)
     assert wrapped.split() == title.split() and wrapped.count("\n") >= 2
+
+
+def test_a_line_break_in_a_title_stays_a_line_break():
+    # the arithmetic figures' title is a rule on its own line: wrapping folded it into the line above
+    from zoo.latent.figures import wrap_title
+
+    wrapped = wrap_title("A - B + C\nA: age>=60&gender=0", 6.0, 9)
+    assert wrapped.splitlines() == ["A - B + C", "A: age>=60&gender=0"]
