@@ -120,3 +120,13 @@ def test_the_clip_sweeps_sentences_match_its_table(page):
     assert max(fds) - min(fds) < 1e-3 and "to within 0.001" in page
     best = min(rows["clip0.03/trained"]["fd"], rows["clip0.03/ema"]["fd"])
     assert best < min(fds) and f"(FD[grey] {best:.1f} at its best checkpoint)" in page
+
+
+def test_the_batch_norm_epsilon_sentences_match_its_table(page):
+    grey = _ablation("gan002_bn_64")["classifier_gender_utkface_48"]["rows"]
+    main = _ablation("gan002_64")["classifier_gender_utkface_48"]["rows"]
+    silent, trains = grey["keras_eps/trained"]["fd"], grey["torch_eps/trained"]["fd"]
+    assert trains < silent and f"its FD[grey] falls from {silent:.1f} to {trains:.1f}" in page
+    assert abs(silent - main["wgan/trained"]["fd"]) < 1e-6  # the same run as the main table's WGAN arm
+    plain = main["plain/trained"]["fd"]
+    assert trains > plain and f"the plain GAN's {plain:.1f} at 1,100 steps" in page
