@@ -72,3 +72,22 @@ def test_fine_tuning_beats_scratch_in_both_spaces_as_the_page_says():
                grey["rows"]["scratch/ema"]["recall"]]
     for text, value in zip(quoted.groups(), shipped):
         assert float(text) == pytest.approx(value, abs=0.5 * 10 ** -len(text.split(".")[1])), (text, value)
+
+
+def test_the_longer_runs_sentences_match_its_json_and_the_shipped_presets_record():
+    with open(os.path.join(ROOT, "docs", "training.md"), encoding="utf-8") as f:
+        page = " ".join(f.read().split())
+    result = _load("dcgan64_long")
+    curve = {p["step"]: p["fd"] for p in result["choose"]["arms"]["none"]["ema"]["curve"]}
+    best = min(curve, key=curve.get)
+    assert best == 11000 and f"{curve[best]:.2f} there, and FD[grey] {_fd(result, SPACES[0], 'none/ema'):.2f}" in page
+    assert max(curve) == result["arms"]["none"]["steps"] == 13200
+    assert curve[13000] > curve[best] and f"({curve[13000]:.2f} at 13,000)" in page
+    full = _load("dcgan64_full")
+    assert f"against {_fd(full, SPACES[0], 'none/ema'):.2f} at 4,000 steps" in page
+    face = result["test"][SPACES[1]]["rows"]["none/ema"]
+    assert face["precision"] >= 0.6 and face["recall"] >= 0.35  # issue 28's face-space target
+    assert f"{face['precision']:.2f} / {face['recall']:.2f} on the test faces, with FD[face] {face['fd']:.4f}" in page
+    with open(os.path.join(ROOT, "zoo", "presets", "dcgan_utkface_64", "metadata.json")) as f:
+        shipped = json.load(f)["test_distances"][SPACES[0]][f"FD[{SPACES[0]}]"]["mean"]
+    assert f"measures {shipped:.2f}" in page
