@@ -12,8 +12,8 @@ def wgan_run(tmp_path_factory):
     from recipes import celeba_gan
 
     out = str(tmp_path_factory.mktemp("wgan"))
-    assert celeba_gan.main(["--data", "synthetic", "--image-size", "32", "--batch-size", "8", "--num-synthetic", "40",
-                            "--g-filters", "4", "--d-filters", "8", "--latent-dim", "8", "--num-samples", "4",
+    assert celeba_gan.main(["--data", "synthetic", "--image-size", "16", "--batch-size", "4", "--num-synthetic", "20",
+                            "--g-filters", "4", "--d-filters", "4", "--latent-dim", "8", "--num-samples", "4",
                             "--no-jit-compile", "--epochs", "1", "--loss", "wgan", "--out", out]) == 0
     return os.path.join(out, os.listdir(out)[0])
 
