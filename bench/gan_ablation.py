@@ -118,7 +118,8 @@ def report_test(real: str, chosen: dict, spaces: list[str], n: int, resolution: 
     return out
 
 
-LOSS_KEYS = ("loss", "l2_weight", "clip_value", "gp_weight", "n_critic", "g_filters", "d_filters", "d_batch_norm_epsilon")
+LOSS_KEYS = ("loss", "l2_weight", "clip_value", "gp_weight", "n_critic", "g_filters", "d_filters",
+             "d_batch_norm_epsilon")
 
 
 def run_facts(run_dir: str) -> dict:

@@ -49,7 +49,8 @@ class UpsampleConvDiscriminator(BuildByCall, keras.Model):
             self.blocks.append((conv, n))
         self.flatten = layers.Flatten()
         self.to_score = layers.Dense(1, kernel_initializer="he_normal", name="to_score")
-        self.score_norm = layers.BatchNormalization(epsilon=self.batch_norm_epsilon, name="score_bn") if output_norm else None
+        self.score_norm = (layers.BatchNormalization(epsilon=self.batch_norm_epsilon, name="score_bn") if output_norm
+                           else None)
 
     def call(self, images, training=False):
         x = images
