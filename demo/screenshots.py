@@ -99,6 +99,22 @@ def _image_shown(page, elem_id: str) -> dict:
     return img.evaluate("(el) => ({width: el.naturalWidth, height: el.naturalHeight})")
 
 
+def _new_image(page, elem_id: str, key: str, old, timeout: float = 60_000) -> dict:
+    """Wait until the component ``elem_id`` shows a loaded <img> whose ``key`` ("src" or "naturalWidth") differs
+    from ``old``; returns its natural size and src. The <img> is looked up again at every poll: Gradio may swap the
+    element while an event runs, and a handle taken before would keep reporting the old one."""
+    handle = page.wait_for_function(
+        """([sel, key, old]) => { const el = document.querySelector(sel);
+            return el && el.complete && el.naturalWidth > 0 && el[key] != old
+                && {width: el.naturalWidth, height: el.naturalHeight, src: el.src}; }""",
+        arg=[f"#{elem_id} img", key, old], timeout=timeout)
+    return handle.json_value()
+
+
+def _size(shown: dict) -> dict:
+    return {"width": shown["width"], "height": shown["height"]}
+
+
 def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).click()
 
@@ -141,17 +157,12 @@ def drive_edit_photo(page, image_path: str, steps: int = 20, pivotal_steps: int 
     set_slider(page, "projection steps", steps)
     set_slider(page, "pivotal tuning steps", pivotal_steps)
     img = page.locator("#edit-output img").first
-    before = img.get_attribute("src") if img.count() else None
+    before = img.evaluate("(el) => el.src") if img.count() else None
     _upload(page, "edit-photo", image_path)
-    page.wait_for_function("([el, src]) => el && el.complete && el.naturalWidth > 0 && el.src != src",
-                           arg=[page.locator("#edit-output img").first.element_handle(timeout=120_000), before],
-                           timeout=120_000)
-    uploaded = _image_shown(page, "edit-output")
-    src = page.locator("#edit-output img").first.get_attribute("src")
+    uploaded = _new_image(page, "edit-output", "src", before, timeout=120_000)
     set_slider(page, *slider)
-    page.wait_for_function("([el, src]) => el.complete && el.naturalWidth > 0 && el.src != src",
-                           arg=[page.locator("#edit-output img").first.element_handle(), src], timeout=60_000)
-    return {"after_upload": uploaded, "after_slider": _image_shown(page, "edit-output"), "changed": True}
+    after = _new_image(page, "edit-output", "src", uploaded["src"])
+    return {"after_upload": _size(uploaded), "after_slider": _size(after), "changed": True}
 
 
 def drive_analyse(page, image_path: str) -> str:
@@ -194,9 +205,7 @@ def drive_generate_release(page, faces: int = 4) -> dict:
     open_tab(page, "Generate")
     before = _image_shown(page, "generate-output")
     set_slider(page, "faces", faces)
-    page.wait_for_function("([el, w]) => el.complete && el.naturalWidth > 0 && el.naturalWidth != w",
-                           arg=[page.locator("#generate-output img").first.element_handle(), before["width"]])
-    return _image_shown(page, "generate-output")
+    return _size(_new_image(page, "generate-output", "naturalWidth", before["width"]))
 
 
 def drive_send_to_analyse(page) -> str:
