@@ -14,7 +14,7 @@ import os
 import sys
 
 PRESET = "dcgan_utkface_64"
-SEEDS = (1, 8, 12, 20)  # chosen by eye among seeds 0-23 as the clearest faces
+SEEDS = (2, 5, 6, 15)  # chosen by eye among seeds 0-23 as the clearest faces (of the issue-28 preset)
 
 
 def make_examples(out: str, preset: str = PRESET, seeds=SEEDS) -> list[str]:

@@ -41,9 +41,11 @@ PINS = {
     },
     'dcgan_utkface_64': {
         'config.json': '23cf9c1d29099f733b0c6049bd91cd4bb01e59b7f47dbac22d7b7ad591cb85c6',
-        'directions.json': 'd377e423fd96e5618f5b6cfe9bcd7d6f7f7c7ef9f80c9ce980e81e09cade6747',
-        'directions.npz': '48644215c3a46a9c362f27fdd1773e54dbcccdeeb7a79375f624508e49e6ab64',
-        'weights.npz': '9baf63c2daed1e982c1ea090cd4937e8713a1ab535bec593e0c8065f261f9baa',
+        'directions.json': '4d97a6988dacf2f4d6f3bf4811629de96ec051a6306ae8b6b3e8aaf74b4f857f',
+        'directions.npz': '0f7f0e6abacacb03b9e16e6180fca5ceeb4e5db533d9d0ebe0b1ab53038452ea',
+        'discriminator/config.json': '7fd8d8a1694aa58ac3231f5e72f35a786d1bb87070a779c113084d332039a436',
+        'discriminator/weights.npz': '6b3316b331df29796580220aad2436596c3ec1736e9b9aaca0660bb6f8b86813',
+        'weights.npz': '22aba9daa5fd7a243364b8fc6ccc4ab2fd4bef28fb7a0100755bf3011e649a4a',
     },
     'ddim_utkface_32': {
         'config.json': '4581f3ca13103a30a1ed972fe415f1dc8562b54e9db03471aecf53cd0ca944a0',

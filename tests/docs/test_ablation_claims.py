@@ -88,6 +88,18 @@ def test_the_longer_runs_sentences_match_its_json_and_the_shipped_presets_record
     face = result["test"][SPACES[1]]["rows"]["none/ema"]
     assert face["precision"] >= 0.6 and face["recall"] >= 0.35  # issue 28's face-space target
     assert f"{face['precision']:.2f} / {face['recall']:.2f} on the test faces, with FD[face] {face['fd']:.4f}" in page
+    # the shipped preset is this run's chosen EMA checkpoint, and its own records are the figures the page quotes
     with open(os.path.join(ROOT, "zoo", "presets", "dcgan_utkface_64", "metadata.json")) as f:
-        shipped = json.load(f)["test_distances"][SPACES[0]][f"FD[{SPACES[0]}]"]["mean"]
-    assert f"measures {shipped:.2f}" in page
+        meta = json.load(f)
+    assert meta["run_model"] == {"part": "generator", "step": best, "weights": "ema"}
+    assert meta["training_command"].split("--out ")[-1] == "runs/ablation/full_none"  # the winning arm's run
+    assert meta["discriminator"]["class_name"] == "DCGANDiscriminator"
+    protocol = meta["face_feature_distance"]
+    fd, std = protocol[f"FD[{SPACES[0]}]"]["mean"], protocol[f"FD[{SPACES[0]}]"]["std"]
+    assert fd <= 4.0 and f"{fd:.2f} +- {std:.2f} (2,000 samples x 3" in page
+    assert f"(floor {protocol['real_vs_real_floor_FD']:.2f})" in page
+    for space in SPACES:  # the preset's float16 weights on the test faces: the run's float32 checkpoint's figures
+        ran = result["test"][space]["rows"]["none/ema"]
+        recorded = meta["test_distances"][space]
+        assert abs(recorded[f"FD[{space}]"]["mean"] - ran["fd"]) <= 0.02 * ran["fd"]
+        assert abs(recorded[f"precision[{space}]"]["mean"] - ran["precision"]) <= 0.02

@@ -17,7 +17,7 @@ from export import mtcnn_steps as steps
 from tests.conftest import UTKFACE_REAL, needs_real_utkface
 from tests.export.test_runtime import BLOCKED, ROOT, _run_blocked
 
-DEMO_FACE = os.path.join(ROOT, "demo", "examples", "face_seed8.png")  # a generated face shipped with the demo
+DEMO_FACE = os.path.join(ROOT, "demo", "examples", "face_seed2.png")  # a generated face shipped with the demo
 
 
 def demo_photo() -> np.ndarray:
