@@ -9,7 +9,10 @@ progressive StyleGAN instead of the DCGAN (distance per level, PCA of w).
 Fairness: every model sees ``images`` training images (``images // batch_size`` steps) whatever its background.
 Distances: FID when InceptionV3 weights are present (``--extractor auto``), else the Frechet distance in a zoo
 classifier's features, named FD[<preset>] in every output. Raw models are measured against raw reals, grey
-against grey. The size-adjusted distance of the paper is the raw model's distance x (1 - r), with r the mean PNG
+against grey; with ``--train-on train`` the models train on the split's train part, the curves are measured on
+its validation faces and each model's final distance on its test faces, in ``--extractor``'s space and each of
+``--report-extractors`` (the colour classifier sees backgrounds, the grey one cannot). The size-adjusted distance
+of the paper is the raw model's distance x (1 - r), with r the mean PNG
 size reduction of the grey reals against the raw reals. PCA: the VAE's posterior means of real images (matching
 background) and the DCGAN's first-layer activations regressed to z (GANSpace). A re-run with ``--resume``
 continues from the last finished evaluation.
@@ -53,6 +56,9 @@ class Config(RunOptions):
     # InceptionV3 weights file for FID; default $FACEZOO_INCEPTION_WEIGHTS or ~/.keras/models
     inception_weights: str | None = None
     pca_images: int = 1000  # real images encoded (VAE) / latents sampled (DCGAN) for the PCA
+    # more feature spaces for each model's final distance, beside --extractor's (whose curve is measured during
+    # training), e.g. classifier_gender_utkface_64_colour,face_embedding: the colour space sees backgrounds
+    report_extractors: tuple[str, ...] = ()
     num_synthetic: int = 2000
 
 
@@ -92,6 +98,11 @@ def describe(cfg: Config) -> list:
         recipe = recipes[p["model"]]
         lines.append(f"  {p['name']}: {recipe}, {cfg.image_size} px, {p['background']} backgrounds, against "
                      f"{cfg.eval_images} {p['background']} reals")
+    lines.append("faces: trained on the split's train part; curves on its validation faces, final distances on its "
+                 "test faces" if held_out(cfg) else "faces: trained on all of them (the paper's setup); curves and "
+                 "final distances on training-set faces")
+    if cfg.report_extractors:
+        lines.append(f"final distances also in: {', '.join(cfg.report_extractors)}")
     lines.append(f"distance: {'FID if InceptionV3 weights are found, else ' if cfg.extractor == 'auto' else ''}"
                  f"FD[{FALLBACK_EXTRACTOR if cfg.extractor == 'auto' else cfg.extractor}]; size-adjusted raw "
                  f"distance = raw x (1 - r)")
@@ -115,14 +126,15 @@ def _sub_config(cfg: Config, model: str, background: str, steps: int, out: str, 
             images_per_level=max(1, cfg.images // len(res)), batch_size=cfg.batch_size, latent_dim=cfg.latent_dim,
             w_dim=cfg.latent_dim, fmap_base=32 * cfg.base_filters, fmap_max=4 * cfg.base_filters,
             eval_extractor=extractor_spec, eval_images=cfg.eval_images, inception_weights=cfg.inception_weights,
-            seed=cfg.seed, num_synthetic=cfg.num_synthetic, jit_compile=cfg.jit_compile, precision=cfg.precision,
-            checkpoint_every=cfg.checkpoint_every, keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every,
-            num_samples=cfg.num_samples, out=out)
+            seed=cfg.seed, train_on=cfg.train_on, num_synthetic=cfg.num_synthetic, jit_compile=cfg.jit_compile,
+            precision=cfg.precision, checkpoint_every=cfg.checkpoint_every, keep_checkpoints=cfg.keep_checkpoints,
+            log_every=cfg.log_every, num_samples=cfg.num_samples, out=out)
     common = dict(data=cfg.data, data_dir=cfg.data_dir, image_size=cfg.image_size, latent_dim=cfg.latent_dim,
                   base_filters=cfg.base_filters, batch_size=cfg.batch_size, steps=steps, epochs=10**9,
                   background=background, mask_dir=cfg.mask_dir, seed=cfg.seed, num_synthetic=cfg.num_synthetic,
-                  jit_compile=cfg.jit_compile, precision=cfg.precision, checkpoint_every=cfg.checkpoint_every,
-                  keep_checkpoints=cfg.keep_checkpoints, log_every=cfg.log_every, num_samples=cfg.num_samples, out=out)
+                  train_on=cfg.train_on, jit_compile=cfg.jit_compile, precision=cfg.precision,
+                  checkpoint_every=cfg.checkpoint_every, keep_checkpoints=cfg.keep_checkpoints,
+                  log_every=cfg.log_every, num_samples=cfg.num_samples, out=out)
     if model == "vae":
         from recipes import utkface_vae
 
@@ -146,14 +158,21 @@ def _extractor(cfg: Config):
     return extractor, "FID" if spec == "inception" else f"FD[{spec}]", spec
 
 
-def real_images(cfg: Config, background: str, count: int) -> np.ndarray:
-    """uint8 [count, S, S, 3] of the training set with ``background`` (a seeded draw, the same for every model)."""
+def held_out(cfg: Config) -> bool:
+    """Whether the models train on the split's train part, so that curves are measured on its validation faces
+    and the final distances on its test faces (else both on the training set, the paper's setup)."""
+    return cfg.train_on == "train" and cfg.data != "celeba"
+
+
+def real_images(cfg: Config, background: str, count: int, part: str | None = None) -> np.ndarray:
+    """uint8 [count, S, S, 3] with ``background`` (a seeded draw, the same for every model): of the training set,
+    or of the split's ``part`` ("validation", "test")."""
     from zoo.data import make_dataset
-    from zoo.training.setup import load_training_source
+    from zoo.training.setup import held_out_part, load_training_source
     from zoo.utils.images import to_uint8
 
     _, sub = _sub_config(cfg, "dcgan", background, 1, "")
-    source = load_training_source(sub)
+    source = held_out_part(sub, part) if part else load_training_source(sub)
     ds = make_dataset(source, cfg.image_size, min(count, 64), shuffle=True, seed=cfg.seed + 7, cache=False,
                       repeat=True, drop_remainder=False)
     out = np.concatenate([to_uint8(b.numpy()) for b in ds.take(-(-count // min(count, 64)))])
@@ -244,30 +263,58 @@ def _latent_figures(cfg, run_dir, entry, trainer, reals) -> tuple:
     return p, how
 
 
+def _final_distances(cfg, trainer, reals: np.ndarray, spaces: dict, cache: dict) -> dict:
+    """{metric name: distance} of the model's final samples to ``reals`` in every space of ``spaces``
+    ({metric name: extractor}); the reals' statistics are kept in ``cache`` per (id of reals, metric)."""
+    from zoo.metrics.fid import statistics_distance
+    from zoo.runs import trainer_model
+
+    fake = _generate(trainer_model(trainer), cfg.eval_images, cfg.latent_dim, cfg.seed + 2)
+    out = {}
+    for metric, extractor in spaces.items():
+        key = (id(reals), metric)
+        if key not in cache:
+            cache[key] = _statistics(reals, extractor)
+        out[metric] = statistics_distance(_statistics(fake, extractor), cache[key])
+    return out
+
+
 def run(cfg: Config, run_dir: str, resume: bool = False):
     from zoo.latent.figures import plot_spectra
     from zoo.metrics.adjusted_fid import size_reduction
+    from zoo.metrics.features import make_extractor
     from zoo.utils.io import read_json, write_json
 
     _check(cfg)
     extractor, metric, spec = _extractor(cfg)
+    spaces = {metric: extractor, **{f"FD[{e}]": make_extractor(e) for e in cfg.report_extractors}}
     path = os.path.join(run_dir, "curves.json")
-    curves = read_json(path)["curves"] if resume and os.path.isfile(path) else {}
-    reals = {b: real_images(cfg, b, max(cfg.eval_images, cfg.pca_images)) for b in cfg.backgrounds}
+    stored = read_json(path) if resume and os.path.isfile(path) else {}
+    curves, final = stored.get("curves", {}), stored.get("final", {})
+    part = "validation" if held_out(cfg) else None
+    reals = {b: real_images(cfg, b, max(cfg.eval_images, cfg.pca_images), part) for b in cfg.backgrounds}
     reference = {b: _statistics(reals[b][:cfg.eval_images], extractor) for b in cfg.backgrounds}
     reduction = {b: size_reduction(reals["raw"], reals[b]) for b in cfg.backgrounds if "raw" in reals}
+    test_reals, cache = {}, {}
 
     def save():
-        write_json(path, {"metric": metric, "size_reduction": reduction, "curves": curves})
+        write_json(path, {"metric": metric, "size_reduction": reduction, "curves": curves, "final": final,
+                          "final_on": "the split's test faces" if held_out(cfg) else "the training set's faces"})
 
     summary, spectra = {}, {m: {} for m in models(cfg)}
     os.makedirs(os.path.join(run_dir, "pca"), exist_ok=True)
     for entry in plan(cfg):
         print(f"== {entry['name']}", flush=True)
-        trainer = _train_and_measure(cfg, run_dir, entry, extractor, reference[entry["background"]], curves, save,
-                                     spec)
-        p, how = _latent_figures(cfg, run_dir, entry, trainer, reals[entry["background"]][:cfg.pca_images])
-        spectra[entry["model"]][entry["background"]] = p.explained_variance_ratio
+        b = entry["background"]
+        trainer = _train_and_measure(cfg, run_dir, entry, extractor, reference[b], curves, save, spec)
+        if set(final.get(entry["name"], {})) != set(spaces):
+            if b not in test_reals:
+                test_reals[b] = real_images(cfg, b, cfg.eval_images, "test") if held_out(cfg) \
+                    else reals[b][:cfg.eval_images]
+            final[entry["name"]] = _final_distances(cfg, trainer, test_reals[b], spaces, cache)
+            save()
+        p, how = _latent_figures(cfg, run_dir, entry, trainer, reals[b][:cfg.pca_images])
+        spectra[entry["model"]][b] = p.explained_variance_ratio
         summary[entry["name"]] = {**p.summary(10), "pca_of": how}
     save()
     for m in models(cfg):
@@ -275,7 +322,7 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
                      title=f"{m}: PCA spectrum by background")
     write_json(os.path.join(run_dir, "pca", "summary.json"), summary)
     _plot_curves(os.path.join(run_dir, "curves.png"), curves, reduction, metric, models(cfg))
-    _write_report(cfg, run_dir, metric, curves, reduction, summary)
+    _write_report(cfg, run_dir, metric, curves, reduction, summary, final)
 
 
 def _plot_curves(path, curves, reduction, metric, names) -> None:
@@ -299,22 +346,29 @@ def _plot_curves(path, curves, reduction, metric, names) -> None:
     save_figure(plt, fig, path)
 
 
-def _write_report(cfg, run_dir, metric, curves, reduction, summary) -> None:
+def _write_report(cfg, run_dir, metric, curves, reduction, summary, final) -> None:
     from zoo.utils.io import atomic_path
 
+    names = list(dict.fromkeys(k for v in final.values() for k in v))
+    where = "the split's test faces" if held_out(cfg) else "the same training-set faces as the curves"
+    curve_on = "the split's validation faces" if held_out(cfg) else "the training set"
     lines = [f"# Background study: {cfg.data}, {cfg.image_size} px, {cfg.images} training images per model", "",
-             f"Distance: {metric}, {cfg.eval_images} generated vs {cfg.eval_images} real images of the same "
-             f"background. PNG size reduction r against raw: " +
+             f"Curves: {metric}, {cfg.eval_images} generated vs {cfg.eval_images} real images of the same background"
+             f" ({curve_on}). Final "
+             f"distances: the last model's {cfg.eval_images} samples against {cfg.eval_images} of {where}, in every "
+             f"space. PNG size reduction r against raw: " +
              ", ".join(f"{b} {r:.3f}" for b, r in reduction.items() if b != "raw"), "",
-             f"| model | final {metric} | size-adjusted (raw x (1 - r)) | PCs for 90% | PC1 share | PCA of |",
-             "| --- | --- | --- | --- | --- | --- |"]
+             f"| model | final {metric} (curve) | size-adjusted (raw x (1 - r)) | "
+             + "".join(f"final {n} | " for n in names) + "PCs for 90% | PC1 share | PCA of |",
+             "| --- | --- | --- | " + "--- | " * len(names) + "--- | --- | --- |"]
     for name, rows in curves.items():
-        final = rows[-1]["distance"] if rows else float("nan")
-        adj = ", ".join(f"{final * (1 - r):.2f} (vs {b})" for b, r in reduction.items()
+        last = rows[-1]["distance"] if rows else float("nan")
+        adj = ", ".join(f"{last * (1 - r):.2f} (vs {b})" for b, r in reduction.items()
                         if b != "raw") if name.endswith("-raw") else ""
         s = summary.get(name, {})
         ratio = s.get("explained_variance_ratio", [float("nan")])[0]
-        lines.append(f"| {name} | {final:.2f} | {adj} | {s.get('components_for_90_percent')} | {ratio:.3f} | "
+        cells = "".join(f"{final.get(name, {}).get(n, float('nan')):.4g} | " for n in names)
+        lines.append(f"| {name} | {last:.2f} | {adj} | {cells}{s.get('components_for_90_percent')} | {ratio:.3f} | "
                      f"{s.get('pca_of', '')} |")
     lines += ["", "![distance curves](curves.png)", ""]
     lines += [f"![{m} spectra](pca/{m}_spectra.png)" for m in models(cfg)]

@@ -63,23 +63,33 @@ def test_dry_run_with_stylegan_plans_a_progressive_gan(capsys):
 
 @pytest.mark.slow
 def test_tiny_stylegan_study_takes_its_curve_from_the_levels(tmp_path):
+    # on the split's train part, with the final distance in a second (colour) space on the split's test faces
     argv = [a if a != "16" else "8" for a in TINY]  # 8 px: levels 4 and 8
     out = str(tmp_path / "r")
-    assert background_study.main([*argv, "--gan", "stylegan", "--backgrounds", "grey", "--out", out]) == 0
+    colour = "classifier_gender_utkface_64_colour"
+    assert background_study.main([*argv, "--gan", "stylegan", "--backgrounds", "grey", "--train-on", "train",
+                                  "--report-extractors", colour, "--out", out]) == 0
     run = os.path.join(out, os.listdir(out)[0])
-    rows = json.load(open(os.path.join(run, "curves.json")))["curves"]["stylegan-grey"]
+    curves = json.load(open(os.path.join(run, "curves.json")))
+    rows = curves["curves"]["stylegan-grey"]
     assert [(r["step"], r["resolution"]) for r in rows] == [(0, 4), (1, 8)]
     assert all(r["distance"] > 0 for r in rows)
+    assert json.load(open(os.path.join(run, "stylegan-grey", "split.json")))["counts"]["train"] == 22  # 70 % of 32
+    final = curves["final"]["stylegan-grey"]
+    assert set(final) == {curves["metric"], f"FD[{colour}]"} and all(v > 0 for v in final.values())
+    assert curves["final_on"] == "the split's test faces"
+    assert f"final FD[{colour}]" in open(os.path.join(run, "report.md")).read()
     assert os.path.isfile(os.path.join(run, "pca", "stylegan-grey_eigen_grid.png"))
     assert json.load(open(os.path.join(run, "pca", "summary.json")))["stylegan-grey"]["pca_of"] == "sampled w of the EMA generator"
 
 
 @pytest.mark.parametrize("model", ["vae", "dcgan", "stylegan"])
-def test_the_study_s_precision_reaches_every_model_it_trains(model, tmp_path):
-    # The sub-configs dropped --precision: StyleGAN trained in float32 under a bfloat16 study.
-    cfg = background_study.Config(precision="mixed_bfloat16")
+def test_the_study_s_precision_and_split_reach_every_model_it_trains(model, tmp_path):
+    # The sub-configs dropped --precision: StyleGAN trained in float32 under a bfloat16 study. They also dropped
+    # --train-on: every model trained on all faces, the held-out ones included.
+    cfg = background_study.Config(precision="mixed_bfloat16", train_on="train")
     _, sub = background_study._sub_config(cfg, model, "raw", 2, str(tmp_path))
-    assert sub.precision == "mixed_bfloat16"
+    assert sub.precision == "mixed_bfloat16" and sub.train_on == "train"
 
 
 def test_the_study_draws_its_reference_faces_uniformly_from_a_sorted_set(monkeypatch):

@@ -109,6 +109,17 @@ def load_data(cfg, run_dir: str | None = None):
     return load_training_source(cfg, run_dir, image_size=cfg.resolutions[-1])
 
 
+def evaluation_source(cfg, source):
+    """The real faces the level evaluations measure against: the split's validation part when the run trains on
+    the train part (``--train-on train``; faces it never trains on, as the other recipes' distance curves), else
+    the training set itself (the papers' setup, and CelebA's)."""
+    if getattr(cfg, "train_on", "all") != "train" or cfg.data == "celeba":
+        return source
+    from zoo.training.setup import held_out_part
+
+    return held_out_part(cfg, "validation", image_size=cfg.resolutions[-1])
+
+
 def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, extra_callbacks=()):
     """Shared by the progressive recipes: precision policy, strategy, data per level, the progressive driver."""
     import keras
@@ -150,7 +161,8 @@ def run_levels(cfg, build_fn, run_dir: str, resume: bool, render_kwargs: dict, e
         if extractor is not None:
             from zoo.metrics.level_metrics import LevelMetrics
 
-            after_level = LevelMetrics(trainer, source, extractor, num_images=cfg.eval_images, seed=cfg.seed,
+            after_level = LevelMetrics(trainer, evaluation_source(cfg, source), extractor, num_images=cfg.eval_images,
+                                       seed=cfg.seed,
                                        csv_path=os.path.join(run_dir, "logs", "levels.csv"),
                                        plot_path=os.path.join(run_dir, "plots", "levels.png"))
             if cfg.eval_every_kimg > 0:

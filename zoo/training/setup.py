@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 
 import keras
@@ -105,7 +106,6 @@ def load_training_source(cfg, run_dir: str | None = None, image_size: int | None
 def train_part(source, run_dir: str | None = None):
     """The train part of ``source`` under ``GENERATIVE_SPLIT`` (the split the classifier presets and
     ``zoo.latent``'s test faces use), recorded in ``run_dir`` when given; ``info["split"]`` says which."""
-    import dataclasses
     import types
 
     from zoo.data.splits import preset_split, write_split
@@ -120,11 +120,27 @@ def train_part(source, run_dir: str | None = None):
                                                                   "images": len(part), "of": len(source)}})
 
 
+def held_out_part(cfg, part: str, image_size: int | None = None):
+    """The ``part`` ("validation" or "test") of the presets' split of the run's dataset, with its background
+    variant: faces a run with ``--train-on train`` never trains on (the same split ``train_part`` keeps the rest
+    of). CelebA has its own split and no held-out part here: a ValueError."""
+    from zoo.data.backgrounds import with_background
+    from zoo.data.splits import preset_split
+
+    if cfg.data == "celeba":
+        raise ValueError("CelebA's held-out faces are its own split; --train-on train applies to UTKFace, FFHQ and "
+                         "the synthetic set")
+    source = load_source(cfg.data, cfg.data_dir, image_size=image_size or cfg.image_size,
+                         num_synthetic=cfg.num_synthetic, seed=cfg.seed)
+    source = with_background(source, cfg.background, cfg.mask_dir)
+    held = source.subset(preset_split(len(source))[part])
+    return dataclasses.replace(held, info={**held.info, "split": {**GENERATIVE_SPLIT, "part": part,
+                                                                  "images": len(held), "of": len(source)}})
+
+
 def training_subset(source, count: int):
     """``count`` images of ``source`` drawn with a fixed seed (0, independent of the run's ``--seed``), in their
     original order; ``info["subset"]`` records it. More than the source holds is a ValueError."""
-    import dataclasses
-
     import numpy as np
 
     if count < 1 or count > len(source):
