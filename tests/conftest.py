@@ -12,27 +12,30 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UTKFACE_REAL = os.path.join(ROOT, "..", "shared", "data", "utkface")
 
 
-_FROZEN = []
+_LAST_MODULE = []
 
 
 @pytest.fixture(autouse=True)
-def _seed():
+def _seed(request):
     """Each test starts from a fresh Keras state and the same seed. Without the clear, the models, graphs and
     name counters of every earlier in-process test stay alive, and late tests ran up to 10x slower in the full
     suite than alone.
 
-    The clear's garbage collection walked every object of the process, TensorFlow's ~400,000 included: 0.2 s a
-    test, four minutes of the suite. What is alive before the first test (the imported modules) is moved out of
-    the collector's sight once (``gc.freeze``), so each clear walks only what the tests made since."""
+    A full garbage collection walks every object of the process (TensorFlow's ~400,000 and whatever the tests
+    loaded since): 0.2-0.4 s, which at every test was four to six minutes of the suite. What is alive before the
+    first test (the imported modules) is moved out of the collector's sight once (``gc.freeze``), and the full
+    collection runs when a new test file starts, not at every test; Python's own generational collections run in
+    between as always."""
     import gc
 
     import keras
 
-    if not _FROZEN:
+    module = request.node.nodeid.split("::")[0]
+    if not _LAST_MODULE:
         gc.collect()
         gc.freeze()
-        _FROZEN.append(True)
-    keras.backend.clear_session(free_memory=True)
+    keras.backend.clear_session(free_memory=_LAST_MODULE[-1:] != [module])
+    _LAST_MODULE[:] = [module]
     keras.utils.set_random_seed(0)
 
 
