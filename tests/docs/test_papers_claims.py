@@ -133,3 +133,23 @@ def test_the_batch_norm_epsilon_sentences_match_its_table(page):
     assert abs(silent - main["wgan/trained"]["fd"]) < 1e-6  # the same run as the main table's WGAN arm
     plain = main["plain/trained"]["fd"]
     assert trains > plain and f"the plain GAN's {plain:.1f} at 1,100 steps" in page
+
+
+def test_paper_002s_ten_epoch_sentences_match_its_tables(page):
+    ten, five = _ablation("gan002_10ep_64"), _ablation("gan002_64")
+    bn = _ablation("gan002_bn_64")["classifier_gender_utkface_48"]["rows"]["torch_eps/trained"]["fd"]
+    grey, face = (ten[s]["rows"] for s in ("classifier_gender_utkface_48", "face_embedding"))
+    before = {arm: five["classifier_gender_utkface_48"]["rows"][arm + "/trained"]["fd"]
+              for arm in ("plain", "l2", "wgan_gp")}
+    for arm, name in (("plain", "(plain)"), ("l2", "(L2)"), ("wgan_gp", "(WGAN-GP)")):
+        after = grey[arm + "/trained"]["fd"]
+        assert after < before[arm] and f"{before[arm]:.1f} to {after:.1f} {name}" in page
+    wgan = grey["wgan/trained"]["fd"]
+    assert wgan < bn and f"{bn:.1f} to {wgan:.1f} (WGAN)" in page
+    assert max(r["recall"] for r in face.values()) < 0.025  # "at most 0.02"
+    assert min(grey, key=lambda r: grey[r]["fd"]) == "wgan_gp/trained"
+    assert min(face, key=lambda r: face[r]["fd"]).startswith("l2/")
+    assert (f"L2 in the face space ({face['l2/trained']['fd']:.3f}, against {face['plain/trained']['fd']:.3f} for "
+            f"plain and {face['wgan_gp/trained']['fd']:.3f} for WGAN-GP)") in page
+    assert max(grey, key=lambda r: grey[r]["fd"]).startswith("wgan/")
+    assert f"at {wgan:.1f} and {face['wgan/trained']['fd']:.3f}" in page
