@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from zoo.training.cli import RunOptions
+from zoo.training.cli import RunOptions, holds_out
 
 NAME = "background_study"
 GANS = ("dcgan", "stylegan")
@@ -99,7 +99,7 @@ def describe(cfg: Config) -> list:
         lines.append(f"  {p['name']}: {recipe}, {cfg.image_size} px, {p['background']} backgrounds, against "
                      f"{cfg.eval_images} {p['background']} reals")
     lines.append("faces: trained on the split's train part; curves on its validation faces, final distances on its "
-                 "test faces" if held_out(cfg) else "faces: trained on all of them (the paper's setup); curves and "
+                 "test faces" if holds_out(cfg) else "faces: trained on all of them (the paper's setup); curves and "
                  "final distances on training-set faces")
     if cfg.report_extractors:
         lines.append(f"final distances also in: {', '.join(cfg.report_extractors)}")
@@ -156,12 +156,6 @@ def _extractor(cfg: Config):
             spec = FALLBACK_EXTRACTOR
     extractor = make_extractor(spec, cfg.inception_weights)
     return extractor, "FID" if spec == "inception" else f"FD[{spec}]", spec
-
-
-def held_out(cfg: Config) -> bool:
-    """Whether the models train on the split's train part, so that curves are measured on its validation faces
-    and the final distances on its test faces (else both on the training set, the paper's setup)."""
-    return cfg.train_on == "train" and cfg.data != "celeba"
 
 
 def real_images(cfg: Config, background: str, count: int, part: str | None = None) -> np.ndarray:
@@ -263,16 +257,16 @@ def _latent_figures(cfg, run_dir, entry, trainer, reals) -> tuple:
     return p, how
 
 
-def _final_distances(cfg, trainer, reals: np.ndarray, spaces: dict, cache: dict) -> dict:
-    """{metric name: distance} of the model's final samples to ``reals`` in every space of ``spaces``
-    ({metric name: extractor}); the reals' statistics are kept in ``cache`` per (id of reals, metric)."""
+def _final_distances(cfg, trainer, background: str, reals: np.ndarray, spaces: dict, cache: dict) -> dict:
+    """{metric name: distance} of the model's final samples to ``reals`` (of ``background``) in every space of
+    ``spaces`` ({metric name: extractor}); the reals' statistics are kept in ``cache`` per (background, metric)."""
     from zoo.metrics.fid import statistics_distance
     from zoo.runs import trainer_model
 
     fake = _generate(trainer_model(trainer), cfg.eval_images, cfg.latent_dim, cfg.seed + 2)
     out = {}
     for metric, extractor in spaces.items():
-        key = (id(reals), metric)
+        key = (background, metric)
         if key not in cache:
             cache[key] = _statistics(reals, extractor)
         out[metric] = statistics_distance(_statistics(fake, extractor), cache[key])
@@ -291,15 +285,17 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
     path = os.path.join(run_dir, "curves.json")
     stored = read_json(path) if resume and os.path.isfile(path) else {}
     curves, final = stored.get("curves", {}), stored.get("final", {})
-    part = "validation" if held_out(cfg) else None
+    part = "validation" if holds_out(cfg) else None
     reals = {b: real_images(cfg, b, max(cfg.eval_images, cfg.pca_images), part) for b in cfg.backgrounds}
     reference = {b: _statistics(reals[b][:cfg.eval_images], extractor) for b in cfg.backgrounds}
     reduction = {b: size_reduction(reals["raw"], reals[b]) for b in cfg.backgrounds if "raw" in reals}
-    test_reals, cache = {}, {}
+    test_reals = {}
+    # without held-out faces the final reals are the curve's, whose statistics in its own space are the reference
+    cache = {} if holds_out(cfg) else {(b, metric): reference[b] for b in cfg.backgrounds}
 
     def save():
         write_json(path, {"metric": metric, "size_reduction": reduction, "curves": curves, "final": final,
-                          "final_on": "the split's test faces" if held_out(cfg) else "the training set's faces"})
+                          "final_on": "the split's test faces" if holds_out(cfg) else "the training set's faces"})
 
     summary, spectra = {}, {m: {} for m in models(cfg)}
     os.makedirs(os.path.join(run_dir, "pca"), exist_ok=True)
@@ -309,9 +305,9 @@ def run(cfg: Config, run_dir: str, resume: bool = False):
         trainer = _train_and_measure(cfg, run_dir, entry, extractor, reference[b], curves, save, spec)
         if set(final.get(entry["name"], {})) != set(spaces):
             if b not in test_reals:
-                test_reals[b] = real_images(cfg, b, cfg.eval_images, "test") if held_out(cfg) \
+                test_reals[b] = real_images(cfg, b, cfg.eval_images, "test") if holds_out(cfg) \
                     else reals[b][:cfg.eval_images]
-            final[entry["name"]] = _final_distances(cfg, trainer, test_reals[b], spaces, cache)
+            final[entry["name"]] = _final_distances(cfg, trainer, b, test_reals[b], spaces, cache)
             save()
         p, how = _latent_figures(cfg, run_dir, entry, trainer, reals[b][:cfg.pca_images])
         spectra[entry["model"]][b] = p.explained_variance_ratio
@@ -350,8 +346,8 @@ def _write_report(cfg, run_dir, metric, curves, reduction, summary, final) -> No
     from zoo.utils.io import atomic_path
 
     names = list(dict.fromkeys(k for v in final.values() for k in v))
-    where = "the split's test faces" if held_out(cfg) else "the same training-set faces as the curves"
-    curve_on = "the split's validation faces" if held_out(cfg) else "the training set"
+    where = "the split's test faces" if holds_out(cfg) else "the same training-set faces as the curves"
+    curve_on = "the split's validation faces" if holds_out(cfg) else "the training set"
     lines = [f"# Background study: {cfg.data}, {cfg.image_size} px, {cfg.images} training images per model", "",
              f"Curves: {metric}, {cfg.eval_images} generated vs {cfg.eval_images} real images of the same background"
              f" ({curve_on}). Final "

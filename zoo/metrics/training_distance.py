@@ -14,7 +14,9 @@ import os
 def reference_spec(cfg) -> tuple[str, str | None]:
     """(``--real`` spec, split) of the faces a run's distance curve is measured against."""
     spec = "synthetic" if cfg.data == "synthetic" else f"{cfg.data}:{cfg.data_dir or ''}"
-    split = "validation" if getattr(cfg, "train_on", "all") == "train" and cfg.data != "celeba" else None
+    from zoo.training.cli import holds_out
+
+    split = "validation" if holds_out(cfg) else None
     return spec, split
 
 

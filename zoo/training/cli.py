@@ -82,6 +82,12 @@ _SHARED_GAN_OPTIONS = {f.name for c in (AugmentOptions, GeneratorEMAOptions, Ini
                        for f in dataclasses.fields(c)}
 
 
+def holds_out(cfg) -> bool:
+    """Whether a run keeps the presets' split's validation and test faces unseen (``--train-on train``): then its
+    curves measure on the validation part and its reported figures on the test part. CelebA has its own split."""
+    return getattr(cfg, "train_on", "all") == "train" and cfg.data != "celeba"
+
+
 def ordered_fields(config_cls) -> list:
     """The dataclass fields of ``config_cls``: its own, then the GAN recipes' shared ``AugmentOptions``,
     ``GeneratorEMAOptions`` and ``InitFromOptions``, then the shared ``RunOptions`` last."""

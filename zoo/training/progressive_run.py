@@ -113,9 +113,11 @@ def evaluation_source(cfg, source):
     """The real faces the level evaluations measure against: the split's validation part when the run trains on
     the train part (``--train-on train``; faces it never trains on, as the other recipes' distance curves), else
     the training set itself (the papers' setup, and CelebA's)."""
-    if getattr(cfg, "train_on", "all") != "train" or cfg.data == "celeba":
-        return source
+    from zoo.training.cli import holds_out
     from zoo.training.setup import held_out_part
+
+    if not holds_out(cfg):
+        return source
 
     return held_out_part(cfg, "validation", image_size=cfg.resolutions[-1])
 

@@ -115,9 +115,14 @@ def train_part(source, run_dir: str | None = None):
         write_split(run_dir, source, parts,
                     types.SimpleNamespace(split=GENERATIVE_SPLIT["proportions"], split_seed=GENERATIVE_SPLIT["seed"],
                                           seed=GENERATIVE_SPLIT["seed"]))
-    part = source.subset(parts["train"])
-    return dataclasses.replace(part, info={**part.info, "split": {**GENERATIVE_SPLIT, "part": "train",
-                                                                  "images": len(part), "of": len(source)}})
+    return _split_part(source, parts, "train")
+
+
+def _split_part(source, parts: dict, part: str):
+    """``parts[part]`` of ``source``, its ``info["split"]`` saying which part of how many images."""
+    held = source.subset(parts[part])
+    return dataclasses.replace(held, info={**held.info, "split": {**GENERATIVE_SPLIT, "part": part,
+                                                                  "images": len(held), "of": len(source)}})
 
 
 def held_out_part(cfg, part: str, image_size: int | None = None):
@@ -133,9 +138,7 @@ def held_out_part(cfg, part: str, image_size: int | None = None):
     source = load_source(cfg.data, cfg.data_dir, image_size=image_size or cfg.image_size,
                          num_synthetic=cfg.num_synthetic, seed=cfg.seed)
     source = with_background(source, cfg.background, cfg.mask_dir)
-    held = source.subset(preset_split(len(source))[part])
-    return dataclasses.replace(held, info={**held.info, "split": {**GENERATIVE_SPLIT, "part": part,
-                                                                  "images": len(held), "of": len(source)}})
+    return _split_part(source, preset_split(len(source)), part)
 
 
 def training_subset(source, count: int):
