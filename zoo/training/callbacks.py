@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo.training import interrupt
 from zoo.training.checkpoint import save_checkpoint
 from zoo.training.metrics_file import read_metrics, write_metrics
 from zoo.utils.images import save_grid
@@ -89,7 +90,11 @@ class StepCounter(keras.callbacks.Callback):
             return
         # The optimizer's own counter is the truth: it survives interrupts and restores with the checkpoint.
         self.state.step = self.trainer.completed_steps()
-        if self.state.step >= self.state.total_steps:
+        if interrupt.stop_requested() is not None:
+            # A SIGTERM whose KeyboardInterrupt was swallowed (zoo.training.interrupt): end the fit after this step,
+            # logged and counted as usual; the loop then takes the interrupt path (checkpoint, status, exit 130).
+            self.model.stop_training = True
+        elif self.state.step >= self.state.total_steps:
             self.model.stop_training = True
         elif self.state.over_budget():
             self.model.stop_training = True

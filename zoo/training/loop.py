@@ -8,6 +8,7 @@ import sys
 
 import keras
 
+from zoo.training import interrupt
 from zoo.training.callbacks import (Checkpointer, MetricsLog, NonFiniteLossError, Progress, SampleGrid,
                                     StatusFile, StepCounter, TrainingInterrupted, TrainState)
 from zoo.training.checkpoint import latest_checkpoint, restore_newest, save_checkpoint
@@ -105,6 +106,7 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
 
     try:
         while state.step < total_steps and state.bad_logs is None and not state.budget_spent:
+            interrupt.raise_if_requested()  # one swallowed before training or between fits
             before = state.step
             epoch = state.step // steps_per_epoch
             ds = distribute_dataset(strategy, dataset_fn, state.step, batch_size)
@@ -115,9 +117,11 @@ def train(trainer, dataset_fn, run_dir: str, *, steps_per_epoch: int, total_step
             else:  # the rest of a partly done epoch, or a last partial one (a --steps cap)
                 trainer.fit(ds, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=left,
                             callbacks=callbacks, verbose=0, shuffle=False)
+            interrupt.raise_if_requested()  # StepCounter ended the fit for a swallowed SIGTERM
             if state.step == before:
                 break
     except KeyboardInterrupt as e:
+        interrupt.clear()  # handled here, once: a later run in this process starts without it
         state.step = trainer.completed_steps()
         if state.bad_logs is None:
             checkpointer.save()

@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 
+from zoo.training import interrupt
 from zoo.training.cli import GeneratorEMAOptions, config_dict, config_to_json, parse_config
 from zoo.training.distribute import is_chief, worker_run_dir
 from zoo.training.run_dir import (RunDirError, discard_unused_run_dir, end_failed_run, latest_run_dir, new_run_dir,
@@ -28,10 +29,6 @@ def _quiet_tensorflow(verbose: bool) -> None:
         import warnings
 
         warnings.filterwarnings("ignore", module="keras")
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _record_command(run_dir: str, argv: list, resumed: bool) -> None:
@@ -77,8 +74,9 @@ def run_recipe(name: str, config_cls, run_fn, argv=None, describe=None) -> int:
     SIGTERM (a scheduler, ``kill``, a closing terminal) takes the Ctrl-C path from the start: exit 130 with a
     message and ``status.json``, after a checkpoint once training runs.
     """
+    interrupt.clear()
     try:
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        previous = signal.signal(signal.SIGTERM, interrupt.request_stop)
     except ValueError:  # not the main thread: leave signals alone
         previous = None
     where: dict = {}  # the run folder, once known
@@ -91,6 +89,7 @@ def run_recipe(name: str, config_cls, run_fn, argv=None, describe=None) -> int:
             _interrupted_outside_the_loop(f"python -m recipes.{name}", where.get("run_dir"))
         return 130
     finally:
+        interrupt.clear()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

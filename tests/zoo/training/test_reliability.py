@@ -169,3 +169,32 @@ def test_a_checkpoint_is_synced_to_disk_before_it_is_renamed_into_place(tmp_path
     assert {"variables.npz", "state.json"} <= synced_before
     assert any(n.startswith(".tmp-") for n in synced_before)  # the folder's entries too
     assert ("fsync", str(tmp_path)) in events[rename:]  # and the rename itself
+
+
+def test_a_sigterm_whose_interrupt_was_swallowed_still_stops_the_run_with_a_checkpoint(tmp_path, capsys):
+    """A signal handler can run inside a ``__del__``, where Python prints its KeyboardInterrupt and drops it: the
+    request it recorded stops the loop after that step, checkpointed, as an interrupt that got through would."""
+    import keras
+
+    from zoo.training import interrupt
+    from zoo.training.callbacks import TrainingInterrupted
+
+    class SwallowedSigterm(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.model.completed_steps() == 1:
+                try:
+                    interrupt.request_stop(15, None)  # the SIGTERM handler, as it runs at a signal
+                except KeyboardInterrupt:
+                    pass  # ... inside a finaliser, which swallows it
+
+    run_dir = _dirs(tmp_path)
+    with pytest.raises(TrainingInterrupted):
+        _run(run_dir, 6, extra_callbacks=[SwallowedSigterm()])
+    status = json.load(open(os.path.join(run_dir, "status.json")))
+    assert status["status"] == "interrupted" and status["step"] == 2
+    assert status["checkpoint"].endswith("ckpt-00000002")
+    assert "interrupted at step 2" in capsys.readouterr().err
+    assert sorted(set(_steps(run_dir))) == [1, 2]  # the step the request came in was logged before the stop
+    assert interrupt.stop_requested() is None  # handled once: the next run in this process is not stopped
+    _, state = _run(run_dir, 3, resume=True)
+    assert state.step == 3
