@@ -16,20 +16,27 @@ import time
 
 
 def step_seconds(build, cfg, precisions=("float32", "mixed_bfloat16"), rounds: int = 5, warmup: int = 2) -> dict:
-    """{precision: median seconds per ``train_on_batch``} of ``build(cfg)``'s trainer on a batch of
-    ``cfg.batch_size`` uniform images [S, S, C] in [-1, 1] (``S = cfg.image_size``, ``C = cfg.channels`` or 3)."""
+    """{precision: median seconds per ``train_on_batch``} of ``build(cfg)``'s trainer on one step's batch of uniform
+    images [k x B, S, S, C] in [-1, 1] (``B = cfg.batch_size``, k the trainer's ``real_batches_per_step`` or 1,
+    ``S = cfg.image_size``, ``C = cfg.channels`` or 3)."""
     import keras
     import numpy as np
 
     from zoo.training.setup import precision_policy
 
     size, channels = int(cfg.image_size), int(getattr(cfg, "channels", 3))
-    x = np.random.default_rng(0).uniform(-1, 1, (int(cfg.batch_size), size, size, channels)).astype("float32")
     trainers, times = {}, {p: [] for p in precisions}
     try:
         for p in precisions:
             with precision_policy(p):
                 trainers[p] = build(dataclasses.replace(cfg, precision=p))
+        # A step of a trainer with several critic updates takes that many batches, as the data pipeline gives them
+        # (zoo.training.setup.image_dataset_fn): WGAN-GP's n_critic = 5 took one batch and failed to split.
+        shape = (int(cfg.batch_size) * int(getattr(trainers[precisions[0]], "real_batches_per_step", 1)),
+                 size, size, channels)
+        x = np.random.default_rng(0).uniform(-1, 1, shape).astype("float32")
+        for p in precisions:
+            with precision_policy(p):
                 for _ in range(warmup):
                     trainers[p].train_on_batch(x)
         for r in range(rounds):

@@ -77,6 +77,19 @@ def test_the_step_probe_times_both_precisions_and_leaves_the_run_as_without_it(t
     assert json.load(open(out / run / "config.json"))["precision"] == picked in ("float32", "mixed_bfloat16")
 
 
+def test_the_step_probe_times_a_critic_that_takes_several_batches_a_step():
+    """WGAN-GP's step takes n_critic batches: the probe timed it on one batch, the split failed, and ``auto`` fell
+    back to float32 with "timing this model's step failed" instead of measuring."""
+    from recipes import celeba_wgan_gp
+    from zoo.training.precision_probe import step_seconds
+
+    cfg = celeba_wgan_gp.Config(data="synthetic", image_size=8, batch_size=4, num_synthetic=16, base_filters=4,
+                                latent_dim=8, num_samples=4)
+    assert cfg.n_critic == 5
+    seconds = step_seconds(celeba_wgan_gp.build, cfg, rounds=1, warmup=1)
+    assert set(seconds) == {"float32", "mixed_bfloat16"} and all(0 < s < 60 for s in seconds.values())
+
+
 def test_workers_of_one_run_do_not_time_their_own_step(monkeypatch):
     import json as _json
 
