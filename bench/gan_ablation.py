@@ -124,7 +124,7 @@ LOSS_KEYS = ("loss", "l2_weight", "clip_value", "gp_weight", "n_critic", "g_filt
 
 def run_facts(run_dir: str) -> dict:
     """What an arm trained with, from its config and last metrics row (ADA's p and r_t where it has them; the loss
-    and its settings for paper 002's GAN), and the real images its last checkpoint trained on."""
+    and its settings for paper 002's GAN), and the steps, training seconds and real images of its last checkpoint."""
     from zoo.runs import last_metrics, run_model
     from zoo.utils.io import read_json
 
@@ -134,8 +134,9 @@ def run_facts(run_dir: str) -> dict:
                                      "train_images", "train_on", "batch_size", "base_filters", "seed", "init_from",
                                      "data_dir")}
     facts.update({k: cfg[k] for k in LOSS_KEYS if k in cfg})
-    facts.update({"steps": int(last.get("step", 0)), "train_seconds": last.get("seconds"),
-                  "images": int(run_model(run_dir, ema=False).run_info["images_seen"])})
+    info = run_model(run_dir, ema=False).run_info  # the last checkpoint: an interrupted run's may follow its last row
+    facts.update({"steps": int(info["step"]), "train_seconds": info["train_seconds"],
+                  "images": int(info["images_seen"])})
     for k in ("augment_p", "r_t"):
         if k in last:
             facts[k] = last[k]
