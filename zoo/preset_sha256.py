@@ -85,8 +85,10 @@ PINS = {
     },
     'wgan_gp_utkface_64': {
         'config.json': '23cf9c1d29099f733b0c6049bd91cd4bb01e59b7f47dbac22d7b7ad591cb85c6',
-        'directions.json': '14d6320093fdccf37544e686e7a7b4b8007c9de667c6562a4562ed81c5f1fbb9',
-        'directions.npz': 'f114bae4df75f554b16eb283b385b48a92b8703f20201fbfada118cbf00ebbc2',
-        'weights.npz': 'a0cfb65bf8f452b9c0c8ea8faa8bac474809f66bcd24be152a4cf5b815a29cc6',
+        'directions.json': '7798e1c9a6d860749ac2cb8a92f3c990324b32035b5cff4fa2c8032ba5d6f5b1',
+        'directions.npz': '1a4507761ea584e9051eb2c95ebe3416c70588423801d35160ec2a0b4d99da1e',
+        'discriminator/config.json': 'e080ddfda8d8f62c8cbb03bf802271febf4dc30b879d44a331ad39f682e62cd7',
+        'discriminator/weights.npz': 'dde4a4734841156521c26e7a21b95b014b7e243a9f4fc98fea8eea7efa227ecc',
+        'weights.npz': '3204fea656781c7f9ee24000be1e1c32deeb7112f17e77f727289734be8f085e',
     },
 }
